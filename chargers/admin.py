@@ -1,0 +1,137 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from chargers import services
+from chargers.models import (
+    ChargePoint,
+    ConnectionAttempt,
+    Connector,
+    DataTransferMessage,
+    MessageLog,
+    RegistrationStatus,
+)
+
+
+class ConnectorInline(admin.TabularInline):
+    model = Connector
+    extra = 0
+    can_delete = False
+    fields = (
+        "connector_id",
+        "status",
+        "error_code",
+        "vendor_error_code",
+        "info",
+        "status_timestamp",
+        "power_w",
+        "energy_wh",
+        "meter_timestamp",
+    )
+    readonly_fields = fields
+
+
+@admin.register(ChargePoint)
+class ChargePointAdmin(admin.ModelAdmin):
+    list_display = (
+        "charge_point_id",
+        "name",
+        "registration_status",
+        "is_online",
+        "last_seen",
+        "vendor",
+        "model",
+        "firmware_version",
+        "has_auth_key",
+    )
+    list_filter = ("registration_status", "is_online", "vendor", "model", "firmware_version")
+    search_fields = ("charge_point_id", "name", "serial_number", "charge_box_serial_number")
+    readonly_fields = (
+        "vendor",
+        "model",
+        "serial_number",
+        "charge_box_serial_number",
+        "firmware_version",
+        "iccid",
+        "imsi",
+        "meter_type",
+        "meter_serial_number",
+        "last_boot_at",
+        "heartbeat_interval_s",
+        "is_online",
+        "channel_name",
+        "connected_at",
+        "disconnected_at",
+        "last_seen",
+        "last_heartbeat_at",
+        "remote_addr",
+        "diagnostics_status",
+        "diagnostics_status_at",
+        "firmware_status",
+        "firmware_status_at",
+        "created_at",
+    )
+    inlines = [ConnectorInline]
+    actions = ["accept", "reject"]
+
+    @admin.display(boolean=True, description="key")
+    def has_auth_key(self, obj: ChargePoint) -> bool:
+        return obj.has_auth_key
+
+    @admin.action(description="Accept the selected chargers")
+    def accept(self, request: HttpRequest, queryset: QuerySet[ChargePoint]) -> None:
+        for charge_point in queryset:
+            services.charge_point_set_registration(charge_point=charge_point, status=RegistrationStatus.ACCEPTED)
+        self.message_user(request, f"{queryset.count()} charger(s) accepted", messages.SUCCESS)
+
+    @admin.action(description="Reject the selected chargers")
+    def reject(self, request: HttpRequest, queryset: QuerySet[ChargePoint]) -> None:
+        for charge_point in queryset:
+            services.charge_point_set_registration(charge_point=charge_point, status=RegistrationStatus.REJECTED)
+        self.message_user(request, f"{queryset.count()} charger(s) rejected", messages.WARNING)
+
+
+@admin.register(MessageLog)
+class MessageLogAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "charge_point_ident",
+        "direction",
+        "message_type",
+        "action",
+        "unique_id",
+        "error_code",
+    )
+    list_filter = ("direction", "message_type", "action", "error_code")
+    search_fields = ("charge_point_ident", "unique_id", "action")
+    date_hierarchy = "created_at"
+    list_select_related = False
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ConnectionAttempt)
+class ConnectionAttemptAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "charge_point_ident", "remote_addr", "reason", "path")
+    search_fields = ("charge_point_ident", "remote_addr", "reason")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DataTransferMessage)
+class DataTransferMessageAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "charge_point", "vendor_id", "message_id", "response_status")
+    list_filter = ("vendor_id", "message_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,153 @@
+"""Charge points, their connectors and everything the OCPP session leaves behind."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class RegistrationStatus(models.TextChoices):
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+class ChargePoint(models.Model):
+    """A charger as the portal knows it. `charge_point_id` is the OCPP identity in the websocket URL."""
+
+    charge_point_id = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    registration_status = models.CharField(
+        max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
+    )
+    # HMAC-SHA256 of the AuthorizationKey (Basic auth password); blank means the charger has none yet.
+    auth_key_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    # From BootNotification.
+    vendor = models.CharField(max_length=20, blank=True)
+    model = models.CharField(max_length=20, blank=True)
+    serial_number = models.CharField(max_length=25, blank=True)
+    charge_box_serial_number = models.CharField(max_length=25, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    iccid = models.CharField(max_length=20, blank=True)
+    imsi = models.CharField(max_length=20, blank=True)
+    meter_type = models.CharField(max_length=25, blank=True)
+    meter_serial_number = models.CharField(max_length=25, blank=True)
+    last_boot_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_interval_s = models.PositiveIntegerField(null=True, blank=True)
+
+    # The session: which consumer holds the socket (the command pipeline sends there).
+    is_online = models.BooleanField(default=False)
+    channel_name = models.CharField(max_length=200, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+
+    diagnostics_status = models.CharField(max_length=20, blank=True)
+    diagnostics_status_at = models.DateTimeField(null=True, blank=True)
+    firmware_status = models.CharField(max_length=30, blank=True)
+    firmware_status_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["charge_point_id"]
+
+    def __str__(self) -> str:
+        return self.name or self.charge_point_id
+
+    @property
+    def has_auth_key(self) -> bool:
+        return bool(self.auth_key_hash)
+
+
+class Connector(models.Model):
+    """Connector 0 is the charge point as a whole; 1..n are the outlets. Status as last reported."""
+
+    charge_point = models.ForeignKey(ChargePoint, on_delete=models.CASCADE, related_name="connectors")
+    connector_id = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=30, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    vendor_id = models.CharField(max_length=255, blank=True)
+    info = models.CharField(max_length=50, blank=True)
+    status_timestamp = models.DateTimeField(null=True, blank=True, help_text="As sent by the charger")
+    status_received_at = models.DateTimeField(null=True, blank=True)
+    # Latest readings, kept here so that pages and the API need not scan the meter value history.
+    power_w = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    energy_wh = models.DecimalField(max_digits=16, decimal_places=3, null=True, blank=True)
+    meter_timestamp = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["charge_point", "connector_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["charge_point", "connector_id"], name="unique_connector_per_charger")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charge_point} #{self.connector_id}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", "charger → portal"
+    OUT = "out", "portal → charger"
+
+
+class MessageLog(models.Model):
+    """Every OCPP frame in and out, for the installer who asks why a charger misbehaves."""
+
+    charge_point = models.ForeignKey(
+        ChargePoint, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
+    )
+    charge_point_ident = models.CharField(max_length=100, db_index=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    message_type = models.PositiveSmallIntegerField(null=True, blank=True)  # 2 CALL, 3 CALLRESULT, 4 CALLERROR
+    unique_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=50, blank=True, db_index=True)
+    payload = models.JSONField(null=True, blank=True)
+    raw = models.TextField(blank=True, help_text="The frame as received, when it was not valid JSON")
+    error_code = models.CharField(max_length=40, blank=True)
+    problems = models.TextField(blank=True, help_text="Parts of the frame the portal could not keep, and why")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["charge_point", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.charge_point_ident} {self.direction} {self.action or self.message_type} {self.unique_id}"
+
+
+class ConnectionAttempt(models.Model):
+    """A websocket handshake the portal refused, with why: the first thing to read when a charger 'does not
+    connect'."""
+
+    charge_point_ident = models.CharField(max_length=200, db_index=True, blank=True)
+    charge_point = models.ForeignKey(ChargePoint, on_delete=models.SET_NULL, null=True, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.charge_point_ident or self.path}: {self.reason}"
+
+
+class DataTransferMessage(models.Model):
+    """DataTransfer frames the charger sent, kept with what the portal answered."""
+
+    charge_point = models.ForeignKey(ChargePoint, on_delete=models.CASCADE, related_name="data_transfers")
+    vendor_id = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=50, blank=True)
+    data = models.TextField(blank=True)
+    response_status = models.CharField(max_length=20)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}/{self.message_id}"

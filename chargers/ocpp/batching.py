@@ -1,0 +1,64 @@
+"""Group commit: many consumers hand rows to one writer, which stores them in one database transaction.
+
+While a flush runs in the database thread, the next batch gathers, so an idle portal writes at once and a
+busy one writes in large batches. A caller that must not answer before its data is committed (MeterValues)
+awaits `submit`; fire-and-forget rows (the message log) use `submit_nowait`.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+logger = logging.getLogger(__name__)
+
+
+class GroupCommit:
+    def __init__(self, flush: Callable[[list[Any]], Any], *, name: str, max_batch: int = 2000) -> None:
+        self._flush = database_sync_to_async(flush)
+        self._name = name
+        self._max_batch = max_batch
+        self._pending: list[tuple[Any, asyncio.Future | None]] = []
+        self._runner: asyncio.Task | None = None
+        self.flushes = 0
+        self.items = 0
+
+    async def submit(self, item: Any) -> None:
+        """Queue `item` and return once it is committed (raises what the flush raised)."""
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        self._wake()
+        await future
+
+    def submit_nowait(self, item: Any) -> None:
+        self._pending.append((item, None))
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: self._max_batch]
+            try:
+                await self._flush([item for item, _ in batch])
+            except Exception as exc:
+                logger.exception("%s: flush of %d items failed", self._name, len(batch))
+                for _, future in batch:
+                    if future is not None and not future.done():
+                        future.set_exception(exc)
+            else:
+                self.flushes += 1
+                self.items += len(batch)
+                for _, future in batch:
+                    if future is not None and not future.done():
+                        future.set_result(None)
+
+    async def drain(self) -> None:
+        """Wait until everything queued so far is written (tests, shutdown)."""
+        while self._runner is not None and not self._runner.done():
+            await asyncio.shield(self._runner)

@@ -1,0 +1,234 @@
+"""One thin handler per charger-initiated OCPP 1.6 action: read the payload, call a service, shape the reply.
+
+Shared by every transport (rule 2): a transport turns a frame into (session, action, payload) and back.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from chargers import services as charger_services
+from chargers.models import RegistrationStatus
+from chargers.ocpp.frames import ErrorCode, OcppError
+from chargers.ocpp.timestamps import format_timestamp, parse_timestamp
+from chargers.ocpp.writers import writers
+from rfid.services import Authorization, id_tag_authorize
+from transactions import services as tx_services
+from transactions.metering import ReadResult, read_sampled_value
+from transactions.services import MeterValuesReport
+
+logger = logging.getLogger(__name__)
+
+
+class Session(Protocol):
+    """What a handler may know of the connection a frame came on."""
+
+    charge_point_pk: int
+    charge_point_ident: str
+    registration_status: str
+    problems: list[str]
+
+
+Handler = Callable[[Session, dict], Awaitable[dict]]
+
+
+def _now() -> str:
+    return format_timestamp(timezone.now())
+
+
+def _timestamp(session: Session, value: str, field: str) -> datetime:
+    try:
+        moment, naive = parse_timestamp(value)
+    except ValueError:
+        raise OcppError(ErrorCode.PROPERTY_CONSTRAINT_VIOLATION, f"{field}: not an ISO 8601 date-time") from None
+    if naive:
+        session.problems.append(f"{field}: no time zone, read as UTC")
+        logger.warning("charger %s sent local time without zone in %s", session.charge_point_ident, field)
+    return moment
+
+
+def _id_tag_info(authorization: Authorization) -> dict:
+    info: dict = {"status": authorization.status}
+    if authorization.expiry_date is not None:
+        info["expiryDate"] = format_timestamp(authorization.expiry_date)
+    if authorization.parent_id_tag:
+        info["parentIdTag"] = authorization.parent_id_tag
+    return info
+
+
+async def boot_notification(session: Session, payload: dict) -> dict:
+    status, interval = await database_sync_to_async(charger_services.charge_point_boot)(
+        charge_point_pk=session.charge_point_pk,
+        vendor=payload["chargePointVendor"],
+        model=payload["chargePointModel"],
+        serial_number=payload.get("chargePointSerialNumber", ""),
+        charge_box_serial_number=payload.get("chargeBoxSerialNumber", ""),
+        firmware_version=payload.get("firmwareVersion", ""),
+        iccid=payload.get("iccid", ""),
+        imsi=payload.get("imsi", ""),
+        meter_type=payload.get("meterType", ""),
+        meter_serial_number=payload.get("meterSerialNumber", ""),
+    )
+    session.registration_status = status
+    return {"status": status, "currentTime": _now(), "interval": interval}
+
+
+async def heartbeat(session: Session, payload: dict) -> dict:
+    await database_sync_to_async(charger_services.charge_point_heartbeat)(charge_point_pk=session.charge_point_pk)
+    return {"currentTime": _now()}
+
+
+async def authorize(session: Session, payload: dict) -> dict:
+    authorization = await database_sync_to_async(id_tag_authorize)(raw=payload["idTag"])
+    return {"idTagInfo": _id_tag_info(authorization)}
+
+
+@database_sync_to_async
+def _start(session_pk: int, payload: dict, started_at: datetime) -> tuple[int, Authorization]:
+    authorization = id_tag_authorize(raw=payload["idTag"])
+    transaction = tx_services.transaction_start(
+        charge_point_pk=session_pk,
+        connector_id=payload["connectorId"],
+        id_tag=payload["idTag"],
+        id_tag_status=authorization.status,
+        meter_start_wh=payload["meterStart"],
+        started_at=started_at,
+        reservation_id=payload.get("reservationId"),
+    )
+    return transaction.pk, authorization
+
+
+async def start_transaction(session: Session, payload: dict) -> dict:
+    started_at = _timestamp(session, payload["timestamp"], "timestamp")
+    transaction_id, authorization = await _start(session.charge_point_pk, payload, started_at)
+    return {"transactionId": transaction_id, "idTagInfo": _id_tag_info(authorization)}
+
+
+def _read_meter_values(session: Session, meter_values: object, field: str) -> ReadResult:
+    """Keep every valid sampledValue; note the rest (rule 5: a vendor quirk never costs the message)."""
+    result = ReadResult()
+    if not isinstance(meter_values, list):
+        result.problems.append(f"{field}: not a list, dropped")
+        return result
+    for i, meter_value in enumerate(meter_values):
+        where = f"{field}[{i}]"
+        if not isinstance(meter_value, dict):
+            result.problems.append(f"{where}: not an object, dropped")
+            continue
+        try:
+            moment, naive = parse_timestamp(meter_value.get("timestamp"))
+        except (ValueError, TypeError):
+            result.problems.append(f"{where}.timestamp: missing or not a date-time, {where} dropped")
+            continue
+        if naive:
+            result.problems.append(f"{where}.timestamp: no time zone, read as UTC")
+        sampled = meter_value.get("sampledValue")
+        if not isinstance(sampled, list) or not sampled:
+            result.problems.append(f"{where}.sampledValue: missing or empty, dropped")
+            continue
+        for j, raw in enumerate(sampled):
+            read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result)
+    session.problems.extend(result.problems)
+    return result
+
+
+async def meter_values(session: Session, payload: dict) -> dict:
+    result = _read_meter_values(session, payload["meterValue"], "meterValue")
+    if result.samples:
+        report = MeterValuesReport(
+            charge_point_pk=session.charge_point_pk,
+            connector_id=payload["connectorId"],
+            transaction_id=payload.get("transactionId"),
+            samples=result.samples,
+        )
+        await writers().meter_values.submit(report)
+    return {}
+
+
+async def stop_transaction(session: Session, payload: dict) -> dict:
+    stopped_at = _timestamp(session, payload["timestamp"], "timestamp")
+    samples = _read_meter_values(session, payload.get("transactionData", []), "transactionData").samples
+    id_tag = payload.get("idTag", "")
+    result = await database_sync_to_async(tx_services.transaction_stop)(
+        charge_point_pk=session.charge_point_pk,
+        transaction_id=payload["transactionId"],
+        meter_stop_wh=payload["meterStop"],
+        stopped_at=stopped_at,
+        reason=payload.get("reason", ""),
+        id_tag=id_tag,
+        samples=samples,
+    )
+    if not result.was_known:
+        session.problems.append(f"transactionId {payload['transactionId']} unknown: kept as a new transaction")
+    if not id_tag:
+        return {}
+    authorization = await database_sync_to_async(id_tag_authorize)(raw=id_tag)
+    return {"idTagInfo": _id_tag_info(authorization)}
+
+
+async def status_notification(session: Session, payload: dict) -> dict:
+    timestamp = _timestamp(session, payload["timestamp"], "timestamp") if "timestamp" in payload else None
+    await database_sync_to_async(charger_services.connector_status_update)(
+        charge_point_pk=session.charge_point_pk,
+        connector_id=payload["connectorId"],
+        status=payload["status"],
+        error_code=payload["errorCode"],
+        timestamp=timestamp,
+        info=payload.get("info", ""),
+        vendor_id=payload.get("vendorId", ""),
+        vendor_error_code=payload.get("vendorErrorCode", ""),
+    )
+    return {}
+
+
+async def data_transfer(session: Session, payload: dict) -> dict:
+    status = await database_sync_to_async(charger_services.data_transfer_receive)(
+        charge_point_pk=session.charge_point_pk,
+        vendor_id=payload["vendorId"],
+        message_id=payload.get("messageId", ""),
+        data=payload.get("data", ""),
+    )
+    return {"status": status}
+
+
+async def diagnostics_status_notification(session: Session, payload: dict) -> dict:
+    await database_sync_to_async(charger_services.charge_point_diagnostics_status)(
+        charge_point_pk=session.charge_point_pk, status=payload["status"]
+    )
+    return {}
+
+
+async def firmware_status_notification(session: Session, payload: dict) -> dict:
+    await database_sync_to_async(charger_services.charge_point_firmware_status)(
+        charge_point_pk=session.charge_point_pk, status=payload["status"]
+    )
+    return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "Authorize": authorize,
+    "BootNotification": boot_notification,
+    "DataTransfer": data_transfer,
+    "DiagnosticsStatusNotification": diagnostics_status_notification,
+    "FirmwareStatusNotification": firmware_status_notification,
+    "Heartbeat": heartbeat,
+    "MeterValues": meter_values,
+    "StartTransaction": start_transaction,
+    "StatusNotification": status_notification,
+    "StopTransaction": stop_transaction,
+}
+
+# Before an operator accepts a charger, only BootNotification is answered (OCPP 1.6, 4.2.1).
+ALLOWED_BEFORE_ACCEPTANCE = frozenset({"BootNotification"})
+
+
+def check_registration(session: Session, action: str) -> None:
+    if session.registration_status != RegistrationStatus.ACCEPTED and action not in ALLOWED_BEFORE_ACCEPTANCE:
+        raise OcppError(
+            ErrorCode.SECURITY_ERROR,
+            f"{action} refused: the charge point is {session.registration_status}, not Accepted",
+        )

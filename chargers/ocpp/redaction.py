@@ -1,0 +1,21 @@
+"""Keep secrets out of the message log: an AuthorizationKey set or read through configuration keys."""
+
+from typing import Any
+
+SECRET_KEYS = frozenset({"authorizationkey"})
+REDACTED = "***redacted***"
+
+
+def redact(action: str, payload: Any) -> Any:
+    if action not in ("ChangeConfiguration", "GetConfiguration") or not isinstance(payload, dict):
+        return payload
+    return _walk(payload)
+
+
+def _walk(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_walk(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    is_secret = str(node.get("key", "")).lower() in SECRET_KEYS
+    return {k: (REDACTED if is_secret and k == "value" else _walk(v)) for k, v in node.items()}

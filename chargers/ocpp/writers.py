@@ -1,0 +1,50 @@
+"""The process's group-commit writers (one set per event loop)."""
+
+import weakref
+from asyncio import AbstractEventLoop, get_running_loop
+from dataclasses import dataclass
+from datetime import datetime
+
+from chargers.models import MessageLog
+from chargers.ocpp.batching import GroupCommit
+from chargers.services import charge_points_mark_seen, message_log_write
+from transactions.services import MeterValuesReport, meter_values_store
+
+
+def _store_meter_values(reports: list[MeterValuesReport]) -> None:
+    meter_values_store(reports=reports)
+
+
+def _store_log(entries: list[MessageLog]) -> None:
+    message_log_write(entries=entries)
+
+
+def _store_seen(items: list[tuple[int, datetime]]) -> None:
+    newest: dict[int, datetime] = {}
+    for pk, seen_at in items:
+        newest[pk] = max(seen_at, newest.get(pk, seen_at))
+    # One UPDATE for all: they share the newest moment closely enough (resolution is tens of seconds).
+    charge_points_mark_seen(charge_point_pks=list(newest), seen_at=max(newest.values()))
+
+
+@dataclass
+class Writers:
+    meter_values: GroupCommit
+    message_log: GroupCommit
+    last_seen: GroupCommit
+
+
+_per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
+
+
+def writers() -> Writers:
+    loop = get_running_loop()
+    found = _per_loop.get(loop)
+    if found is None:
+        found = Writers(
+            meter_values=GroupCommit(_store_meter_values, name="meter values", max_batch=500),
+            message_log=GroupCommit(_store_log, name="message log", max_batch=2000),
+            last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
+        )
+        _per_loop[loop] = found
+    return found

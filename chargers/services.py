@@ -1,0 +1,310 @@
+"""Writes and business rules for charge points: registration, authentication, the session, status reports."""
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from chargers.models import (
+    ChargePoint,
+    ConnectionAttempt,
+    Connector,
+    DataTransferMessage,
+    MessageLog,
+    RegistrationStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+_KEY_SALT = "chargers.auth_key"
+
+
+# --- AuthorizationKey -------------------------------------------------------------------------------------
+
+
+def auth_key_generate() -> str:
+    """A new AuthorizationKey: 20 random bytes as 40 hex characters (the form chargers accept)."""
+    return secrets.token_hex(20)
+
+
+def _auth_key_canonical(key: bytes) -> bytes:
+    """The 40-hex form and the raw 20 bytes are the same key (1.6 security whitepaper)."""
+    try:
+        text = key.decode("ascii")
+    except UnicodeDecodeError:
+        return key
+    if len(text) == 40:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return key
+    return key
+
+
+def auth_key_hash(*, key: bytes) -> str:
+    """A keyed fast hash (HMAC-SHA256): keys are long random secrets, so a slow password hasher would only
+    make a reconnect storm fail."""
+    return salted_hmac(_KEY_SALT, _auth_key_canonical(key), algorithm="sha256").hexdigest()
+
+
+def auth_key_matches(*, charge_point: ChargePoint, key: bytes) -> bool:
+    return bool(charge_point.auth_key_hash) and hmac.compare_digest(charge_point.auth_key_hash, auth_key_hash(key=key))
+
+
+def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargePoint:
+    if len(key) < 16:
+        raise ValueError("An AuthorizationKey must be at least 16 characters (OCPP 1.6 security whitepaper)")
+    charge_point.auth_key_hash = auth_key_hash(key=key.encode())
+    charge_point.save(update_fields=["auth_key_hash"])
+    return charge_point
+
+
+# --- Registration -----------------------------------------------------------------------------------------
+
+
+def charge_point_register(
+    *,
+    charge_point_id: str,
+    auth_key: str | None = None,
+    registration_status: str = RegistrationStatus.ACCEPTED,
+    name: str = "",
+) -> ChargePoint:
+    """An operator registers a charger ahead of its first connection."""
+    charge_point = ChargePoint(charge_point_id=charge_point_id, registration_status=registration_status, name=name)
+    if auth_key:
+        if len(auth_key) < 16:
+            raise ValueError("An AuthorizationKey must be at least 16 characters")
+        charge_point.auth_key_hash = auth_key_hash(key=auth_key.encode())
+    charge_point.full_clean()
+    with transaction.atomic():
+        charge_point.save()
+        Connector.objects.get_or_create(charge_point=charge_point, connector_id=0)
+    return charge_point
+
+
+def charge_point_set_registration(*, charge_point: ChargePoint, status: str) -> ChargePoint:
+    """Accept or reject a charger (a Pending one learns it at its next BootNotification)."""
+    if status not in RegistrationStatus.values:
+        raise ValueError(f"registration status must be one of {RegistrationStatus.values}")
+    charge_point.registration_status = status
+    charge_point.save(update_fields=["registration_status"])
+    return charge_point
+
+
+@dataclass(frozen=True)
+class ConnectDecision:
+    charge_point: ChargePoint | None
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.charge_point is not None
+
+
+def charge_point_authenticate(*, charge_point_id: str, password: bytes | None) -> ConnectDecision:
+    """Decide whether a websocket handshake for this id may proceed, under the registration policy.
+
+    A charger with an AuthorizationKey must present it (Basic auth). An unknown id is refused, kept Pending
+    or accepted as OCPP_REGISTRATION says; if it presents a key, that key becomes its key (trust on first use,
+    safe because a Pending charger can do nothing until an operator accepts it).
+    """
+    charge_point = ChargePoint.objects.filter(charge_point_id=charge_point_id).first()
+    if charge_point is None:
+        policy = settings.OCPP_REGISTRATION
+        if policy == "reject":
+            return ConnectDecision(None, "unknown charge point id (OCPP_REGISTRATION=reject)")
+        status = RegistrationStatus.ACCEPTED if policy == "accept" else RegistrationStatus.PENDING
+        key_hash = auth_key_hash(key=password) if password and len(password) >= 16 else ""
+        charge_point = _charge_point_create_on_connect(charge_point_id, status, key_hash)
+        return ConnectDecision(charge_point)
+    if charge_point.auth_key_hash:
+        if password is None:
+            return ConnectDecision(None, "no Basic auth credentials (the charger has an AuthorizationKey)")
+        if not auth_key_matches(charge_point=charge_point, key=password):
+            return ConnectDecision(None, "wrong AuthorizationKey")
+    return ConnectDecision(charge_point)
+
+
+def _charge_point_create_on_connect(charge_point_id: str, status: str, key_hash: str) -> ChargePoint:
+    with transaction.atomic():
+        charge_point, created = ChargePoint.objects.get_or_create(
+            charge_point_id=charge_point_id,
+            defaults={"registration_status": status, "auth_key_hash": key_hash},
+        )
+        if created:
+            Connector.objects.create(charge_point=charge_point, connector_id=0)
+    return charge_point
+
+
+def connection_attempt_log(
+    *,
+    charge_point_ident: str,
+    reason: str,
+    remote_addr: str = "",
+    path: str = "",
+    charge_point: ChargePoint | None = None,
+) -> None:
+    ConnectionAttempt.objects.create(
+        charge_point_ident=charge_point_ident[:200],
+        reason=reason[:200],
+        remote_addr=remote_addr[:64],
+        path=path[:500],
+        charge_point=charge_point,
+    )
+    logger.warning("refused charger connection %r from %s: %s", charge_point_ident, remote_addr, reason)
+
+
+# --- The session ------------------------------------------------------------------------------------------
+
+
+def charge_point_connected(*, charge_point: ChargePoint, channel_name: str, remote_addr: str) -> str:
+    """Record who holds the charger's socket now; return the channel of the session it replaces, if any."""
+    now = timezone.now()
+    with transaction.atomic():
+        previous = (
+            ChargePoint.objects.select_for_update().filter(pk=charge_point.pk).values_list("channel_name", flat=True)
+        ).first() or ""
+        ChargePoint.objects.filter(pk=charge_point.pk).update(
+            is_online=True,
+            channel_name=channel_name,
+            connected_at=now,
+            last_seen=now,
+            remote_addr=remote_addr[:64],
+        )
+    return previous if previous != channel_name else ""
+
+
+def charge_point_disconnected(*, charge_point_pk: int, channel_name: str) -> bool:
+    """Mark the charger offline, unless a newer session already holds it."""
+    return bool(
+        ChargePoint.objects.filter(pk=charge_point_pk, channel_name=channel_name).update(
+            is_online=False, channel_name="", disconnected_at=timezone.now()
+        )
+    )
+
+
+def charge_points_mark_seen(*, charge_point_pks: list[int], seen_at: datetime) -> None:
+    ChargePoint.objects.filter(pk__in=charge_point_pks).filter(
+        Q(last_seen__isnull=True) | Q(last_seen__lt=seen_at)
+    ).update(last_seen=seen_at)
+
+
+def charge_point_boot(
+    *,
+    charge_point_pk: int,
+    vendor: str,
+    model: str,
+    serial_number: str = "",
+    charge_box_serial_number: str = "",
+    firmware_version: str = "",
+    iccid: str = "",
+    imsi: str = "",
+    meter_type: str = "",
+    meter_serial_number: str = "",
+) -> tuple[str, int]:
+    """Store what the charger says of itself; return (registration status, interval in seconds)."""
+    registration_status = charge_point_registration_status(charge_point_pk=charge_point_pk)
+    interval = (
+        settings.OCPP_HEARTBEAT_INTERVAL
+        if registration_status == RegistrationStatus.ACCEPTED
+        else settings.OCPP_PENDING_RETRY_INTERVAL
+    )
+    fields = {
+        "vendor": vendor,
+        "model": model,
+        "serial_number": serial_number,
+        "charge_box_serial_number": charge_box_serial_number,
+        "firmware_version": firmware_version,
+        "iccid": iccid,
+        "imsi": imsi,
+        "meter_type": meter_type,
+        "meter_serial_number": meter_serial_number,
+    }
+    now = timezone.now()
+    ChargePoint.objects.filter(pk=charge_point_pk).update(
+        **fields, last_boot_at=now, last_seen=now, heartbeat_interval_s=interval
+    )
+    return registration_status, interval
+
+
+def charge_point_registration_status(*, charge_point_pk: int) -> str:
+    return ChargePoint.objects.filter(pk=charge_point_pk).values_list("registration_status", flat=True).get()
+
+
+def charge_point_heartbeat(*, charge_point_pk: int) -> None:
+    now = timezone.now()
+    ChargePoint.objects.filter(pk=charge_point_pk).update(last_heartbeat_at=now, last_seen=now)
+
+
+def connector_status_update(
+    *,
+    charge_point_pk: int,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    timestamp: datetime | None,
+    info: str = "",
+    vendor_id: str = "",
+    vendor_error_code: str = "",
+) -> Connector:
+    """Keep the latest status per connector; a late (queued) notification does not overwrite a newer one."""
+    now = timezone.now()
+    connector, _ = Connector.objects.get_or_create(charge_point_id=charge_point_pk, connector_id=connector_id)
+    reported_at = timestamp or now
+    if connector.status_timestamp and reported_at < connector.status_timestamp:
+        return connector
+    connector.status = status
+    connector.error_code = error_code
+    connector.info = info
+    connector.vendor_id = vendor_id
+    connector.vendor_error_code = vendor_error_code
+    connector.status_timestamp = reported_at
+    connector.status_received_at = now
+    connector.save()
+    return connector
+
+
+def charge_point_diagnostics_status(*, charge_point_pk: int, status: str) -> None:
+    ChargePoint.objects.filter(pk=charge_point_pk).update(
+        diagnostics_status=status, diagnostics_status_at=timezone.now()
+    )
+
+
+def charge_point_firmware_status(*, charge_point_pk: int, status: str) -> None:
+    ChargePoint.objects.filter(pk=charge_point_pk).update(firmware_status=status, firmware_status_at=timezone.now())
+
+
+def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: str, data: str) -> str:
+    """Keep an incoming DataTransfer. No vendor extension is implemented yet, so the answer is
+    UnknownVendorId (the 1.6 answer for a vendorId the central system has no handler for)."""
+    status = "UnknownVendorId"
+    DataTransferMessage.objects.create(
+        charge_point_id=charge_point_pk,
+        vendor_id=vendor_id,
+        message_id=message_id,
+        data=data,
+        response_status=status,
+    )
+    return status
+
+
+# --- Message log ------------------------------------------------------------------------------------------
+
+
+def message_log_write(*, entries: list[MessageLog]) -> None:
+    MessageLog.objects.bulk_create(entries, batch_size=500)
+
+
+def message_log_prune(*, older_than_days: int | None = None) -> int:
+    days = settings.OCPP_MESSAGE_LOG_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = MessageLog.objects.filter(created_at__lt=cutoff).delete()
+    ConnectionAttempt.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

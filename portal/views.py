@@ -1,0 +1,60 @@
+"""Portal-wide pages: the dashboard, first-run setup and the health check."""
+
+from django import forms
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from portal.health import health_report
+
+
+def _no_operator_yet() -> bool:
+    return not get_user_model().objects.exists()
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if _no_operator_yet():
+        return redirect("first-operator")
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    return _dashboard(request)
+
+
+@login_required
+def _dashboard(request: HttpRequest) -> HttpResponse:
+    from chargers.selectors import dashboard_summary
+
+    return render(request, "portal/dashboard.html", {"summary": dashboard_summary()})
+
+
+class FirstOperatorForm(UserCreationForm):
+    email = forms.EmailField(required=False)
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+
+def first_operator(request: HttpRequest) -> HttpResponse:
+    """Only while no account exists: the first visitor creates the first operator (a superuser)."""
+    if not _no_operator_yet():
+        return redirect("dashboard")
+    form = FirstOperatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save(commit=False)
+        user.is_staff = True
+        user.is_superuser = True
+        user.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("dashboard")
+    return render(request, "portal/first_operator.html", {"form": form})
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    report = health_report(connection=connection)
+    return JsonResponse(report, status=200 if report["ok"] else 503)

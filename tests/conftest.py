@@ -1,0 +1,112 @@
+"""Fixtures shared by the suite: a real daphne server on a free port, using the test database and Redis."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """DATABASE_URL of the test database pytest-django created, for the server processes."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    return f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, DATABASE_URL=database_url(), PYTHONUNBUFFERED="1", **extra)
+    env.setdefault("REDIS_URL", settings.REDIS_URL)
+    return env
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port} after {timeout}s")
+
+
+class PortalServer:
+    def __init__(self, port: int, process: subprocess.Popen) -> None:
+        self.port = port
+        self.process = process
+        self.http_url = f"http://127.0.0.1:{port}"
+        self.ocpp_url = f"ws://127.0.0.1:{port}/ocpp"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_portal(**env: str) -> PortalServer:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--websocket_timeout",
+            "-1",
+            "portal.asgi:application",
+        ],
+        cwd=BASE_DIR,
+        env=server_env(**env),
+    )
+    wait_for_port(port, process)
+    return PortalServer(port, process)
+
+
+@pytest.fixture(scope="session")
+def portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
+    """A daphne server with the default registration policy (pending)."""
+    server = start_portal(OCPP_REGISTRATION="pending")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def open_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
+    """A daphne server that accepts unknown chargers (OCPP_REGISTRATION=accept)."""
+    server = start_portal(OCPP_REGISTRATION="accept")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def closed_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
+    """A daphne server that refuses unknown chargers (OCPP_REGISTRATION=reject)."""
+    server = start_portal(OCPP_REGISTRATION="reject")
+    yield server
+    server.stop()

@@ -1,0 +1,194 @@
+"""Meter value reading: OCPP sampledValues in, stored rows out, every value also in an SI unit.
+
+Pure functions, no database: the OCPP handler feeds them parsed frames, the services store what they return.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+POWER_IMPORT = "Power.Active.Import"
+
+# OCPP 1.6 defaults (spec 7.17 SampledValue).
+DEFAULT_MEASURAND = ENERGY_REGISTER
+DEFAULT_CONTEXT = "Sample.Periodic"
+DEFAULT_LOCATION = "Outlet"
+DEFAULT_FORMAT = "Raw"
+
+STANDARD_MEASURANDS = frozenset(
+    {
+        "Energy.Active.Export.Register",
+        "Energy.Active.Import.Register",
+        "Energy.Reactive.Export.Register",
+        "Energy.Reactive.Import.Register",
+        "Energy.Active.Export.Interval",
+        "Energy.Active.Import.Interval",
+        "Energy.Reactive.Export.Interval",
+        "Energy.Reactive.Import.Interval",
+        "Power.Active.Export",
+        "Power.Active.Import",
+        "Power.Offered",
+        "Power.Reactive.Export",
+        "Power.Reactive.Import",
+        "Power.Factor",
+        "Current.Import",
+        "Current.Export",
+        "Current.Offered",
+        "Voltage",
+        "Frequency",
+        "Temperature",
+        "SoC",
+        "RPM",
+    }
+)
+
+# unit as sent -> (SI unit, factor)
+_UNITS: dict[str, tuple[str, Decimal]] = {
+    "Wh": ("Wh", Decimal(1)),
+    "kWh": ("Wh", Decimal(1000)),
+    "varh": ("varh", Decimal(1)),
+    "kvarh": ("varh", Decimal(1000)),
+    "W": ("W", Decimal(1)),
+    "kW": ("W", Decimal(1000)),
+    "VA": ("VA", Decimal(1)),
+    "kVA": ("VA", Decimal(1000)),
+    "var": ("var", Decimal(1)),
+    "kvar": ("var", Decimal(1000)),
+    "A": ("A", Decimal(1)),
+    "V": ("V", Decimal(1)),
+    "K": ("K", Decimal(1)),
+    "Celsius": ("Celsius", Decimal(1)),
+    "Celcius": ("Celsius", Decimal(1)),  # the 1.6 schema's own spelling
+    "Fahrenheit": ("Fahrenheit", Decimal(1)),
+    "Percent": ("Percent", Decimal(1)),
+    "Hertz": ("Hz", Decimal(1)),
+    "Hz": ("Hz", Decimal(1)),  # not in 1.6, sent by ETREL and others
+}
+
+
+def default_unit(measurand: str) -> str:
+    """The unit a value without one is read in. The spec says Wh throughout; for measurands that cannot be
+    Wh the natural unit is the only reading that makes sense."""
+    if measurand.startswith("Energy.Reactive"):
+        return "varh"
+    if measurand.startswith("Energy"):
+        return "Wh"
+    if measurand.startswith("Power.Reactive"):
+        return "var"
+    if measurand.startswith("Power.Active") or measurand == "Power.Offered":
+        return "W"
+    if measurand.startswith("Current"):
+        return "A"
+    return {"Voltage": "V", "Frequency": "Hz", "Temperature": "Celsius", "SoC": "Percent"}.get(measurand, "")
+
+
+@dataclass(slots=True)
+class Sample:
+    """One sampledValue, with OCPP's defaults filled in and the value in an SI unit."""
+
+    timestamp: datetime
+    measurand: str
+    phase: str
+    location: str
+    context: str
+    format: str
+    unit: str
+    raw_value: str
+    value: Decimal | None
+    si_unit: str
+
+
+@dataclass
+class ReadResult:
+    samples: list[Sample] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_sampled_value(raw: dict, timestamp: datetime, where: str, result: ReadResult) -> None:
+    """Append a Sample for `raw` to result, or a problem when the value cannot be kept at all."""
+    if not isinstance(raw, dict):
+        result.problems.append(f"{where}: not an object, dropped")
+        return
+    value = raw.get("value")
+    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
+        result.problems.append(f"{where}.value: missing or not a string, dropped")
+        return
+    if not isinstance(value, str):
+        result.problems.append(f"{where}.value: a number instead of a string, kept")
+        value = str(value)
+    measurand = _text(raw.get("measurand")) or DEFAULT_MEASURAND
+    if measurand not in STANDARD_MEASURANDS:
+        result.problems.append(f"{where}.measurand: non-standard {measurand!r}, kept")
+    unit = _text(raw.get("unit"))
+    reading_unit = unit or default_unit(measurand)
+    si_unit, factor = _UNITS.get(reading_unit, (reading_unit, Decimal(1)))
+    if reading_unit and reading_unit not in _UNITS:
+        result.problems.append(f"{where}.unit: unknown unit {reading_unit!r}, value kept unconverted")
+    fmt = _text(raw.get("format")) or DEFAULT_FORMAT
+    number = _decimal(value) if fmt == DEFAULT_FORMAT else None
+    if number is None and fmt == DEFAULT_FORMAT:
+        result.problems.append(f"{where}.value: {value[:40]!r} is not a number, kept as text")
+    extra = set(raw) - {"value", "context", "format", "measurand", "phase", "location", "unit"}
+    if extra:
+        result.problems.append(f"{where}: extra fields {sorted(extra)} ignored")
+    result.samples.append(
+        Sample(
+            timestamp=timestamp,
+            measurand=measurand[:60],
+            phase=_text(raw.get("phase"))[:10],
+            location=(_text(raw.get("location")) or DEFAULT_LOCATION)[:10],
+            context=(_text(raw.get("context")) or DEFAULT_CONTEXT)[:25],
+            format=fmt[:12],
+            unit=unit[:20],
+            raw_value=value,
+            value=number * factor if number is not None else None,
+            si_unit=si_unit[:10],
+        )
+    )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        number = Decimal(value.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    timestamp: datetime
+    power_w: Decimal | None
+    energy_wh: Decimal | None
+
+
+def latest_reading(samples: list[Sample]) -> Latest | None:
+    """Power and energy at the newest timestamp of these samples. Per-phase power is summed (ETREL sends
+    Power.Active.Import per phase); a total without phase wins over the phases."""
+    readings = [s for s in samples if s.value is not None and s.location == DEFAULT_LOCATION]
+    if not readings:
+        return None
+    newest = max(s.timestamp for s in readings)
+    at_newest = [s for s in readings if s.timestamp == newest]
+    power = _total(at_newest, POWER_IMPORT, "W")
+    energy = _total(at_newest, ENERGY_REGISTER, "Wh")
+    if power is None and energy is None:
+        return None
+    return Latest(timestamp=newest, power_w=power, energy_wh=energy)
+
+
+def _total(samples: list[Sample], measurand: str, si_unit: str) -> Decimal | None:
+    matching = [s for s in samples if s.measurand == measurand and s.si_unit == si_unit]
+    whole = [s.value for s in matching if s.phase == "" and s.value is not None]
+    if whole:
+        return whole[-1]
+    # "L1" and "L1-N" are the same phase's power: count each phase once.
+    per_phase = {s.phase[:2]: s.value for s in matching if s.phase[:2] in ("L1", "L2", "L3")}
+    if not per_phase:
+        return None
+    return sum((v for v in per_phase.values() if v is not None), Decimal(0))

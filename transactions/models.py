@@ -1,0 +1,96 @@
+"""Charging sessions and the meter values a charger reports for them."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class Transaction(models.Model):
+    """A charging session. Its primary key is the OCPP transactionId (positive, < 2^31, committed before the
+    StartTransaction reply goes out)."""
+
+    charge_point = models.ForeignKey("chargers.ChargePoint", on_delete=models.PROTECT, related_name="transactions")
+    connector_id = models.PositiveIntegerField()
+    id_tag = models.CharField(max_length=20)
+    id_tag_status = models.CharField(max_length=20, help_text="What the portal answered in StartTransaction")
+    meter_start_wh = models.BigIntegerField()
+    started_at = models.DateTimeField(help_text="Start timestamp as sent by the charger")
+    start_received_at = models.DateTimeField(default=timezone.now)
+    reservation_id = models.IntegerField(null=True, blank=True)
+
+    meter_stop_wh = models.BigIntegerField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="Stop timestamp as sent by the charger")
+    stop_received_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=20, blank=True)
+    stop_id_tag = models.CharField(max_length=20, blank=True)
+    # The id a charger used when it had no id from us (-1, or ETREL's negative local ids).
+    charger_transaction_id = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # A resent StartTransaction (new message id, same content) is the same transaction.
+            models.UniqueConstraint(
+                fields=["charge_point", "connector_id", "id_tag", "started_at", "meter_start_wh"],
+                name="unique_transaction_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["charge_point", "connector_id", "stopped_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.charge_point_id}/{self.connector_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def energy_wh(self) -> int | None:
+        if self.meter_stop_wh is None:
+            return None
+        return self.meter_stop_wh - self.meter_start_wh
+
+
+class MeterValue(models.Model):
+    """One sampledValue: the fields as sent, plus the value normalised to an SI unit (Wh, W, A, V, Hz, ...)."""
+
+    charge_point = models.ForeignKey("chargers.ChargePoint", on_delete=models.CASCADE, related_name="meter_values")
+    connector_id = models.PositiveIntegerField()
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="meter_values"
+    )
+    # The transactionId the charger sent, kept when it matched no transaction (-1, ETREL's negative ids).
+    reported_transaction_id = models.IntegerField(null=True, blank=True)
+    timestamp = models.DateTimeField(help_text="As sent by the charger")
+    received_at = models.DateTimeField(default=timezone.now)
+    measurand = models.CharField(max_length=60)
+    phase = models.CharField(max_length=10, blank=True)
+    location = models.CharField(max_length=10)
+    context = models.CharField(max_length=25)
+    format = models.CharField(max_length=12, blank=True)
+    unit = models.CharField(max_length=20, blank=True, help_text="As sent (blank: the default)")
+    raw_value = models.TextField(help_text="The value string as sent")
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    si_unit = models.CharField(max_length=10, blank=True)
+    source = models.CharField(max_length=20, default="MeterValues")
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        constraints = [
+            # A resent MeterValues frame stores nothing twice.
+            models.UniqueConstraint(
+                fields=[
+                    "charge_point",
+                    "connector_id",
+                    "timestamp",
+                    "measurand",
+                    "phase",
+                    "location",
+                    "context",
+                ],
+                name="unique_sampled_value",
+            ),
+        ]
+        indexes = [models.Index(fields=["transaction", "timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.measurand} {self.raw_value}{self.unit} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"

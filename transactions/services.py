@@ -1,0 +1,297 @@
+"""Writes and business rules for charging sessions and meter values.
+
+Rule 4 of the house: StartTransaction, MeterValues and StopTransaction are stored before they are answered,
+and always answered, even for unknown, duplicate or negative transaction ids: a charger that gets no answer
+retries and then drops the data, and that is billing lost.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chargers.models import Connector
+from transactions.metering import ENERGY_REGISTER, Sample, latest_reading
+from transactions.models import MeterValue, Transaction
+
+logger = logging.getLogger(__name__)
+
+MAX_TRANSACTION_ID = 2**31 - 1
+
+
+def transaction_start(
+    *,
+    charge_point_pk: int,
+    connector_id: int,
+    id_tag: str,
+    id_tag_status: str,
+    meter_start_wh: int,
+    started_at: datetime,
+    reservation_id: int | None = None,
+) -> Transaction:
+    """Create the transaction (or find the one a resent StartTransaction already created)."""
+    identity = {
+        "charge_point_id": charge_point_pk,
+        "connector_id": connector_id,
+        "id_tag": id_tag,
+        "started_at": started_at,
+        "meter_start_wh": meter_start_wh,
+    }
+    existing = Transaction.objects.filter(**identity).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            Connector.objects.get_or_create(charge_point_id=charge_point_pk, connector_id=connector_id)
+            return Transaction.objects.create(
+                **identity,
+                id_tag_status=id_tag_status,
+                reservation_id=reservation_id,
+                start_received_at=timezone.now(),
+            )
+    except IntegrityError:
+        # The same StartTransaction arrived twice at once (two sessions of one charger).
+        return Transaction.objects.get(**identity)
+
+
+@dataclass
+class StopResult:
+    transaction: Transaction
+    was_known: bool
+    already_stopped: bool
+
+
+def transaction_stop(
+    *,
+    charge_point_pk: int,
+    transaction_id: int,
+    meter_stop_wh: int,
+    stopped_at: datetime,
+    reason: str = "",
+    id_tag: str = "",
+    samples: list[Sample] | None = None,
+) -> StopResult:
+    """Close a transaction and keep its transactionData. An id we never issued (-1, a negative local id, or
+    one we do not know) still gets a transaction row, so its energy is not lost."""
+    samples = samples or []
+    with transaction.atomic():
+        found = _transaction_for_charger(charge_point_pk, transaction_id, lock=True)
+        was_known = found is not None
+        if found is None:
+            found = _orphan_transaction(charge_point_pk, transaction_id, meter_stop_wh, stopped_at, id_tag, samples)
+        already_stopped = found.stopped_at is not None
+        if not already_stopped:
+            found.meter_stop_wh = meter_stop_wh
+            found.stopped_at = stopped_at
+            found.stop_received_at = timezone.now()
+            found.stop_reason = reason or "Local"
+            found.stop_id_tag = id_tag
+            found.save(
+                update_fields=[
+                    "meter_stop_wh",
+                    "stopped_at",
+                    "stop_received_at",
+                    "stop_reason",
+                    "stop_id_tag",
+                ]
+            )
+        if samples:
+            _meter_values_insert(
+                [
+                    _row(charge_point_pk, found.connector_id, found.pk, transaction_id, s, "StopTransaction")
+                    for s in samples
+                ]
+            )
+        if found.charger_transaction_id is not None:
+            # Values sent earlier under the charger's own id belong to this transaction.
+            MeterValue.objects.filter(
+                charge_point_id=charge_point_pk,
+                transaction__isnull=True,
+                reported_transaction_id=found.charger_transaction_id,
+            ).update(transaction=found)
+    return StopResult(found, was_known, already_stopped)
+
+
+def _transaction_for_charger(charge_point_pk: int, transaction_id: int, lock: bool = False) -> Transaction | None:
+    queryset = Transaction.objects.select_for_update() if lock else Transaction.objects
+    if 0 < transaction_id <= MAX_TRANSACTION_ID:
+        found = queryset.filter(pk=transaction_id, charge_point_id=charge_point_pk).first()
+        if found is not None:
+            return found
+    # A stop we already turned into an orphan row (a resent StopTransaction with a foreign id).
+    return queryset.filter(charge_point_id=charge_point_pk, charger_transaction_id=transaction_id).first()
+
+
+def _orphan_transaction(
+    charge_point_pk: int,
+    transaction_id: int,
+    meter_stop_wh: int,
+    stopped_at: datetime,
+    id_tag: str,
+    samples: list[Sample],
+) -> Transaction:
+    logger.warning("StopTransaction for unknown transaction %s of charger #%s", transaction_id, charge_point_pk)
+    energy = sorted(
+        (s for s in samples if s.measurand == ENERGY_REGISTER and s.value is not None and s.phase == ""),
+        key=lambda s: s.timestamp,
+    )
+    earlier_values = MeterValue.objects.filter(
+        charge_point_id=charge_point_pk, transaction__isnull=True, reported_transaction_id=transaction_id
+    )
+    first_earlier = earlier_values.order_by("timestamp").first()
+    connector_id = first_earlier.connector_id if first_earlier else 0
+    started_at = min(
+        [stopped_at] + [s.timestamp for s in samples] + ([first_earlier.timestamp] if first_earlier else [])
+    )
+    meter_start = int(energy[0].value) if energy else meter_stop_wh
+    return Transaction.objects.create(
+        charge_point_id=charge_point_pk,
+        connector_id=connector_id,
+        id_tag=id_tag or "",
+        id_tag_status="Unknown",
+        meter_start_wh=meter_start,
+        started_at=started_at,
+        charger_transaction_id=transaction_id,
+    )
+
+
+# --- Meter values -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeterValuesReport:
+    """One MeterValues frame, read: the samples to keep for one connector."""
+
+    charge_point_pk: int
+    connector_id: int
+    transaction_id: int | None
+    samples: list[Sample] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LatestReading:
+    charge_point_pk: int
+    connector_id: int
+    transaction_id: int | None
+    timestamp: datetime
+    power_w: Decimal | None
+    energy_wh: Decimal | None
+
+
+def meter_values_store(*, reports: list[MeterValuesReport]) -> list[LatestReading]:
+    """Store many MeterValues frames in one transaction (a batch from all chargers of this process).
+
+    Resent frames store nothing twice (unique constraint, conflicts ignored). Returns the newest power and
+    energy per connector, for the live feed.
+    """
+    if not reports:
+        return []
+    received_at = timezone.now()
+    with transaction.atomic():
+        known = _known_transactions(reports)
+        rows: list[MeterValue] = []
+        for report in reports:
+            tx_pk = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
+            reported = report.transaction_id if tx_pk is None else None
+            rows.extend(
+                _row(
+                    report.charge_point_pk,
+                    report.connector_id,
+                    tx_pk,
+                    reported,
+                    s,
+                    "MeterValues",
+                    received_at,
+                )
+                for s in report.samples
+            )
+        _meter_values_insert(rows)
+        latest = _latest_per_connector(reports, known)
+        _connectors_update_latest(latest)
+    return latest
+
+
+def _known_transactions(reports: list[MeterValuesReport]) -> set[tuple[int, int]]:
+    ids = {r.transaction_id for r in reports if r.transaction_id and 0 < r.transaction_id <= MAX_TRANSACTION_ID}
+    if not ids:
+        return set()
+    return set(Transaction.objects.filter(pk__in=ids).values_list("pk", "charge_point_id"))
+
+
+def _row(
+    charge_point_pk: int,
+    connector_id: int,
+    transaction_pk: int | None,
+    reported_transaction_id: int | None,
+    sample: Sample,
+    source: str,
+    received_at: datetime | None = None,
+) -> MeterValue:
+    return MeterValue(
+        charge_point_id=charge_point_pk,
+        connector_id=connector_id,
+        transaction_id=transaction_pk,
+        reported_transaction_id=reported_transaction_id,
+        timestamp=sample.timestamp,
+        received_at=received_at or timezone.now(),
+        measurand=sample.measurand,
+        phase=sample.phase,
+        location=sample.location,
+        context=sample.context,
+        format=sample.format,
+        unit=sample.unit,
+        raw_value=sample.raw_value,
+        value=sample.value,
+        si_unit=sample.si_unit,
+        source=source,
+    )
+
+
+def _meter_values_insert(rows: list[MeterValue]) -> None:
+    MeterValue.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+
+
+def _latest_per_connector(reports: list[MeterValuesReport], known: set[tuple[int, int]]) -> list[LatestReading]:
+    newest: dict[tuple[int, int], LatestReading] = {}
+    for report in reports:
+        reading = latest_reading(report.samples)
+        if reading is None:
+            continue
+        key = (report.charge_point_pk, report.connector_id)
+        current = newest.get(key)
+        if current is None or reading.timestamp >= current.timestamp:
+            tx = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
+            newest[key] = LatestReading(
+                report.charge_point_pk,
+                report.connector_id,
+                tx,
+                reading.timestamp,
+                reading.power_w,
+                reading.energy_wh,
+            )
+    return list(newest.values())
+
+
+def _connectors_update_latest(latest: list[LatestReading]) -> None:
+    """One conditional UPDATE per connector: a replayed old value never overwrites a newer one."""
+    for reading in latest:
+        changes = {"meter_timestamp": reading.timestamp}
+        if reading.power_w is not None:
+            changes["power_w"] = reading.power_w
+        if reading.energy_wh is not None:
+            changes["energy_wh"] = reading.energy_wh
+        updated = Connector.objects.filter(
+            Q(meter_timestamp__isnull=True) | Q(meter_timestamp__lte=reading.timestamp),
+            charge_point_id=reading.charge_point_pk,
+            connector_id=reading.connector_id,
+        ).update(**changes)
+        if not updated:
+            # No connector row yet (or a newer reading already stored: then the insert is a no-op).
+            Connector.objects.bulk_create(
+                [Connector(charge_point_id=reading.charge_point_pk, connector_id=reading.connector_id, **changes)],
+                ignore_conflicts=True,
+            )
