@@ -23,6 +23,30 @@ from chargers.models import (
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "ConnectDecision",
+    "auth_key_generate",
+    "auth_key_hash",
+    "auth_key_matches",
+    "charge_point_authenticate",
+    "charge_point_boot",
+    "charge_point_connected",
+    "charge_point_diagnostics_status",
+    "charge_point_disconnected",
+    "charge_point_firmware_status",
+    "charge_point_heartbeat",
+    "charge_point_register",
+    "charge_point_registration_status",
+    "charge_point_set_auth_key",
+    "charge_point_set_registration",
+    "charge_points_mark_seen",
+    "connection_attempt_log",
+    "connector_status_update",
+    "data_transfer_receive",
+    "message_log_prune",
+    "message_log_write",
+]
+
 _KEY_SALT = "chargers.auth_key"
 
 
