@@ -28,6 +28,7 @@ __all__ = [
     "auth_key_generate",
     "auth_key_hash",
     "auth_key_matches",
+    "channel_send",
     "charge_point_authenticate",
     "charge_point_boot",
     "charge_point_connected",
@@ -90,6 +91,14 @@ def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargeP
     return charge_point
 
 
+def channel_send(channel_name: str, message: dict) -> None:
+    """Send to one consumer from sync code; a consumer that has gone loses it silently (at most once)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    async_to_sync(get_channel_layer().send)(channel_name, message)
+
+
 # --- Registration -----------------------------------------------------------------------------------------
 
 
@@ -119,6 +128,11 @@ def charge_point_set_registration(*, charge_point: ChargePoint, status: str) -> 
         raise ValueError(f"registration status must be one of {RegistrationStatus.values}")
     charge_point.registration_status = status
     charge_point.save(update_fields=["registration_status"])
+    charge_point.refresh_from_db(fields=["channel_name"])
+    if charge_point.channel_name:
+        # The live session caches the status: tell it, wherever (whichever daphne process) it runs.
+        channel = charge_point.channel_name
+        transaction.on_commit(lambda: channel_send(channel, {"type": "ocpp.registration", "status": status}))
     return charge_point
 
 

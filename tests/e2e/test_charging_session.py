@@ -293,3 +293,24 @@ def test_a_pending_charger_only_gets_its_boot_answered_until_accepted(portal) ->
     boot, heartbeat = asyncio.run(scenario())
     assert boot["status"] == "Pending"
     assert heartbeat == "SecurityError"
+
+
+def test_an_operator_accepting_a_pending_charger_takes_effect_on_the_live_session(portal) -> None:
+    from chargers.services import charge_point_set_registration
+
+    charger = charge_point_register(
+        charge_point_id=new_id(), auth_key=KEY, registration_status=RegistrationStatus.PENDING
+    )
+
+    async def scenario() -> tuple[str, dict]:
+        async with SimulatedCharger(portal.ocpp_url, charger.charge_point_id, password=KEY) as sim:
+            boot = await sim.boot()
+            await asyncio.to_thread(
+                charge_point_set_registration, charge_point=charger, status=RegistrationStatus.ACCEPTED
+            )
+            await asyncio.sleep(0.3)
+            return boot["status"], await sim.call("Heartbeat", {})
+
+    before, heartbeat = asyncio.run(scenario())
+    assert before == "Pending"
+    assert "currentTime" in heartbeat
