@@ -32,6 +32,18 @@ class ChargePoint(models.Model):
     meter_type = models.CharField(max_length=25, blank=True)
     meter_serial_number = models.CharField(max_length=25, blank=True)
     last_boot_at = models.DateTimeField(null=True, blank=True)
+    # The model profile (questionnaire) matched at BootNotification; an operator's choice is kept over boots.
+    charger_model = models.ForeignKey(
+        "chargers.ChargerModel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="charge_points",
+        verbose_name="model profile",
+    )
+    charger_model_overridden = models.BooleanField(
+        default=False, help_text="Set by an operator: BootNotification does not change the model profile"
+    )
     heartbeat_interval_s = models.PositiveIntegerField(null=True, blank=True)
 
     # The session: which consumer holds the socket (the command pipeline sends there).

@@ -1,0 +1,422 @@
+"""Charger model profiles: the vendor integration questionnaire, kept as data that drives the portal.
+
+One `ChargerModel` per vendor model (and firmware line) holds every answer of the questionnaire; the lists of the
+questionnaire (firmware versions, connector columns, meter values, DataTransfer messages, vendor error codes,
+other interfaces) are rows of their own so that pages, forms and exports can treat them one by one.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+# --- Vocabulary of the questionnaire ----------------------------------------------------------------------
+
+
+class Transport(models.TextChoices):
+    OCPP15_SOAP = "ocpp15_soap", "OCPP 1.5 SOAP"
+    OCPP16_SOAP = "ocpp16_soap", "OCPP 1.6 SOAP"
+    OCPP16_JSON = "ocpp16_json", "OCPP 1.6 JSON"
+
+
+# The 28 messages of OCPP 1.6 (spec sections 4 and 5), in the questionnaire's order; GetCompositeSchedule is
+# the one the questionnaire forgot.
+OCPP_MESSAGES: tuple[str, ...] = (
+    "Authorize",
+    "BootNotification",
+    "DataTransfer",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "StartTransaction",
+    "StatusNotification",
+    "StopTransaction",
+    "CancelReservation",
+    "ChangeAvailability",
+    "ChangeConfiguration",
+    "ClearCache",
+    "ClearChargingProfile",
+    "GetCompositeSchedule",
+    "GetConfiguration",
+    "GetDiagnostics",
+    "GetLocalListVersion",
+    "RemoteStartTransaction",
+    "RemoteStopTransaction",
+    "ReserveNow",
+    "Reset",
+    "SendLocalList",
+    "SetChargingProfile",
+    "TriggerMessage",
+    "UnlockConnector",
+    "UpdateFirmware",
+)
+# Smart charging and TriggerMessage came with 1.6: the questionnaire leaves their 1.5 cells empty.
+OCPP16_ONLY_MESSAGES = frozenset(
+    {"ClearChargingProfile", "GetCompositeSchedule", "SetChargingProfile", "TriggerMessage"}
+)
+
+
+def messages_for(transport: str) -> tuple[str, ...]:
+    """The messages a transport can carry at all."""
+    if transport == Transport.OCPP15_SOAP:
+        return tuple(m for m in OCPP_MESSAGES if m not in OCPP16_ONLY_MESSAGES)
+    return OCPP_MESSAGES
+
+
+class ProfileStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted by the vendor, to review"
+    ACTIVE = "active", "Active (matched at BootNotification)"
+
+
+class ByteOrder(models.TextChoices):
+    LITTLE_ENDIAN = "little_endian", "Little-endian"
+    BIG_ENDIAN = "big_endian", "Big-endian"
+
+
+class ChargingType(models.TextChoices):
+    AC = "AC"
+    DC = "DC"
+    WIRELESS = "wireless", "Wireless"
+
+
+class MeterLevel(models.TextChoices):
+    CHARGE_POINT = "charge_point", "Charge point"
+    EVSE = "evse", "EVSE"
+    CONNECTOR = "connector", "Connector"
+
+
+class MessageDirection(models.TextChoices):
+    TO_CHARGER = "to_charger", "Central system → charger"
+    FROM_CHARGER = "from_charger", "Charger → central system"
+    BOTH = "both", "Both directions"
+
+
+UPLOAD_PROTOCOLS = ("ftp", "ftps", "http", "https", "sftp")
+SECURITY_SCHEMES = ("ws", "wss", "http", "https")
+
+
+def validate_regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValidationError(f"not a valid regular expression: {error}") from None
+
+
+def _validate_choice_list(value: object, allowed: tuple[str, ...], what: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"a list of {what}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ValidationError(f"unknown {what}: {', '.join(unknown)} (allowed: {', '.join(allowed)})")
+
+
+def validate_upload_protocols(value: object) -> None:
+    _validate_choice_list(value, UPLOAD_PROTOCOLS, "upload protocols")
+
+
+def validate_security_schemes(value: object) -> None:
+    _validate_choice_list(value, SECURITY_SCHEMES, "schemes")
+
+
+def validate_transports(value: object) -> None:
+    _validate_choice_list(value, tuple(Transport.values), "transports")
+
+
+def validate_supported_messages(value: object) -> None:
+    """{transport: [message, ...]}: known transports, known OCPP messages, none a transport cannot carry."""
+    if not isinstance(value, dict):
+        raise ValidationError("an object of transport → list of OCPP messages")
+    problems = []
+    for transport, names in value.items():
+        if transport not in Transport.values:
+            problems.append(f"unknown transport {transport!r} (allowed: {', '.join(Transport.values)})")
+            continue
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            problems.append(f"{transport}: a list of OCPP message names")
+            continue
+        unknown = sorted(set(names) - set(OCPP_MESSAGES))
+        if unknown:
+            problems.append(f"{transport}: unknown OCPP message(s) {', '.join(unknown)}")
+        impossible = sorted(set(names) & set(OCPP_MESSAGES) - set(messages_for(transport)))
+        if impossible:
+            problems.append(f"{transport}: {', '.join(impossible)} do(es) not exist in OCPP 1.5")
+    if problems:
+        raise ValidationError(problems)
+
+
+# --- The profile ------------------------------------------------------------------------------------------
+
+
+class ChargerModel(models.Model):
+    """A charger model as its vendor describes it in the integration questionnaire."""
+
+    # General model information.
+    vendor = models.CharField(max_length=50)
+    model = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=ProfileStatus.choices, default=ProfileStatus.DRAFT)
+    # Matching at BootNotification: chargers report product codes ("G-HB1V5CY20-A14"), not marketing names.
+    boot_vendor_pattern = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_regex],
+        help_text="Regular expression for chargePointVendor (whole value, case-insensitive); blank: the vendor name",
+    )
+    boot_model_pattern = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_regex],
+        help_text="Regular expression for chargePointModel (whole value, case-insensitive); blank: the model name",
+    )
+    match_priority = models.SmallIntegerField(default=0, help_text="Higher wins when several profiles match")
+
+    # OCPP versions, transports and messages: {transport: [message, ...]}.
+    supported_messages = models.JSONField(default=dict, blank=True, validators=[validate_supported_messages])
+
+    # Authorize: RFID code representation.
+    rfid_byte_order = models.CharField(max_length=13, choices=ByteOrder.choices, default=ByteOrder.BIG_ENDIAN)
+    rfid_delimiter = models.CharField(max_length=5, blank=True, help_text="Between bytes; blank: none")
+    rfid_example = models.CharField(max_length=40, blank=True)
+    rfid_notes = models.TextField(blank=True)
+
+    # DataTransfer: general remarks (the messages are rows of DataTransferSpec).
+    data_transfer_notes = models.TextField(blank=True)
+
+    # GetDiagnostics and UpdateFirmware.
+    diagnostics_file_format = models.CharField(max_length=200, blank=True)
+    diagnostics_upload_protocols = models.JSONField(default=list, blank=True, validators=[validate_upload_protocols])
+    diagnostics_upload_notes = models.TextField(blank=True, help_text="ftp authentication, a location example")
+    firmware_file_format = models.CharField(max_length=200, blank=True)
+
+    # MeterValues: general remarks (the measurands are rows of MeasurandSpec).
+    meter_values_notes = models.TextField(blank=True)
+
+    # SendLocalList.
+    local_list_capacity = models.PositiveIntegerField(null=True, blank=True)
+    local_list_capacity_exceeded = models.BooleanField(
+        default=False, help_text="The vendor answered 'more than' the capacity (e.g. > 100000)"
+    )
+
+    # StatusNotification: general remarks (the codes are rows of VendorErrorCode).
+    vendor_error_codes_notes = models.TextField(blank=True)
+
+    # The charge point's own OCPP service endpoint (SOAP only: over JSON the charger is the client).
+    service_port = models.PositiveIntegerField(null=True, blank=True)
+    service_path = models.CharField(max_length=200, blank=True)
+    service_transports = models.JSONField(default=list, blank=True, validators=[validate_transports])
+    service_notes = models.TextField(blank=True)
+    # Security of the charge point's interface and of its connection to the back end.
+    charge_point_security = models.JSONField(default=list, blank=True, validators=[validate_security_schemes])
+    charge_point_security_notes = models.TextField(blank=True)
+    backend_security = models.JSONField(default=list, blank=True, validators=[validate_security_schemes])
+    backend_security_notes = models.TextField(blank=True)
+
+    # Technical contact, documentation, vendor support.
+    contact_first_name = models.CharField(max_length=100, blank=True)
+    contact_last_name = models.CharField(max_length=100, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    documentation_url = models.URLField(max_length=500, blank=True)
+    documentation_notes = models.TextField(blank=True)
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(max_length=40, blank=True)
+
+    notes = models.TextField(blank=True, help_text="Where answers come from, what is still open")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["vendor", "model"]
+        constraints = [models.UniqueConstraint(fields=["vendor", "model"], name="unique_charger_model")]
+        verbose_name = "charger model"
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.model}"
+
+    def clean(self) -> None:
+        if self.local_list_capacity_exceeded and self.local_list_capacity is None:
+            raise ValidationError({"local_list_capacity": "'more than' needs a number"})
+        if self.service_port is not None and not 1 <= self.service_port <= 65535:
+            raise ValidationError({"service_port": "a TCP port is 1 to 65535"})
+
+    def supports(self, action: str, transport: str) -> bool:
+        return action in (self.supported_messages or {}).get(transport, [])
+
+    @property
+    def transports(self) -> list[str]:
+        """The transports with at least one message supported, in the questionnaire's order."""
+        return [t for t in Transport.values if (self.supported_messages or {}).get(t)]
+
+    @property
+    def latest_firmware(self) -> "FirmwareVersion | None":
+        return self.firmware_versions.order_by("-issued_on", "-id").first()
+
+    @property
+    def local_list_capacity_display(self) -> str:
+        if self.local_list_capacity is None:
+            return ""
+        return f"> {self.local_list_capacity}" if self.local_list_capacity_exceeded else str(self.local_list_capacity)
+
+
+class FirmwareVersion(models.Model):
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="firmware_versions")
+    version = models.CharField(max_length=50)
+    issued_on = models.DateField(null=True, blank=True)
+    notes = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["profile", "issued_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["profile", "version"], name="unique_firmware_per_model")]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ConnectorSpec(models.Model):
+    """One column of the questionnaire's connector table."""
+
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="connector_specs")
+    position = models.PositiveSmallIntegerField(help_text="The questionnaire's column (Connector 1, 2, ...)")
+    evse_code = models.CharField(max_length=20, blank=True, help_text="EVSE code as used in OCPP messages")
+    connector_code = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text="connectorId as used in OCPP messages"
+    )
+    charging_type = models.CharField(max_length=8, choices=ChargingType.choices)
+    connector_type = models.CharField(max_length=40, help_text="Type 2, CCS, CHAdeMO, ...")
+    max_power_kw = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))], help_text="kW"
+    )
+    phases = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(1, "1"), (2, "2"), (3, "3")], help_text="AC only"
+    )
+
+    class Meta:
+        ordering = ["profile", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "position"], name="unique_connector_column"),
+            models.UniqueConstraint(fields=["profile", "connector_code"], name="unique_connector_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.connector_code} {self.charging_type} {self.connector_type} {self.max_power_kw} kW"
+
+    def clean(self) -> None:
+        if self.charging_type == ChargingType.AC and not self.phases:
+            raise ValidationError({"phases": "an AC connector needs its number of phases"})
+        if self.charging_type == ChargingType.DC and self.phases:
+            raise ValidationError({"phases": "do not enter phases for DC charging"})
+
+
+class MeasurandSpec(models.Model):
+    """A meter value the model sends: a standard OCPP measurand, or a vendor's own one with a label."""
+
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="measurands")
+    measurand = models.CharField(max_length=60, help_text="OCPP name, or the vendor's name for a non-standard one")
+    label = models.CharField(max_length=100, blank=True, help_text="How pages name it (non-standard ones)")
+    standard = models.BooleanField(default=True)
+    per_phase = models.BooleanField(default=False, help_text="Sent for each phase")
+    level = models.CharField(max_length=12, choices=MeterLevel.choices, default=MeterLevel.CONNECTOR)
+    interval_charging = models.CharField(max_length=100, blank=True, help_text="blank: not sent while charging")
+    interval_standby = models.CharField(max_length=100, blank=True, help_text="blank: not sent in standby")
+    unit = models.CharField(max_length=20, blank=True, help_text="The unit it is sent in (read when none is sent)")
+    notes = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["profile", "id"]
+        constraints = [models.UniqueConstraint(fields=["profile", "measurand"], name="unique_measurand_per_model")]
+
+    def __str__(self) -> str:
+        return self.label or self.measurand
+
+
+class DataTransferSpec(models.Model):
+    """A custom DataTransfer message of the model; `data_schema` is a JSON schema of `data` (a JSON string)."""
+
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="data_transfers")
+    vendor_id = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=50)
+    direction = models.CharField(max_length=12, choices=MessageDirection.choices, default=MessageDirection.TO_CHARGER)
+    data_schema = models.JSONField(default=dict, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["profile", "vendor_id", "message_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "vendor_id", "message_id"], name="unique_data_transfer_spec")
+        ]
+        verbose_name = "DataTransfer message"
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}/{self.message_id}"
+
+    def clean(self) -> None:
+        from chargers.services.profiles import json_schema_problem  # the check lives with the form builder
+
+        problem = json_schema_problem(self.data_schema)
+        if problem:
+            raise ValidationError({"data_schema": problem})
+
+
+class VendorErrorCode(models.Model):
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="vendor_error_codes")
+    code = models.CharField(max_length=50)
+    meaning = models.CharField(max_length=255)
+    when = models.CharField(max_length=255, blank=True, help_text="The errorCode/status it comes with")
+
+    class Meta:
+        ordering = ["profile", "code"]
+        constraints = [models.UniqueConstraint(fields=["profile", "code"], name="unique_vendor_error_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.meaning}"
+
+
+class ChargerInterface(models.Model):
+    """Other services running on the charger (web configuration, SSH, ...)."""
+
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="interfaces")
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200, help_text="e.g. http://<charger>:80")
+    purpose = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["profile", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.address}"
+
+
+def _share_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _share_expiry():
+    return timezone.now() + timedelta(days=14)
+
+
+class QuestionnaireShareLink(models.Model):
+    """A secret, expiring link that lets a vendor fill in one questionnaire, and nothing else."""
+
+    profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, default=_share_token, editable=False)
+    expires_at = models.DateTimeField(default=_share_expiry)
+    revoked = models.BooleanField(default=False)
+    created_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"share link for {self.profile} (until {self.expires_at:%Y-%m-%d})"
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.revoked and self.expires_at > timezone.now()
