@@ -1,16 +1,31 @@
 """Reads for charge points."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from chargers.models import ChargePoint, ConnectionAttempt, RegistrationStatus
 
 
 def charge_point_list() -> QuerySet[ChargePoint]:
-    return ChargePoint.objects.prefetch_related("connectors")
+    """Charge points with their connectors and `live_power_w`.
+
+    Live power is the sum over the outlets (connector 1..n). Connector 0 is the charger as a whole: its meter
+    already counts the outlets, so it is used only when no outlet reports power (else it would count twice).
+    """
+    return ChargePoint.objects.prefetch_related("connectors").annotate(
+        live_power_w=Coalesce(
+            Sum("connectors__power_w", filter=Q(connectors__connector_id__gt=0)),
+            Sum("connectors__power_w", filter=Q(connectors__connector_id=0)),
+        )
+    )
 
 
 def charge_point_get(*, charge_point_id: str) -> ChargePoint:
     return charge_point_list().get(charge_point_id=charge_point_id)
+
+
+def charge_point_id_exists(*, charge_point_id: str) -> bool:
+    return ChargePoint.objects.filter(charge_point_id=charge_point_id).exists()
 
 
 def dashboard_summary() -> dict:
@@ -25,3 +40,28 @@ def dashboard_summary() -> dict:
     counts["refused_connections"] = ConnectionAttempt.objects.order_by("-created_at")[:10]
     counts["pending_chargers"] = ChargePoint.objects.filter(registration_status=RegistrationStatus.PENDING)[:20]
     return counts
+
+
+# --- Commands ---------------------------------------------------------------------------------------------
+
+
+def command_targets(*, command_ids: list[int]) -> dict[str, list[int]]:
+    """channel name of the consumer holding each online charger -> its queued commands among these."""
+    from chargers.models import Command, CommandStatus
+
+    targets: dict[str, list[int]] = {}
+    rows = (
+        Command.objects.filter(pk__in=command_ids, status=CommandStatus.QUEUED, charge_point__is_online=True)
+        .exclude(charge_point__channel_name="")
+        .order_by("created_at", "id")
+        .values_list("pk", "charge_point__channel_name")
+    )
+    for pk, channel_name in rows:
+        targets.setdefault(channel_name, []).append(pk)
+    return targets
+
+
+def command_statuses(*, command_ids: list[int]) -> dict[int, str]:
+    from chargers.models import Command
+
+    return dict(Command.objects.filter(pk__in=command_ids).values_list("pk", "status"))

@@ -174,6 +174,11 @@ OCPP_MESSAGE_LOG_RETENTION_DAYS = env.int("OCPP_MESSAGE_LOG_RETENTION_DAYS", def
 # A charger's last_seen is written at most this often (seconds): a write per frame would cost the hot path.
 OCPP_LAST_SEEN_RESOLUTION = env.int("OCPP_LAST_SEEN_RESOLUTION", default=30)
 
+# Remote commands: how long the portal waits for a charger's answer to a CALL, and how long a queued command
+# for an offline charger stays deliverable unless the request says otherwise (seconds).
+OCPP_CALL_TIMEOUT = env.float("OCPP_CALL_TIMEOUT", default=30.0)
+OCPP_COMMAND_EXPIRY = env.int("OCPP_COMMAND_EXPIRY", default=3600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -110,3 +110,68 @@ def closed_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
     server = start_portal(OCPP_REGISTRATION="reject")
     yield server
     server.stop()
+
+
+class CeleryWorker:
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_celery_worker(**env: str) -> CeleryWorker:
+    """A real Celery worker process on the test database and Redis; returns once it answers a ping."""
+    from portal.celery import app
+
+    hostname = f"test-{os.getpid()}-{free_port()}@localhost"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "portal",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "8",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            hostname,
+        ],
+        cwd=BASE_DIR,
+        env=server_env(**env),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {process.returncode}")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            return CeleryWorker(process)
+    process.kill()
+    raise TimeoutError("celery worker did not answer a ping in 30s")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
+    worker = start_celery_worker()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def command_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
+    """A daphne server that gives chargers 2 s to answer a CALL (timeouts are tested without waiting 30 s)."""
+    server = start_portal(OCPP_REGISTRATION="accept", OCPP_CALL_TIMEOUT="2")
+    yield server
+    server.stop()

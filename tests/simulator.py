@@ -38,6 +38,8 @@ DEFAULT_ANSWERS: dict[str, dict] = {
     "DataTransfer": {"status": "Accepted"},
     "GetConfiguration": {"configurationKey": [], "unknownKey": []},
     "GetDiagnostics": {"fileName": "diagnostics.zip"},
+    "GetLocalListVersion": {"listVersion": 1},
+    "GetCompositeSchedule": {"status": "Rejected"},
     "RemoteStartTransaction": {"status": "Accepted"},
     "RemoteStopTransaction": {"status": "Accepted"},
     "ReserveNow": {"status": "Accepted"},

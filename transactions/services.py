@@ -47,15 +47,31 @@ def transaction_start(
     try:
         with transaction.atomic():
             Connector.objects.get_or_create(charge_point_id=charge_point_pk, connector_id=connector_id)
-            return Transaction.objects.create(
+            created = Transaction.objects.create(
                 **identity,
                 id_tag_status=id_tag_status,
                 reservation_id=reservation_id,
                 start_received_at=timezone.now(),
             )
+            _link_remote_start(created)
+            return created
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
         return Transaction.objects.get(**identity)
+
+
+def _link_remote_start(started: Transaction) -> None:
+    """Link the transaction to the RemoteStartTransaction or reservation it came from."""
+    from chargers.services.operations import remote_start_link, reservation_use
+
+    remote_start_link(
+        charge_point_pk=started.charge_point_id,
+        connector_id=started.connector_id,
+        id_tag=started.id_tag,
+        transaction_pk=started.pk,
+    )
+    if started.reservation_id is not None:
+        reservation_use(charge_point_pk=started.charge_point_id, reservation_id=started.reservation_id)
 
 
 @dataclass

@@ -85,6 +85,9 @@ class Connector(models.Model):
     info = models.CharField(max_length=50, blank=True)
     status_timestamp = models.DateTimeField(null=True, blank=True, help_text="As sent by the charger")
     status_received_at = models.DateTimeField(null=True, blank=True)
+    # As set by ChangeAvailability; a change the charger accepted as Scheduled waits in availability_scheduled.
+    availability = models.CharField(max_length=12, default="Operative")
+    availability_scheduled = models.CharField(max_length=12, blank=True)
     # Latest readings, kept here so that pages and the API need not scan the meter value history.
     power_w = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     energy_wh = models.DecimalField(max_digits=16, decimal_places=3, null=True, blank=True)

@@ -62,6 +62,10 @@ class Command(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # RemoteStart/RemoteStop: the transaction the command led to or ended.
+    transaction = models.ForeignKey(
+        "transactions.Transaction", on_delete=models.SET_NULL, null=True, blank=True, related_name="commands"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -69,3 +73,7 @@ class Command(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} → {self.charge_point} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_COMMAND_STATUSES

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers import services
-from chargers.models import Direction, MessageLog
+from chargers.models import CommandStatus, Direction, MessageLog
 from chargers.ocpp.frames import (
     CALL,
     CALLERROR,
@@ -41,6 +41,7 @@ from chargers.ocpp.handlers import HANDLERS, check_registration
 from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
 from chargers.ocpp.writers import writers
+from chargers.services import commands as command_services
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
     _last_seen_written: float = 0.0
     _call_lock: asyncio.Lock | None = None
     _waiting: tuple[str, str, asyncio.Future] | None = None
+    _closed: bool = False
+    _delivery: asyncio.Task | None = None
+    _delivery_wanted: bool = False
+    _reply_channels: dict[int, str] | None = None
     received_at = None
 
     # --- Handshake --------------------------------------------------------------------------------------
@@ -118,6 +123,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if previous:
             # The old session may live in another daphne process: tell it through the channel layer.
             await self.channel_layer.send(previous, {"type": "ocpp.replaced"})
+        # Commands queued while the charger was away go out now, in order.
+        self._deliver()
 
     def _handshake_problem(self, ident: str) -> str:
         if not ident or len(ident) > 100:
@@ -130,6 +137,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.charge_point_pk is None:
             return
+        self._closed = True
         if self._waiting is not None and not self._waiting[2].done():
             self._waiting[2].set_exception(ChargerDisconnected(f"socket closed ({code}) while waiting"))
         await database_sync_to_async(services.charge_point_disconnected)(
@@ -144,6 +152,81 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def ocpp_registration(self, event: dict) -> None:
         self.registration_status = event["status"]
+
+    async def ocpp_command(self, event: dict) -> None:
+        """A worker says commands wait for this charger. Deliver them in a task of their own: awaiting a CALL
+        here would block this consumer's inbox, and with it the charger's answer."""
+        reply_channel = event.get("reply_channel")
+        if reply_channel:
+            if self._reply_channels is None:
+                self._reply_channels = {}
+            for command_id in event.get("command_ids", []):
+                self._reply_channels[command_id] = reply_channel
+        self._deliver()
+
+    # --- Remote commands --------------------------------------------------------------------------------
+
+    def _deliver(self) -> None:
+        self._delivery_wanted = True
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.get_running_loop().create_task(self._deliver_queued())
+
+    async def _deliver_queued(self) -> None:
+        """Claim and perform this charger's queued commands, oldest first, one CALL at a time."""
+        while self._delivery_wanted and not self._closed:
+            self._delivery_wanted = False
+            while not self._closed:
+                claimed = await database_sync_to_async(command_services.command_claim_next)(
+                    charge_point_pk=self.charge_point_pk, unique_id=str(uuid.uuid4())
+                )
+                if claimed is None:
+                    break
+                status = await self._perform(claimed)
+                await self._reply(claimed.pk, status)
+        if self._reply_channels:
+            # Commands a worker asked about that were no longer queued (cancelled, expired, done elsewhere).
+            for command_id in list(self._reply_channels):
+                await self._reply(command_id, "")
+
+    async def _perform(self, claimed: command_services.ClaimedCommand) -> str:
+        record_failure = database_sync_to_async(command_services.command_record_failure)
+        try:
+            answer = await self.call(
+                claimed.action, claimed.payload, timeout=settings.OCPP_CALL_TIMEOUT, unique_id=claimed.unique_id
+            )
+        except TimeoutError:
+            status = CommandStatus.TIMED_OUT
+            await record_failure(
+                command_pk=claimed.pk,
+                status=status,
+                description=f"no answer within {settings.OCPP_CALL_TIMEOUT:g}s",
+            )
+            return status
+        except ChargerDisconnected as error:
+            await record_failure(command_pk=claimed.pk, status=CommandStatus.FAILED, description=str(error))
+            return CommandStatus.FAILED
+        except Exception as error:
+            logger.exception("command %s to %s failed", claimed.pk, self.charge_point_ident)
+            await record_failure(command_pk=claimed.pk, status=CommandStatus.FAILED, description=str(error))
+            return CommandStatus.FAILED
+        if isinstance(answer, CallError):
+            await record_failure(
+                command_pk=claimed.pk,
+                status=CommandStatus.FAILED,
+                error_code=answer.error_code,
+                description=answer.error_description,
+            )
+            return CommandStatus.FAILED
+        return await database_sync_to_async(command_services.command_record_answer)(
+            command_pk=claimed.pk, response=answer.payload
+        )
+
+    async def _reply(self, command_id: int, status: str) -> None:
+        reply_channel = self._reply_channels.pop(command_id, None) if self._reply_channels else None
+        if reply_channel:
+            await self.channel_layer.send(
+                reply_channel, {"type": "command.done", "command_id": command_id, "status": status}
+            )
 
     # --- Frames in --------------------------------------------------------------------------------------
 
@@ -247,14 +330,16 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     # --- Frames out -------------------------------------------------------------------------------------
 
-    async def call(self, action: str, payload: dict, timeout: float = 30.0) -> CallResult | CallError:
+    async def call(
+        self, action: str, payload: dict, timeout: float = 30.0, unique_id: str | None = None
+    ) -> CallResult | CallError:
         """Send a CALL and wait for its answer. Run it in its own task, never inside receive() or an event
         handler. Raises TimeoutError, ChargerDisconnected, or OcppError for a payload that breaks the schema."""
         validate_request(action, payload)
         if self._call_lock is None:
             self._call_lock = asyncio.Lock()
         async with self._call_lock:
-            unique_id = str(uuid.uuid4())
+            unique_id = unique_id or str(uuid.uuid4())
             future = asyncio.get_running_loop().create_future()
             self._waiting = (unique_id, action, future)
             try:

@@ -1,0 +1,274 @@
+"""The command pipeline's rules: create (validate, refuse what cannot be done), claim, record the answer.
+
+The Command row is the record; the channel layer is only the wire. A command goes out only after the
+consumer holding the charger claims it (queued -> sent, one conditional UPDATE), so a command is never sent
+twice, whoever pokes the consumer and however often.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from chargers.models import (
+    ChargePoint,
+    Command,
+    CommandBatch,
+    CommandStatus,
+    RegistrationStatus,
+)
+from chargers.ocpp.frames import OcppError
+from chargers.ocpp.schemas import CENTRAL_ACTIONS, validate_request, validate_response
+from chargers.services.operations import command_apply_result, command_prepare_payload
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ClaimedCommand",
+    "command_batch_create",
+    "command_cancel",
+    "command_claim_next",
+    "command_create",
+    "command_record_answer",
+    "command_record_failure",
+    "commands_expire",
+    "commands_reap",
+]
+
+# Answers whose `status` means the charger did what was asked (or will: Scheduled, RebootRequired).
+_DONE = frozenset({"Accepted", "Scheduled", "RebootRequired", "Unlocked"})
+# Who asked, where a command comes from.
+VIA_CHOICES = ("admin", "api", "web", "schedule", "system")
+
+
+def _payload_error(error: OcppError) -> ValidationError:
+    field = error.details.get("field") or "payload"
+    return ValidationError({"payload": [f"{field}: {error.description.split(': ', 1)[-1]}"]})
+
+
+def command_validate(*, charge_point: ChargePoint, action: str, payload: dict) -> None:
+    """Refuse, before anything is queued, what the charger must not or cannot be asked."""
+    if action not in CENTRAL_ACTIONS:
+        raise ValidationError({"action": [f"{action!r} is not an OCPP 1.6 central system operation"]})
+    if not isinstance(payload, dict):
+        raise ValidationError({"payload": ["must be a JSON object"]})
+    try:
+        validate_request(action, payload)
+    except OcppError as error:
+        raise _payload_error(error) from None
+    status = charge_point.registration_status
+    if status == RegistrationStatus.REJECTED:
+        raise ValidationError({"action": [f"{charge_point} is rejected: it takes no commands"]})
+    if status == RegistrationStatus.PENDING and action in ("RemoteStartTransaction", "RemoteStopTransaction"):
+        raise ValidationError({"action": [f"{action} is not allowed while {charge_point} is Pending"]})
+    if (
+        action == "TriggerMessage"
+        and payload.get("requestedMessage") == "BootNotification"
+        and status == RegistrationStatus.ACCEPTED
+    ):
+        raise ValidationError({"payload": ["requestedMessage: BootNotification may not be triggered once Accepted"]})
+    supported, reason = _supports(charge_point, action)
+    if not supported:
+        raise ValidationError({"action": [reason]})
+
+
+def _supports(charge_point: ChargePoint, action: str) -> tuple[bool, str]:
+    """What the charger's model profile says (issue 3); without a profile everything is allowed."""
+    try:
+        from chargers.services.profiles import charge_point_supports_action
+    except ImportError:
+        return True, ""
+    return charge_point_supports_action(charge_point=charge_point, action=action)
+
+
+def _expiry(expires_at: datetime | None, not_before: datetime | None) -> datetime:
+    if expires_at is not None:
+        return expires_at
+    return (not_before or timezone.now()) + timedelta(seconds=settings.OCPP_COMMAND_EXPIRY)
+
+
+def command_create(
+    *,
+    charge_point: ChargePoint,
+    action: str,
+    payload: dict,
+    requested_by: Any = None,
+    requested_via: str = "system",
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+    batch: CommandBatch | None = None,
+    dispatch: bool = True,
+) -> Command:
+    """Validate and queue one command; it is dispatched once the row is committed."""
+    payload = command_prepare_payload(charge_point=charge_point, action=action, payload=dict(payload or {}))
+    command_validate(charge_point=charge_point, action=action, payload=payload)
+    command = Command.objects.create(
+        charge_point=charge_point,
+        action=action,
+        payload=payload,
+        requested_by=_user(requested_by),
+        requested_via=requested_via,
+        not_before=not_before,
+        expires_at=_expiry(expires_at, not_before),
+        batch=batch,
+    )
+    if dispatch:
+        _dispatch_on_commit([command.pk], not_before)
+    return command
+
+
+def command_batch_create(
+    *,
+    charge_points: Iterable[ChargePoint],
+    action: str,
+    payload: dict,
+    requested_by: Any = None,
+    requested_via: str = "system",
+    description: str = "",
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[CommandBatch, dict[str, list[str]]]:
+    """One request for many chargers. Chargers that cannot take it are skipped and reported by id with the
+    reason; the others get one command each, dispatched together."""
+    refused: dict[str, list[str]] = {}
+    with transaction.atomic():
+        batch = CommandBatch.objects.create(
+            action=action, payload=payload, description=description[:200], requested_by=_user(requested_by)
+        )
+        rows = []
+        for charge_point in charge_points:
+            prepared = command_prepare_payload(charge_point=charge_point, action=action, payload=dict(payload))
+            try:
+                command_validate(charge_point=charge_point, action=action, payload=prepared)
+            except ValidationError as error:
+                refused[charge_point.charge_point_id] = [m for ms in error.message_dict.values() for m in ms]
+                continue
+            rows.append(
+                Command(
+                    charge_point=charge_point,
+                    action=action,
+                    payload=prepared,
+                    batch=batch,
+                    requested_by=batch.requested_by,
+                    requested_via=requested_via,
+                    not_before=not_before,
+                    expires_at=_expiry(expires_at, not_before),
+                )
+            )
+        created = Command.objects.bulk_create(rows, batch_size=1000)
+        ids = [c.pk for c in created]
+        if ids:
+            _dispatch_on_commit(ids, not_before)
+    return batch, refused
+
+
+def _user(requested_by: Any) -> Any:
+    return requested_by if getattr(requested_by, "is_authenticated", False) else None
+
+
+def _dispatch_on_commit(command_ids: list[int], not_before: datetime | None) -> None:
+    from chargers.tasks import commands_dispatch
+
+    def enqueue() -> None:
+        options: dict[str, Any] = {"args": [command_ids]}
+        if not_before is not None and not_before > timezone.now():
+            options["eta"] = not_before
+        commands_dispatch.apply_async(**options)
+
+    transaction.on_commit(enqueue)
+
+
+def command_cancel(*, command: Command) -> bool:
+    """Cancel a command that has not gone out yet; one that was sent cannot be called back."""
+    updated = Command.objects.filter(pk=command.pk, status=CommandStatus.QUEUED).update(
+        status=CommandStatus.CANCELLED, answered_at=timezone.now()
+    )
+    command.refresh_from_db()
+    return bool(updated)
+
+
+@dataclass(frozen=True)
+class ClaimedCommand:
+    pk: int
+    action: str
+    payload: dict
+    unique_id: str
+
+
+def _deliverable(charge_point_pk: int, now: datetime) -> QuerySet[Command]:
+    return Command.objects.filter(charge_point_id=charge_point_pk, status=CommandStatus.QUEUED).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+
+
+def command_claim_next(*, charge_point_pk: int, unique_id: str) -> ClaimedCommand | None:
+    """The oldest deliverable command of this charger, now marked sent; expired ones on the way are closed."""
+    while True:
+        now = timezone.now()
+        candidate = _deliverable(charge_point_pk, now).order_by("created_at", "id").first()
+        if candidate is None:
+            return None
+        if candidate.expires_at is not None and candidate.expires_at <= now:
+            Command.objects.filter(pk=candidate.pk, status=CommandStatus.QUEUED).update(
+                status=CommandStatus.EXPIRED, answered_at=now
+            )
+            continue
+        claimed = Command.objects.filter(pk=candidate.pk, status=CommandStatus.QUEUED).update(
+            status=CommandStatus.SENT, sent_at=now, unique_id=unique_id, attempts=F("attempts") + 1
+        )
+        if claimed:
+            return ClaimedCommand(candidate.pk, candidate.action, candidate.payload, unique_id)
+
+
+def command_record_answer(*, command_pk: int, response: dict) -> str:
+    """Store the charger's CALLRESULT, decide accepted/rejected, and keep what operators need up to date."""
+    with transaction.atomic():
+        command = Command.objects.select_for_update().select_related("charge_point").get(pk=command_pk)
+        problems = ""
+        try:
+            validate_response(command.action, response)
+        except OcppError as error:
+            # Lenient in what we accept: keep the answer, say what is wrong with it.
+            problems = f"answer does not follow the OCPP schema: {error.description}"[:255]
+        answer_status = response.get("status") if isinstance(response.get("status"), str) else None
+        status = CommandStatus.ACCEPTED if answer_status is None or answer_status in _DONE else CommandStatus.REJECTED
+        command.status = status
+        command.response = response
+        command.error_description = problems
+        command.answered_at = timezone.now()
+        command.save(update_fields=["status", "response", "error_description", "answered_at"])
+        command_apply_result(command=command)
+    return status
+
+
+def command_record_failure(*, command_pk: int, status: str, error_code: str = "", description: str = "") -> None:
+    """A CALLERROR, a timeout or a socket that closed mid-call: the command ends here, it is not retried."""
+    Command.objects.filter(pk=command_pk, status=CommandStatus.SENT).update(
+        status=status, error_code=error_code[:40], error_description=description[:255], answered_at=timezone.now()
+    )
+
+
+def commands_expire(*, now: datetime | None = None) -> int:
+    """Close queued commands whose time has passed (a beat task; delivery checks too)."""
+    now = now or timezone.now()
+    return Command.objects.filter(status=CommandStatus.QUEUED, expires_at__lte=now).update(
+        status=CommandStatus.EXPIRED, answered_at=now
+    )
+
+
+def commands_reap(*, now: datetime | None = None) -> int:
+    """A command left 'sent' long past the answer timeout lost its consumer (a portal process stopped)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.OCPP_CALL_TIMEOUT * 2 + 60)
+    return Command.objects.filter(status=CommandStatus.SENT, sent_at__lt=cutoff).update(
+        status=CommandStatus.FAILED,
+        error_description="no answer recorded: the session holding the charger ended during the call",
+        answered_at=now,
+    )
