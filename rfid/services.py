@@ -4,9 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rfid.models import IdTag, IdTagStatus
+from rfid.selectors import id_tags_existing
 
 _DELIMITERS = re.compile(r"[\s:\-.]")
 
@@ -90,3 +93,91 @@ def id_tag_update(*, tag: IdTag, **changes) -> IdTag:
     tag.full_clean()
     tag.save()
     return tag
+
+
+def id_tag_delete(*, tag: IdTag) -> None:
+    """Forget a tag. Its transactions keep the idTag string; tags grouped under it lose their parent."""
+    tag.delete()
+
+
+class IdTagImportError(Exception):
+    """What is wrong with a bulk import, by item index and field: {3: {"id_tag": ["..."]}}."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]) -> None:
+        super().__init__(f"{len(errors)} invalid item(s)")
+        self.errors = errors
+
+
+def id_tag_bulk_import(*, items: list[dict]) -> list[IdTag]:
+    """Create many tags at once, all or nothing.
+
+    Each item: id_tag (raw, normalised here), and optionally status, expires_at, parent_id_tag, note. A parent
+    may be a stored tag or another item of the same import, in any order. Raises IdTagImportError naming every
+    bad item and field; then nothing is stored.
+    """
+    errors: dict[int, dict[str, list[str]]] = {}
+
+    def fail(index: int, field: str, message: str) -> None:
+        errors.setdefault(index, {}).setdefault(field, []).append(message)
+
+    tags: list[IdTag] = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        tag = IdTag(
+            id_tag=id_tag_normalize(raw=item.get("id_tag") or ""),
+            status=item.get("status") or IdTagStatus.ACCEPTED,
+            expires_at=item.get("expires_at"),
+            note=item.get("note") or "",
+        )
+        try:
+            # Field rules only (length, choices): uniqueness and parents are checked for the batch below.
+            tag.clean_fields(exclude=["parent", "user"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    fail(index, field, message)
+        if tag.id_tag in first_index:
+            fail(index, "id_tag", f"Repeats item {first_index[tag.id_tag]} ({tag.id_tag}).")
+        elif tag.id_tag:
+            first_index[tag.id_tag] = index
+        tags.append(tag)
+
+    parents = {index: id_tag_normalize(raw=item.get("parent_id_tag") or "") for index, item in enumerate(items)}
+    stored = id_tags_existing(id_tags=[*first_index, *(p for p in parents.values() if p)])
+    for value, index in first_index.items():
+        if value in stored:
+            fail(index, "id_tag", f"An id tag {value} already exists.")
+    for index, parent in parents.items():
+        if not parent:
+            continue
+        if parent == tags[index].id_tag:
+            fail(index, "parent_id_tag", "A tag cannot be its own parent.")
+        elif parent not in first_index and parent not in stored:
+            fail(index, "parent_id_tag", f"Unknown parent id tag {parent}.")
+    if errors:
+        raise IdTagImportError(errors)
+
+    try:
+        with transaction.atomic():
+            IdTag.objects.bulk_create(tags, batch_size=500)
+            # Not every database returns the new ids from a bulk insert: read them back when missing.
+            if any(tag.pk is None for tag in tags):
+                created = id_tags_existing(id_tags=first_index)
+                for tag in tags:
+                    tag.pk = created[tag.id_tag].pk
+            by_value = {tag.id_tag: tag for tag in tags}
+            with_parent = []
+            for index, parent in parents.items():
+                if parent:
+                    tags[index].parent = by_value.get(parent) or stored[parent]
+                    with_parent.append(tags[index])
+            IdTag.objects.bulk_update(with_parent, ["parent"], batch_size=500)
+    except IntegrityError as exc:
+        # Someone stored one of these tags since the check above.
+        now_stored = id_tags_existing(id_tags=first_index)
+        if not now_stored:
+            raise
+        raise IdTagImportError(
+            {first_index[value]: {"id_tag": [f"An id tag {value} already exists."]} for value in now_stored}
+        ) from exc
+    return tags

@@ -1,3 +1,5 @@
+"""Reads for charging sessions and meter values."""
+
 from django.db.models import QuerySet
 
 from transactions.models import MeterValue, Transaction

@@ -1,0 +1,149 @@
+"""REST API of the transactions app: serializers and views (urls in transactions/urls.py).
+
+Read-only: transactions are written by the chargers (OCPP), never through the API.
+"""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, serializers, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAdminUser
+
+from transactions import selectors
+from transactions.models import MeterValue, Transaction
+
+# --- Serializers ------------------------------------------------------------------------------------------
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text="The OCPP transactionId the portal issued.")
+    charge_point_id = serializers.CharField(source="charge_point.charge_point_id", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    energy_wh = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="meter_stop_wh - meter_start_wh; null while the session runs."
+    )
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "charge_point_id",
+            "connector_id",
+            "id_tag",
+            "id_tag_status",
+            "active",
+            "meter_start_wh",
+            "started_at",
+            "start_received_at",
+            "reservation_id",
+            "meter_stop_wh",
+            "stopped_at",
+            "stop_received_at",
+            "stop_reason",
+            "stop_id_tag",
+            "energy_wh",
+            "charger_transaction_id",
+        ]
+        read_only_fields = fields
+
+
+class MeterValueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeterValue
+        fields = [
+            "id",
+            "connector_id",
+            "timestamp",
+            "received_at",
+            "measurand",
+            "phase",
+            "location",
+            "context",
+            "format",
+            "raw_value",
+            "unit",
+            "value",
+            "si_unit",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+# --- Views ------------------------------------------------------------------------------------------------
+
+
+class TransactionFilter(filters.FilterSet):
+    charge_point_id = filters.CharFilter(field_name="charge_point__charge_point_id", help_text="Charge point id")
+    connector_id = filters.NumberFilter()
+    # Chargers send idTags in their own case; OCPP compares them case-insensitively.
+    id_tag = filters.CharFilter(lookup_expr="iexact", help_text="The idTag that started the session")
+    active = filters.BooleanFilter(
+        field_name="stopped_at", lookup_expr="isnull", help_text="true: still running; false: stopped"
+    )
+    started_after = filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte", help_text="Started at or after (ISO 8601)"
+    )
+    started_before = filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)"
+    )
+
+    class Meta:
+        model = Transaction
+        fields = ["charge_point_id", "connector_id", "id_tag", "active", "started_after", "started_before"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List transactions (charging sessions)"),
+    retrieve=extend_schema(summary="A transaction"),
+)
+class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Charging sessions, newest first; the id is the OCPP transactionId."""
+
+    permission_classes = [IsAdminUser]
+    # A JSON API: form bodies would only blur the schema.
+    parser_classes = [JSONParser]
+    serializer_class = TransactionSerializer
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filterset_class = TransactionFilter
+    ordering_fields = ["id", "started_at", "stopped_at", "connector_id", "meter_start_wh", "meter_stop_wh"]
+    ordering = ["-started_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Transaction]:
+        return selectors.transaction_list()
+
+
+class MeterValuePagination(PageNumberPagination):
+    # A long session holds thousands of samples: let clients fetch bigger pages.
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class MeterValueFilter(filters.FilterSet):
+    class Meta:
+        model = MeterValue
+        fields = ["measurand", "phase", "context", "location", "connector_id"]
+
+
+@extend_schema_view(get=extend_schema(summary="The meter values of a transaction"))
+class TransactionMeterValueList(generics.ListAPIView):
+    """Every sampled value stored for the transaction, as sent (raw_value, unit) and normalised (value,
+    si_unit), oldest first."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = MeterValueSerializer
+    pagination_class = MeterValuePagination
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filterset_class = MeterValueFilter
+    ordering_fields = ["timestamp", "measurand"]
+
+    def get_queryset(self) -> QuerySet[MeterValue]:
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation has no transaction id; it only needs the model.
+            return MeterValue.objects.none()
+        # An unknown transaction is a 404, not an empty page.
+        transaction = get_object_or_404(selectors.transaction_list(), pk=self.kwargs["pk"])
+        return selectors.meter_value_list(transaction=transaction)
