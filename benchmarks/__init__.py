@@ -1,0 +1,1 @@
+"""Load generators and figures for one portal node; not part of the test suite (see README.md)."""
