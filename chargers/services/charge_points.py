@@ -20,6 +20,7 @@ from chargers.models import (
     MessageLog,
     RegistrationStatus,
 )
+from chargers.services.profiles import charge_point_profile_apply
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +270,8 @@ def charge_point_boot(
     ChargePoint.objects.filter(pk=charge_point_pk).update(
         **fields, last_boot_at=now, last_seen=now, heartbeat_interval_s=interval
     )
+    # The model profile (from the vendor questionnaire): matched unless an operator chose it; its connectors.
+    charge_point_profile_apply(charge_point_pk=charge_point_pk, vendor=vendor, model=model)
     return registration_status, interval
 
 

@@ -1,0 +1,219 @@
+"""Reads for charger model profiles: matching, what a profile changes in reading a charger's messages, and
+what the operator pages show (labels, vendor error meanings, decoded DataTransfer, firmware comparison)."""
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from chargers.models import (
+    ByteOrder,
+    ChargePoint,
+    ChargerModel,
+    DataTransferMessage,
+    DataTransferSpec,
+    FirmwareVersion,
+    MeasurandSpec,
+    ProfileStatus,
+    VendorErrorCode,
+)
+from chargers.models.profiles import OCPP_MESSAGES
+from chargers.ocpp.schemas import CENTRAL_ACTIONS
+
+
+def charger_model_list() -> QuerySet[ChargerModel]:
+    return ChargerModel.objects.prefetch_related("firmware_versions", "connector_specs")
+
+
+def charger_model_get(*, pk: int) -> ChargerModel:
+    return ChargerModel.objects.prefetch_related(
+        "firmware_versions",
+        "connector_specs",
+        "measurands",
+        "data_transfers",
+        "vendor_error_codes",
+        "interfaces",
+    ).get(pk=pk)
+
+
+# --- Matching ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _pattern(expression: str) -> re.Pattern:
+    return re.compile(expression, re.IGNORECASE)
+
+
+def _matches(expression: str, literal: str, value: str) -> bool:
+    """The pattern, or the literal name when there is none, must match the whole value."""
+    if expression:
+        return _pattern(expression).fullmatch(value.strip()) is not None
+    return literal.strip().casefold() == value.strip().casefold()
+
+
+def charger_model_match(*, vendor: str, model: str) -> ChargerModel | None:
+    """The active profile for what a charger calls itself in BootNotification; highest priority wins."""
+    for profile in ChargerModel.objects.filter(status=ProfileStatus.ACTIVE).order_by("-match_priority", "id"):
+        if _matches(profile.boot_vendor_pattern, profile.vendor, vendor) and _matches(
+            profile.boot_model_pattern, profile.model, model
+        ):
+            return profile
+    return None
+
+
+# --- What a profile changes in reading a charger's messages -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileTraits:
+    """What the OCPP handlers need of a charger's profile, loaded once and cached on the session."""
+
+    profile_pk: int | None = None
+    little_endian_rfid: bool = False
+    # measurand -> the unit the model sends it in, for values that come without a unit
+    default_units: dict[str, str] = field(default_factory=dict)
+    loaded_at: float = field(default_factory=time.monotonic)
+
+
+def profile_traits(*, charge_point_pk: int) -> ProfileTraits:
+    row = (
+        ChargePoint.objects.filter(pk=charge_point_pk)
+        .values_list("charger_model_id", "charger_model__rfid_byte_order")
+        .first()
+    )
+    if row is None or row[0] is None:
+        return ProfileTraits()
+    profile_pk, byte_order = row
+    units = dict(MeasurandSpec.objects.filter(profile_id=profile_pk).exclude(unit="").values_list("measurand", "unit"))
+    return ProfileTraits(
+        profile_pk=profile_pk,
+        little_endian_rfid=byte_order == ByteOrder.LITTLE_ENDIAN,
+        default_units=units,
+    )
+
+
+# --- What the operator pages show -------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    """Vendors spell their own measurands loosely ("Building.Consumption", "building consumption")."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def measurand_labels(*, profile: ChargerModel | None) -> dict[str, MeasurandSpec]:
+    if profile is None:
+        return {}
+    return {_key(m.measurand): m for m in profile.measurands.all()}
+
+
+def measurand_label(*, labels: dict[str, MeasurandSpec], measurand: str) -> str:
+    """How pages name a measurand: the profile's label for a vendor measurand, else the OCPP name."""
+    spec = labels.get(_key(measurand))
+    if spec is None or not spec.label:
+        return measurand
+    return f"{spec.label} ({measurand})"
+
+
+def vendor_error_meanings(*, profile: ChargerModel | None) -> dict[str, VendorErrorCode]:
+    if profile is None:
+        return {}
+    return {c.code.casefold(): c for c in profile.vendor_error_codes.all()}
+
+
+def vendor_error_meaning(*, charge_point: ChargePoint, code: str) -> str:
+    """'E12: Residual current detected' style text for a vendorErrorCode, or the code alone."""
+    if not code:
+        return ""
+    found = vendor_error_meanings(profile=charge_point.charger_model).get(code.casefold())
+    return f"{code}: {found.meaning}" if found else code
+
+
+@dataclass(frozen=True)
+class DecodedDataTransfer:
+    message: DataTransferMessage
+    spec: DataTransferSpec | None
+    data: Any  # parsed JSON, or None when `data` is not JSON
+    is_json: bool
+
+    @property
+    def description(self) -> str:
+        return self.spec.description if self.spec else ""
+
+    @property
+    def pretty(self) -> str:
+        return json.dumps(self.data, indent=2, ensure_ascii=False) if self.is_json else self.message.data
+
+
+def data_transfer_decode(*, message: DataTransferMessage, profile: ChargerModel | None) -> DecodedDataTransfer:
+    spec = None
+    if profile is not None:
+        spec = next(
+            (
+                s
+                for s in profile.data_transfers.all()
+                if s.vendor_id.casefold() == message.vendor_id.casefold() and s.message_id == message.message_id
+            ),
+            None,
+        )
+    try:
+        data, is_json = json.loads(message.data), True
+    except (ValueError, TypeError):
+        data, is_json = None, False
+    return DecodedDataTransfer(message=message, spec=spec, data=data, is_json=is_json)
+
+
+def data_transfers_decoded(*, charge_point: ChargePoint, limit: int = 50) -> list[DecodedDataTransfer]:
+    profile = charge_point.charger_model
+    return [
+        data_transfer_decode(message=m, profile=profile)
+        for m in DataTransferMessage.objects.filter(charge_point=charge_point)[:limit]
+    ]
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: str
+    supported: bool
+    reason: str
+
+
+def charge_point_operations(*, charge_point: ChargePoint) -> list[Operation]:
+    """The central-system operations, each with whether the charger's model supports it (pages grey out the
+    rest, and say why)."""
+    from chargers.services.profiles import charge_point_supports_action
+
+    operations = []
+    for action in OCPP_MESSAGES:
+        if action in CENTRAL_ACTIONS:
+            supported, reason = charge_point_supports_action(charge_point=charge_point, action=action)
+            operations.append(Operation(action, supported, reason))
+    return operations
+
+
+@dataclass(frozen=True)
+class FirmwareMismatch:
+    charge_point: ChargePoint
+    profile: ChargerModel
+    listed: list[str]
+
+
+def charge_points_with_unlisted_firmware(*, profile: ChargerModel | None = None) -> list[FirmwareMismatch]:
+    """Chargers whose reported firmware is not among their profile's firmware versions."""
+    charge_points = (
+        ChargePoint.objects.filter(charger_model__isnull=False)
+        .select_related("charger_model")
+        .prefetch_related(Prefetch("charger_model__firmware_versions", queryset=FirmwareVersion.objects.all()))
+        .order_by("charger_model__vendor", "charger_model__model", "charge_point_id")
+    )
+    if profile is not None:
+        charge_points = charge_points.filter(charger_model=profile)
+    found = []
+    for charge_point in charge_points:
+        listed = [f.version for f in charge_point.charger_model.firmware_versions.all()]
+        if charge_point.firmware_version.strip().casefold() not in {v.strip().casefold() for v in listed}:
+            found.append(FirmwareMismatch(charge_point, charge_point.charger_model, listed))
+    return found

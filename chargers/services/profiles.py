@@ -1,0 +1,374 @@
+"""Writes and business rules for charger model profiles (the vendor integration questionnaire as data).
+
+A profile is matched to a charger at BootNotification (unless an operator chose one), creates its connectors,
+tells the command pipeline which operations the model supports, and is exported and imported as JSON or YAML
+so that installations can share what vendors answered.
+"""
+
+import json
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import jsonschema
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from chargers.models import (
+    OCPP_MESSAGES,
+    ChargePoint,
+    ChargerInterface,
+    ChargerModel,
+    Connector,
+    ConnectorSpec,
+    DataTransferSpec,
+    FirmwareVersion,
+    MeasurandSpec,
+    ProfileStatus,
+    QuestionnaireShareLink,
+    Transport,
+    VendorErrorCode,
+)
+from chargers.profile_selectors import charger_model_match
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "EXPORT_FORMAT_VERSION",
+    "charge_point_profile_apply",
+    "charge_point_set_charger_model",
+    "charge_point_supports_action",
+    "charge_point_transport",
+    "charger_model_dumps",
+    "charger_model_export",
+    "charger_model_import",
+    "charger_model_loads",
+    "json_schema_problem",
+    "share_link_create",
+    "share_link_mark_submitted",
+]
+
+EXPORT_FORMAT_VERSION = 1
+
+
+# --- The charger's transport and what its model supports --------------------------------------------------
+
+
+def charge_point_transport(*, charge_point: ChargePoint) -> str:
+    """The transport the charger talks to the portal over. The portal serves OCPP 1.6 JSON only today; when a
+    SOAP endpoint lands, this is the one place that has to learn it."""
+    return Transport.OCPP16_JSON
+
+
+def charge_point_supports_action(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:
+    """Whether the charger's model profile supports `action` over the charger's transport.
+
+    (True, "") when no profile is known (the charger may well support it: let it answer NotSupported) or when
+    the profile lists it; (False, reason) otherwise, for the command pipeline to refuse before queuing.
+    """
+    profile = charge_point.charger_model
+    if profile is None:
+        return True, ""
+    transport = charge_point_transport(charge_point=charge_point)
+    if profile.supports(action, transport):
+        return True, ""
+    firmware = profile.latest_firmware
+    name = f"{profile} (firmware {firmware.version})" if firmware else str(profile)
+    label = Transport(transport).label
+    if action not in OCPP_MESSAGES:
+        return False, f"{action} is not an OCPP 1.6 message; {name} cannot be sent it"
+    return False, f"{name} does not support {action} over {label} (vendor questionnaire)"
+
+
+# --- Matching at BootNotification -------------------------------------------------------------------------
+
+
+def charge_point_profile_apply(*, charge_point_pk: int, vendor: str, model: str) -> ChargerModel | None:
+    """Called from BootNotification: match the profile (unless an operator chose one) and create the
+    connectors of its layout. Returns the charger's profile."""
+    charge_point = ChargePoint.objects.select_related("charger_model").get(pk=charge_point_pk)
+    profile = charge_point.charger_model
+    if not charge_point.charger_model_overridden:
+        profile = charger_model_match(vendor=vendor, model=model)
+        if profile != charge_point.charger_model:
+            ChargePoint.objects.filter(pk=charge_point_pk).update(charger_model=profile)
+            logger.info("charger %s (%s %s) matched to %s", charge_point.charge_point_id, vendor, model, profile)
+    if profile is not None:
+        _connectors_from_layout(charge_point_pk=charge_point_pk, profile=profile)
+    return profile
+
+
+def _connectors_from_layout(*, charge_point_pk: int, profile: ChargerModel) -> None:
+    """Connector 0 (the charger as a whole) and one per connector column; existing rows are left alone."""
+    wanted = {0, *profile.connector_specs.values_list("connector_code", flat=True)}
+    existing = set(
+        Connector.objects.filter(charge_point_id=charge_point_pk, connector_id__in=wanted).values_list(
+            "connector_id", flat=True
+        )
+    )
+    Connector.objects.bulk_create(
+        [Connector(charge_point_id=charge_point_pk, connector_id=c) for c in sorted(wanted - existing)],
+        ignore_conflicts=True,  # a StatusNotification may create the same connector at the same moment
+    )
+
+
+def charge_point_set_charger_model(
+    *, charge_point: ChargePoint, charger_model: ChargerModel | None, override: bool = True
+) -> ChargePoint:
+    """An operator sets the charger's profile. With override, BootNotification keeps it; without, the next
+    boot matches again (and `charger_model=None, override=False` hands the choice back to matching)."""
+    charge_point.charger_model = charger_model
+    charge_point.charger_model_overridden = override
+    charge_point.save(update_fields=["charger_model", "charger_model_overridden"])
+    if charger_model is not None:
+        _connectors_from_layout(charge_point_pk=charge_point.pk, profile=charger_model)
+    return charge_point
+
+
+# --- DataTransfer schemas ---------------------------------------------------------------------------------
+
+# The property types a form can be built for (DataTransfer `data` of real chargers is flat).
+FORM_TYPES = frozenset({"string", "integer", "number", "boolean"})
+
+
+def json_schema_problem(schema: object) -> str:
+    """Why `schema` cannot describe a DataTransfer `data` object, or "" when it can. {} means: not known."""
+    if schema in ({}, None):
+        return ""
+    if not isinstance(schema, dict):
+        return "a JSON schema is a JSON object"
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        where = "/".join(str(p) for p in error.path)
+        return f"not a valid JSON schema{f' at {where}' if where else ''}: {error.message}"
+    if schema.get("type") != "object":
+        return 'the schema of `data` must have "type": "object" (data is a JSON object sent as a string)'
+    properties = schema.get("properties", {})
+    for name, spec in properties.items():
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if kind not in FORM_TYPES:
+            return f"property {name!r}: type must be one of {', '.join(sorted(FORM_TYPES))}"
+    missing = [n for n in schema.get("required", []) if n not in properties]
+    if missing:
+        return f"required names no property: {', '.join(missing)}"
+    return ""
+
+
+# --- Export and import ------------------------------------------------------------------------------------
+
+_PROFILE_FIELDS = (
+    "vendor",
+    "model",
+    "status",
+    "boot_vendor_pattern",
+    "boot_model_pattern",
+    "match_priority",
+    "supported_messages",
+    "rfid_byte_order",
+    "rfid_delimiter",
+    "rfid_example",
+    "rfid_notes",
+    "data_transfer_notes",
+    "diagnostics_file_format",
+    "diagnostics_upload_protocols",
+    "diagnostics_upload_notes",
+    "firmware_file_format",
+    "meter_values_notes",
+    "local_list_capacity",
+    "local_list_capacity_exceeded",
+    "vendor_error_codes_notes",
+    "service_port",
+    "service_path",
+    "service_transports",
+    "service_notes",
+    "charge_point_security",
+    "charge_point_security_notes",
+    "backend_security",
+    "backend_security_notes",
+    "contact_first_name",
+    "contact_last_name",
+    "contact_email",
+    "contact_phone",
+    "documentation_url",
+    "documentation_notes",
+    "support_email",
+    "support_phone",
+    "notes",
+)
+# key in the export -> (related name, model, fields)
+_CHILDREN: dict[str, tuple[str, type, tuple[str, ...]]] = {
+    "firmware_versions": ("firmware_versions", FirmwareVersion, ("version", "issued_on", "notes")),
+    "connectors": (
+        "connector_specs",
+        ConnectorSpec,
+        (
+            "position",
+            "evse_code",
+            "connector_code",
+            "charging_type",
+            "connector_type",
+            "max_power_kw",
+            "phases",
+        ),
+    ),
+    "meter_values": (
+        "measurands",
+        MeasurandSpec,
+        (
+            "measurand",
+            "label",
+            "standard",
+            "per_phase",
+            "level",
+            "interval_charging",
+            "interval_standby",
+            "unit",
+            "notes",
+        ),
+    ),
+    "data_transfer_messages": (
+        "data_transfers",
+        DataTransferSpec,
+        ("vendor_id", "message_id", "direction", "data_schema", "description"),
+    ),
+    "vendor_error_codes": ("vendor_error_codes", VendorErrorCode, ("code", "meaning", "when")),
+    "interfaces": ("interfaces", ChargerInterface, ("name", "address", "purpose")),
+}
+
+
+def _plain(value: Any) -> Any:
+    """JSON and YAML friendly: Decimals as strings (no float rounding), dates in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def charger_model_export(*, profile: ChargerModel) -> dict:
+    """The profile as a plain document, ids left out (they mean nothing in another installation)."""
+    document: dict[str, Any] = {"format": "charger-model", "version": EXPORT_FORMAT_VERSION}
+    document.update({name: _plain(getattr(profile, name)) for name in _PROFILE_FIELDS})
+    for key, (related, _model, fields) in _CHILDREN.items():
+        document[key] = [{f: _plain(getattr(row, f)) for f in fields} for row in getattr(profile, related).all()]
+    return document
+
+
+def charger_model_dumps(*, profile: ChargerModel, fmt: str = "json") -> str:
+    document = charger_model_export(profile=profile)
+    if fmt == "yaml":
+        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def charger_model_loads(*, text: str, fmt: str = "json") -> dict:
+    """Parse an exported profile; a syntax error becomes a ValidationError that says where."""
+    try:
+        document = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise ValidationError(f"not valid {fmt.upper()}: {error}") from None
+    if not isinstance(document, dict):
+        raise ValidationError("the document must be an object (a mapping)")
+    return document
+
+
+def charger_model_import(*, document: dict, replace: bool = False) -> ChargerModel:
+    """Create (or with `replace`, overwrite) a profile from an exported document.
+
+    Every field is checked the way the questionnaire page checks it; all problems are reported at once,
+    each under its path ("connectors[0].max_power_kw"), and nothing is saved unless all is valid.
+    """
+    if document.get("format", "charger-model") != "charger-model":
+        raise ValidationError({"format": "not a charger model export"})
+    unknown = set(document) - {"format", "version", *_PROFILE_FIELDS, *_CHILDREN}
+    errors: dict[str, list[str]] = {}
+    if unknown:
+        errors["document"] = [f"unknown keys: {', '.join(sorted(unknown))}"]
+    existing = ChargerModel.objects.filter(vendor=document.get("vendor"), model=document.get("model")).first()
+    if existing is not None and not replace:
+        errors.setdefault("model", []).append(f"{existing} exists already (import with replace to overwrite it)")
+    profile = existing if existing is not None and replace else ChargerModel()
+    for name in _PROFILE_FIELDS:
+        if name in document:
+            setattr(profile, name, document[name])
+    _collect(errors, "", profile, exclude=set())
+    rows = _children_from_document(document, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        profile.save()
+        for _key, (related, _model, _fields) in _CHILDREN.items():
+            getattr(profile, related).all().delete()
+        for row in rows:
+            row.profile = profile
+            row.save()
+    return profile
+
+
+def _children_from_document(document: dict, errors: dict[str, list[str]]) -> list:
+    rows = []
+    for key, (_related, model, fields) in _CHILDREN.items():
+        items = document.get(key, [])
+        if not isinstance(items, list):
+            errors[key] = ["must be a list"]
+            continue
+        seen: dict[tuple, int] = {}
+        for i, item in enumerate(items):
+            where = f"{key}[{i}]"
+            if not isinstance(item, dict):
+                errors[where] = ["must be an object"]
+                continue
+            extra = set(item) - set(fields)
+            if extra:
+                errors[where] = [f"unknown keys: {', '.join(sorted(extra))}"]
+            row = model(**{f: item[f] for f in fields if f in item})
+            _collect(errors, f"{where}.", row, exclude={"profile"})
+            identity = tuple(str(item.get(f)) for f in _identity(model))
+            if identity in seen:
+                errors.setdefault(where, []).append(f"the same as {key}[{seen[identity]}]")
+            seen[identity] = i
+            rows.append(row)
+    return rows
+
+
+def _identity(model: type) -> tuple[str, ...]:
+    """The fields a profile may hold one row of (its unique constraint), for duplicate checks."""
+    for constraint in model._meta.constraints:
+        fields = [f for f in getattr(constraint, "fields", ()) if f != "profile"]
+        if fields:
+            return tuple(fields)
+    return ()
+
+
+def _collect(errors: dict[str, list[str]], prefix: str, instance: Any, exclude: set[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            name = "document" if field == "__all__" else field
+            errors.setdefault(f"{prefix}{name}", []).extend(messages)
+
+
+# --- Share links ------------------------------------------------------------------------------------------
+
+
+def share_link_create(*, profile: ChargerModel, created_by=None, days: int = 14) -> QuestionnaireShareLink:
+    if not 1 <= days <= 90:
+        raise ValidationError({"days": "a share link lives 1 to 90 days"})
+    return QuestionnaireShareLink.objects.create(
+        profile=profile, created_by=created_by, expires_at=timezone.now() + timedelta(days=days)
+    )
+
+
+def share_link_mark_submitted(*, link: QuestionnaireShareLink) -> None:
+    """The vendor submitted: the profile waits for an operator's review (it is not matched before)."""
+    link.submitted_at = timezone.now()
+    link.save(update_fields=["submitted_at"])
+    profile = link.profile
+    if profile.status != ProfileStatus.ACTIVE:
+        profile.status = ProfileStatus.SUBMITTED
+        profile.save(update_fields=["status", "updated_at"])
