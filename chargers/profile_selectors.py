@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import jsonschema
 from django.db.models import Prefetch, QuerySet
 
 from chargers.models import (
@@ -18,6 +19,7 @@ from chargers.models import (
     DataTransferSpec,
     FirmwareVersion,
     MeasurandSpec,
+    MessageDirection,
     ProfileStatus,
     VendorErrorCode,
 )
@@ -164,6 +166,28 @@ def data_transfer_decode(*, message: DataTransferMessage, profile: ChargerModel 
     except (ValueError, TypeError):
         data, is_json = None, False
     return DecodedDataTransfer(message=message, spec=spec, data=data, is_json=is_json)
+
+
+def data_transfer_problems(*, charge_point_pk: int, vendor_id: str, message_id: str, data: str) -> list[str]:
+    """What in an incoming DataTransfer does not fit its spec in the charger's model profile (none when the
+    profile does not know the message)."""
+    spec = (
+        DataTransferSpec.objects.filter(
+            profile__charge_points__pk=charge_point_pk, vendor_id__iexact=vendor_id, message_id=message_id
+        )
+        .exclude(direction=MessageDirection.TO_CHARGER)
+        .first()
+    )
+    if spec is None or not spec.data_schema:
+        return []
+    try:
+        decoded = json.loads(data)
+    except (ValueError, TypeError):
+        return [f"data: not JSON, though {spec} expects a JSON string"]
+    return [
+        f"data{'.' + '.'.join(map(str, e.path)) if e.path else ''}: {e.message}"
+        for e in jsonschema.Draft7Validator(spec.data_schema).iter_errors(decoded)
+    ]
 
 
 def data_transfers_decoded(*, charge_point: ChargePoint, limit: int = 50) -> list[DecodedDataTransfer]:

@@ -3,6 +3,7 @@
 Pure functions, no database: the OCPP handler feeds them parsed frames, the services store what they return.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -105,8 +106,13 @@ class ReadResult:
     problems: list[str] = field(default_factory=list)
 
 
-def read_sampled_value(raw: dict, timestamp: datetime, where: str, result: ReadResult) -> None:
-    """Append a Sample for `raw` to result, or a problem when the value cannot be kept at all."""
+def read_sampled_value(
+    raw: dict, timestamp: datetime, where: str, result: ReadResult, default_units: Mapping[str, str] | None = None
+) -> None:
+    """Append a Sample for `raw` to result, or a problem when the value cannot be kept at all.
+
+    `default_units` (measurand -> unit, from the charger's model profile) say how the model reads a value sent
+    without a unit: an ETREL INCH sends kWh and kW, so its unit-less energy is kWh, not the spec's Wh."""
     if not isinstance(raw, dict):
         result.problems.append(f"{where}: not an object, dropped")
         return
@@ -121,7 +127,7 @@ def read_sampled_value(raw: dict, timestamp: datetime, where: str, result: ReadR
     if measurand not in STANDARD_MEASURANDS:
         result.problems.append(f"{where}.measurand: non-standard {measurand!r}, kept")
     unit = _text(raw.get("unit"))
-    reading_unit = unit or default_unit(measurand)
+    reading_unit = unit or (default_units or {}).get(measurand) or default_unit(measurand)
     si_unit, factor = _UNITS.get(reading_unit, (reading_unit, Decimal(1)))
     if reading_unit and reading_unit not in _UNITS:
         result.problems.append(f"{where}.unit: unknown unit {reading_unit!r}, value kept unconverted")

@@ -4,6 +4,7 @@ Shared by every transport (rule 2): a transport turns a frame into (session, act
 """
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +17,7 @@ from chargers.models import RegistrationStatus
 from chargers.ocpp.frames import ErrorCode, OcppError
 from chargers.ocpp.timestamps import format_timestamp, parse_timestamp
 from chargers.ocpp.writers import writers
+from chargers.profile_selectors import ProfileTraits, data_transfer_problems, profile_traits
 from rfid.services import Authorization, id_tag_authorize
 from transactions import services as tx_services
 from transactions.metering import ReadResult, read_sampled_value
@@ -51,6 +53,20 @@ def _timestamp(session: Session, value: str, field: str) -> datetime:
     return moment
 
 
+# How long a session trusts what it loaded of its charger's model profile (an operator may change it meanwhile).
+PROFILE_TRAITS_TTL_S = 60.0
+
+
+async def _traits(session: Session) -> ProfileTraits:
+    """The charger's profile traits (RFID byte order, default units), cached on the session: one query a minute
+    instead of one per MeterValues frame."""
+    cached: ProfileTraits | None = getattr(session, "profile_traits", None)
+    if cached is None or time.monotonic() - cached.loaded_at > PROFILE_TRAITS_TTL_S:
+        cached = await database_sync_to_async(profile_traits)(charge_point_pk=session.charge_point_pk)
+        session.profile_traits = cached
+    return cached
+
+
 def _id_tag_info(authorization: Authorization) -> dict:
     info: dict = {"status": authorization.status}
     if authorization.expiry_date is not None:
@@ -74,6 +90,7 @@ async def boot_notification(session: Session, payload: dict) -> dict:
         meter_serial_number=payload.get("meterSerialNumber", ""),
     )
     session.registration_status = status
+    session.profile_traits = None  # the boot may have matched another model profile
     return {"status": status, "currentTime": _now(), "interval": interval}
 
 
@@ -83,13 +100,16 @@ async def heartbeat(session: Session, payload: dict) -> dict:
 
 
 async def authorize(session: Session, payload: dict) -> dict:
-    authorization = await database_sync_to_async(id_tag_authorize)(raw=payload["idTag"])
+    traits = await _traits(session)
+    authorization = await database_sync_to_async(id_tag_authorize)(
+        raw=payload["idTag"], match_reversed_bytes=traits.little_endian_rfid
+    )
     return {"idTagInfo": _id_tag_info(authorization)}
 
 
 @database_sync_to_async
-def _start(session_pk: int, payload: dict, started_at: datetime) -> tuple[int, Authorization]:
-    authorization = id_tag_authorize(raw=payload["idTag"])
+def _start(session_pk: int, payload: dict, started_at: datetime, reversed_bytes: bool) -> tuple[int, Authorization]:
+    authorization = id_tag_authorize(raw=payload["idTag"], match_reversed_bytes=reversed_bytes)
     transaction = tx_services.transaction_start(
         charge_point_pk=session_pk,
         connector_id=payload["connectorId"],
@@ -104,13 +124,19 @@ def _start(session_pk: int, payload: dict, started_at: datetime) -> tuple[int, A
 
 async def start_transaction(session: Session, payload: dict) -> dict:
     started_at = _timestamp(session, payload["timestamp"], "timestamp")
-    transaction_id, authorization = await _start(session.charge_point_pk, payload, started_at)
+    traits = await _traits(session)
+    transaction_id, authorization = await _start(
+        session.charge_point_pk, payload, started_at, traits.little_endian_rfid
+    )
     return {"transactionId": transaction_id, "idTagInfo": _id_tag_info(authorization)}
 
 
-def _read_meter_values(session: Session, meter_values: object, field: str) -> ReadResult:
+def _read_meter_values(
+    session: Session, meter_values: object, field: str, traits: ProfileTraits | None = None
+) -> ReadResult:
     """Keep every valid sampledValue; note the rest (rule 5: a vendor quirk never costs the message)."""
     result = ReadResult()
+    default_units = traits.default_units if traits is not None else None
     if not isinstance(meter_values, list):
         result.problems.append(f"{field}: not a list, dropped")
         return result
@@ -131,13 +157,13 @@ def _read_meter_values(session: Session, meter_values: object, field: str) -> Re
             result.problems.append(f"{where}.sampledValue: missing or empty, dropped")
             continue
         for j, raw in enumerate(sampled):
-            read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result)
+            read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result, default_units)
     session.problems.extend(result.problems)
     return result
 
 
 async def meter_values(session: Session, payload: dict) -> dict:
-    result = _read_meter_values(session, payload["meterValue"], "meterValue")
+    result = _read_meter_values(session, payload["meterValue"], "meterValue", await _traits(session))
     if result.samples:
         report = MeterValuesReport(
             charge_point_pk=session.charge_point_pk,
@@ -151,7 +177,8 @@ async def meter_values(session: Session, payload: dict) -> dict:
 
 async def stop_transaction(session: Session, payload: dict) -> dict:
     stopped_at = _timestamp(session, payload["timestamp"], "timestamp")
-    samples = _read_meter_values(session, payload.get("transactionData", []), "transactionData").samples
+    traits = await _traits(session)
+    samples = _read_meter_values(session, payload.get("transactionData", []), "transactionData", traits).samples
     id_tag = payload.get("idTag", "")
     result = await database_sync_to_async(tx_services.transaction_stop)(
         charge_point_pk=session.charge_point_pk,
@@ -166,7 +193,9 @@ async def stop_transaction(session: Session, payload: dict) -> dict:
         session.problems.append(f"transactionId {payload['transactionId']} unknown: kept as a new transaction")
     if not id_tag:
         return {}
-    authorization = await database_sync_to_async(id_tag_authorize)(raw=id_tag)
+    authorization = await database_sync_to_async(id_tag_authorize)(
+        raw=id_tag, match_reversed_bytes=traits.little_endian_rfid
+    )
     return {"idTagInfo": _id_tag_info(authorization)}
 
 
@@ -191,6 +220,15 @@ async def data_transfer(session: Session, payload: dict) -> dict:
         vendor_id=payload["vendorId"],
         message_id=payload.get("messageId", ""),
         data=payload.get("data", ""),
+    )
+    # Decode against the model profile's spec of this message, so the log says what does not fit it.
+    session.problems.extend(
+        await database_sync_to_async(data_transfer_problems)(
+            charge_point_pk=session.charge_point_pk,
+            vendor_id=payload["vendorId"],
+            message_id=payload.get("messageId", ""),
+            data=payload.get("data", ""),
+        )
     )
     return {"status": status}
 
