@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from chargers import services
+from chargers.admin_commands import CommandInline, ConfigurationKeyInline, command_urls, send_command_action
 from chargers.models import (
     ChargePoint,
     ConnectionAttempt,
@@ -71,8 +72,11 @@ class ChargePointAdmin(admin.ModelAdmin):
         "firmware_status_at",
         "created_at",
     )
-    inlines = [ConnectorInline]
-    actions = ["accept", "reject"]
+    inlines = [ConnectorInline, ConfigurationKeyInline, CommandInline]
+    actions = ["accept", "reject", send_command_action]
+
+    def get_urls(self) -> list:
+        return command_urls(self) + super().get_urls()
 
     @admin.display(boolean=True, description="key")
     def has_auth_key(self, obj: ChargePoint) -> bool:

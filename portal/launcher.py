@@ -60,6 +60,9 @@ def run() -> int:
     with redis_url() as redis:
         env = _env(redis)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], env=env, cwd=BASE_DIR, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=BASE_DIR, check=True
+        )
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         print(
             f"portal on http://{host}:{port}/  chargers: ws://{host}:{port}/ocpp/<charge point id>",

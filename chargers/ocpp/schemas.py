@@ -152,10 +152,15 @@ def _check(validate: Callable[[dict], dict], payload: dict) -> None:
         validate(payload)
     except fastjsonschema.JsonSchemaValueException as exc:
         code = _RULE_TO_CODE.get(exc.rule or "", ErrorCode.PROPERTY_CONSTRAINT_VIOLATION)
-        field = (exc.name or "data").removeprefix("data").lstrip(".") or "payload"
-        raise OcppError(
-            code, f"{field}: {exc.message.removeprefix(exc.name or '').strip()}", {"field": field}
-        ) from None
+        parent = (exc.name or "data").removeprefix("data").lstrip(".")
+        if exc.rule == "required" and isinstance(exc.value, dict):
+            # Name the missing field itself, not the object that lacks it.
+            missing = [key for key in exc.rule_definition or [] if key not in exc.value]
+            field = ".".join(filter(None, [parent, missing[0] if missing else ""])) or "payload"
+            raise OcppError(code, f"{field}: this field is required", {"field": field}) from None
+        field = parent or "payload"
+        message = exc.message.removeprefix(exc.name or "").strip()
+        raise OcppError(code, f"{field}: {message}", {"field": field}) from None
 
 
 def warm_up() -> None:
@@ -166,3 +171,8 @@ def warm_up() -> None:
     for action in CENTRAL_ACTIONS:
         _validator(action, False)
         _validator(f"{action}Response", False)
+
+
+def request_schema(action: str) -> dict:
+    """The OCA JSON schema of an action's request (for forms and documentation)."""
+    return _load(action)

@@ -38,6 +38,8 @@ __all__ = [
     "command_create",
     "command_record_answer",
     "command_record_failure",
+    "command_supported",
+    "command_validate",
     "commands_expire",
     "commands_reap",
 ]
@@ -74,12 +76,12 @@ def command_validate(*, charge_point: ChargePoint, action: str, payload: dict) -
         and status == RegistrationStatus.ACCEPTED
     ):
         raise ValidationError({"payload": ["requestedMessage: BootNotification may not be triggered once Accepted"]})
-    supported, reason = _supports(charge_point, action)
+    supported, reason = command_supported(charge_point=charge_point, action=action)
     if not supported:
         raise ValidationError({"action": [reason]})
 
 
-def _supports(charge_point: ChargePoint, action: str) -> tuple[bool, str]:
+def command_supported(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:
     """What the charger's model profile says (issue 3); without a profile everything is allowed."""
     try:
         from chargers.services.profiles import charge_point_supports_action

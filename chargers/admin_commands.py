@@ -1,0 +1,181 @@
+"""Admin for remote commands: the audit trail, and a typed form to send any operation to one charger or many."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from chargers import schema_forms
+from chargers.models import ChargePoint, Command, CommandBatch, ConfigurationKey, Reservation
+from chargers.ocpp.schemas import CENTRAL_ACTIONS
+from chargers.services.commands import command_batch_create, command_cancel, command_create, command_supported
+
+
+@admin.register(Command)
+class CommandAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "charge_point",
+        "action",
+        "status_badge",
+        "requested_by",
+        "requested_via",
+        "sent_at",
+        "answered_at",
+        "short_response",
+    )
+    list_filter = ("status", "action", "requested_via")
+    search_fields = ("charge_point__charge_point_id", "action", "unique_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("charge_point", "requested_by")
+    raw_id_fields = ("charge_point", "batch", "requested_by", "transaction")
+    readonly_fields = [f.name for f in Command._meta.fields]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # commands are sent with the form (chargers: "Send a command"), which validates them
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Command) -> str:
+        colour = {"accepted": "#1a7f37", "rejected": "#b35900", "queued": "#555", "sent": "#0550ae"}.get(
+            obj.status, "#cf222e"
+        )
+        return format_html('<b style="color:{}">{}</b>', colour, obj.status)
+
+    @admin.display(description="answer")
+    def short_response(self, obj: Command) -> str:
+        if obj.error_code or obj.error_description:
+            return f"{obj.error_code} {obj.error_description}".strip()[:80]
+        return str(obj.response)[:80] if obj.response is not None else ""
+
+    @admin.action(description="Cancel the selected commands (if not sent yet)")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Command]) -> None:
+        cancelled = sum(command_cancel(command=command) for command in queryset)
+        self.message_user(request, f"{cancelled} command(s) cancelled", messages.SUCCESS)
+
+
+class CommandInline(admin.TabularInline):
+    model = Command
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "status", "response", "error_code", "error_description", "answered_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    max_num = 0
+    show_change_link = True
+
+
+class ConfigurationKeyInline(admin.TabularInline):
+    model = ConfigurationKey
+    extra = 0
+    can_delete = False
+    fields = ("key", "value", "readonly", "updated_at")
+    readonly_fields = fields
+    max_num = 0
+
+
+@admin.register(CommandBatch)
+class CommandBatchAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "action", "description", "requested_by", "progress")
+    readonly_fields = ("action", "payload", "description", "requested_by", "created_at")
+
+    @admin.display(description="answered / total")
+    def progress(self, obj: CommandBatch) -> str:
+        commands = list(obj.commands.values_list("status", flat=True))
+        answered = sum(status not in ("queued", "sent") for status in commands)
+        url = reverse("admin:chargers_command_changelist") + f"?batch__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} / {}</a>', url, answered, len(commands))
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    list_display = ("id", "charge_point", "connector_id", "id_tag", "expires_at", "status")
+    list_filter = ("status",)
+    raw_id_fields = ("charge_point",)
+
+
+class ActionChoiceForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in sorted(CENTRAL_ACTIONS)])
+
+
+def send_command_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """Step 1: pick the operation (unsupported ones greyed out); step 2: its typed form; then queue."""
+    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
+    chargers = list(ChargePoint.objects.filter(pk__in=ids))
+    if not chargers:
+        model_admin.message_user(request, "Select one or more chargers first", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:chargers_chargepoint_changelist"))
+    action = request.GET.get("action", "")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "chargers": chargers,
+        "opts": model_admin.model._meta,
+        "title": "Send a command",
+        "actions_available": _action_choices(chargers),
+    }
+    if action not in CENTRAL_ACTIONS:
+        return render(request, "admin/chargers/send_command.html", context)
+    form_class = schema_forms.action_form_class(action)
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = schema_forms.payload(form_class.json_schema, form.cleaned_data)
+        try:
+            return _queue(model_admin, request, chargers, action, data)
+        except ValidationError as error:
+            for message in [m for ms in error.message_dict.values() for m in ms]:
+                form.add_error(None, message)
+    return render(request, "admin/chargers/send_command.html", {**context, "action": action, "form": form})
+
+
+def _action_choices(chargers: list[ChargePoint]) -> list[tuple[str, bool, str]]:
+    """(action, enabled, why not) for the select; with many chargers everything is offered and each charger
+    that cannot take it is reported."""
+    choices = []
+    for action in sorted(CENTRAL_ACTIONS):
+        if len(chargers) == 1:
+            supported, reason = command_supported(charge_point=chargers[0], action=action)
+        else:
+            supported, reason = True, ""
+        choices.append((action, supported, reason))
+    return choices
+
+
+def _queue(
+    model_admin: admin.ModelAdmin, request: HttpRequest, chargers: list[ChargePoint], action: str, data: dict
+) -> HttpResponse:
+    changelist = reverse("admin:chargers_command_changelist")
+    if len(chargers) == 1:
+        command = command_create(
+            charge_point=chargers[0], action=action, payload=data, requested_by=request.user, requested_via="admin"
+        )
+        model_admin.message_user(request, f"{action} queued for {chargers[0]}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:chargers_command_change", args=[command.pk]))
+    batch, refused = command_batch_create(
+        charge_points=chargers,
+        action=action,
+        payload=data,
+        requested_by=request.user,
+        requested_via="admin",
+        description=f"{len(chargers)} chargers chosen in the admin",
+    )
+    for charge_point_id, reasons in refused.items():
+        model_admin.message_user(request, f"{charge_point_id}: {'; '.join(reasons)}", messages.WARNING)
+    model_admin.message_user(
+        request, f"{action} queued for {len(chargers) - len(refused)} charger(s)", messages.SUCCESS
+    )
+    return HttpResponseRedirect(f"{changelist}?batch__id__exact={batch.pk}")
+
+
+def command_urls(model_admin: admin.ModelAdmin) -> list:
+    view = model_admin.admin_site.admin_view(lambda request: send_command_view(model_admin, request))
+    return [path("send-command/", view, name="chargers_chargepoint_send_command")]
+
+
+@admin.action(description="Send a command to the selected chargers…")
+def send_command_action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+    return HttpResponseRedirect(reverse("admin:chargers_chargepoint_send_command") + f"?ids={ids}")

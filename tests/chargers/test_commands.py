@@ -1,0 +1,158 @@
+"""The command pipeline's rules, without sockets: what is refused before queuing, claims, expiry, cancel."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from chargers.models import Command, CommandStatus, RegistrationStatus, Reservation
+from chargers.services import charge_point_register
+from chargers.services.commands import (
+    command_batch_create,
+    command_cancel,
+    command_claim_next,
+    command_create,
+    command_record_answer,
+    command_record_failure,
+    commands_expire,
+    commands_reap,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def charger():
+    return charge_point_register(charge_point_id="CMD-UNIT-1")
+
+
+def test_an_unknown_operation_is_refused_naming_the_action(charger) -> None:
+    with pytest.raises(ValidationError) as error:
+        command_create(charge_point=charger, action="Explode", payload={})
+    assert "action" in error.value.message_dict
+    assert not Command.objects.exists()
+
+
+def test_a_payload_missing_a_required_field_is_refused_naming_the_field(charger) -> None:
+    with pytest.raises(ValidationError) as error:
+        command_create(charge_point=charger, action="ChangeAvailability", payload={"connectorId": 1})
+    assert error.value.message_dict["payload"] == ["type: this field is required"]
+    assert not Command.objects.exists()
+
+
+def test_a_payload_with_a_wrong_type_is_refused_naming_the_field(charger) -> None:
+    with pytest.raises(ValidationError) as error:
+        command_create(charge_point=charger, action="UnlockConnector", payload={"connectorId": "one"})
+    assert error.value.message_dict["payload"][0].startswith("connectorId:")
+
+
+def test_a_pending_charger_gets_no_remote_start(charger) -> None:
+    charger.registration_status = RegistrationStatus.PENDING
+    with pytest.raises(ValidationError, match="Pending"):
+        command_create(charge_point=charger, action="RemoteStartTransaction", payload={"idTag": "AABB"})
+
+
+def test_a_pending_charger_may_still_be_configured(charger) -> None:
+    charger.registration_status = RegistrationStatus.PENDING
+    command = command_create(charge_point=charger, action="GetConfiguration", payload={})
+    assert command.status == CommandStatus.QUEUED
+
+
+def test_a_rejected_charger_takes_no_command(charger) -> None:
+    charger.registration_status = RegistrationStatus.REJECTED
+    with pytest.raises(ValidationError, match="rejected"):
+        command_create(charge_point=charger, action="Reset", payload={"type": "Soft"})
+
+
+def test_boot_notification_may_not_be_triggered_once_accepted(charger) -> None:
+    with pytest.raises(ValidationError, match="BootNotification"):
+        command_create(charge_point=charger, action="TriggerMessage", payload={"requestedMessage": "BootNotification"})
+
+
+def test_a_reservation_gets_its_id_from_the_portal(charger) -> None:
+    expiry = (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    command = command_create(
+        charge_point=charger, action="ReserveNow", payload={"connectorId": 1, "expiryDate": expiry, "idTag": "AB12"}
+    )
+    assert command.payload["reservationId"] == Reservation.objects.get().pk
+
+
+def test_a_command_is_claimed_once_and_in_order(charger) -> None:
+    first = command_create(charge_point=charger, action="ClearCache", payload={})
+    second = command_create(charge_point=charger, action="Reset", payload={"type": "Soft"})
+    claimed = command_claim_next(charge_point_pk=charger.pk, unique_id="u1")
+    assert claimed.pk == first.pk
+    again = command_claim_next(charge_point_pk=charger.pk, unique_id="u2")
+    assert again.pk == second.pk
+    assert command_claim_next(charge_point_pk=charger.pk, unique_id="u3") is None
+    first.refresh_from_db()
+    assert (first.status, first.unique_id, first.attempts) == (CommandStatus.SENT, "u1", 1)
+
+
+def test_an_expired_command_is_closed_instead_of_claimed(charger) -> None:
+    stale = command_create(
+        charge_point=charger, action="Reset", payload={"type": "Soft"}, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert command_claim_next(charge_point_pk=charger.pk, unique_id="u") is None
+    stale.refresh_from_db()
+    assert stale.status == CommandStatus.EXPIRED
+
+
+def test_a_scheduled_command_waits_for_its_time(charger) -> None:
+    command_create(
+        charge_point=charger, action="Reset", payload={"type": "Soft"}, not_before=timezone.now() + timedelta(hours=3)
+    )
+    assert command_claim_next(charge_point_pk=charger.pk, unique_id="u") is None
+
+
+def test_only_a_queued_command_can_be_cancelled(charger) -> None:
+    queued = command_create(charge_point=charger, action="ClearCache", payload={})
+    sent = command_create(charge_point=charger, action="ClearCache", payload={})
+    assert command_cancel(command=queued)
+    command_claim_next(charge_point_pk=charger.pk, unique_id="u")
+    assert not command_cancel(command=sent)
+    assert Command.objects.get(pk=queued.pk).status == CommandStatus.CANCELLED
+    assert Command.objects.get(pk=sent.pk).status == CommandStatus.SENT
+
+
+def test_answers_decide_accepted_or_rejected_and_a_malformed_answer_is_kept(charger) -> None:
+    ok = command_create(charge_point=charger, action="Reset", payload={"type": "Soft"})
+    no = command_create(charge_point=charger, action="Reset", payload={"type": "Soft"})
+    odd = command_create(charge_point=charger, action="Reset", payload={"type": "Soft"})
+    for _ in range(3):
+        command_claim_next(charge_point_pk=charger.pk, unique_id="u")
+    assert command_record_answer(command_pk=ok.pk, response={"status": "Accepted"}) == CommandStatus.ACCEPTED
+    assert command_record_answer(command_pk=no.pk, response={"status": "Rejected"}) == CommandStatus.REJECTED
+    command_record_answer(command_pk=odd.pk, response={"status": "Accepted", "extra": 1})
+    odd.refresh_from_db()
+    assert odd.response == {"status": "Accepted", "extra": 1}
+    assert "schema" in odd.error_description
+
+
+def test_a_failure_is_recorded_only_for_a_sent_command(charger) -> None:
+    queued = command_create(charge_point=charger, action="ClearCache", payload={})
+    command_record_failure(command_pk=queued.pk, status=CommandStatus.FAILED, description="x")
+    queued.refresh_from_db()
+    assert queued.status == CommandStatus.QUEUED
+
+
+def test_housekeeping_expires_queued_and_reaps_abandoned_sent_commands(charger) -> None:
+    old = command_create(charge_point=charger, action="ClearCache", payload={}, expires_at=timezone.now())
+    abandoned = command_create(charge_point=charger, action="Reset", payload={"type": "Soft"})
+    Command.objects.filter(pk=abandoned.pk).update(
+        status=CommandStatus.SENT, sent_at=timezone.now() - timedelta(hours=1)
+    )
+    assert commands_expire() == 1
+    assert commands_reap() == 1
+    assert Command.objects.get(pk=old.pk).status == CommandStatus.EXPIRED
+    assert Command.objects.get(pk=abandoned.pk).status == CommandStatus.FAILED
+
+
+def test_a_bulk_command_skips_and_reports_chargers_that_cannot_take_it(charger) -> None:
+    pending = charge_point_register(charge_point_id="CMD-UNIT-2", registration_status=RegistrationStatus.PENDING)
+    batch, refused = command_batch_create(
+        charge_points=[charger, pending], action="RemoteStartTransaction", payload={"idTag": "AABB"}
+    )
+    assert list(batch.commands.values_list("charge_point__charge_point_id", flat=True)) == ["CMD-UNIT-1"]
+    assert list(refused) == ["CMD-UNIT-2"]
