@@ -1,7 +1,10 @@
 """Reads for charge points."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from chargers.models import ChargePoint, ConnectionAttempt, RegistrationStatus
 
@@ -65,3 +68,45 @@ def command_statuses(*, command_ids: list[int]) -> dict[int, str]:
     from chargers.models import Command
 
     return dict(Command.objects.filter(pk__in=command_ids).values_list("pk", "status"))
+
+
+# The filters a bulk command or a schedule may name (the REST bulk form and the admin use the same).
+TARGET_FILTERS = {
+    "charge_point_ids": "charge_point_id__in",
+    "vendor": "vendor__iexact",
+    "model": "model__iexact",
+    "firmware_version": "firmware_version",
+    "charger_model": "charger_model_id",
+    "registration_status": "registration_status",
+    "is_online": "is_online",
+}
+
+
+def charge_points_matching(*, target: dict) -> QuerySet[ChargePoint]:
+    """The chargers a bulk request names, e.g. {"charger_model": 1, "firmware_version": "1.12"}: all INCH
+    chargers on firmware 1.12. Unknown filter names are refused rather than ignored (a typo must not widen a
+    'reset these' to 'reset all')."""
+    unknown = set(target) - set(TARGET_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}; use {', '.join(TARGET_FILTERS)}")
+    if not target:
+        raise ValueError("name at least one filter (charge_point_ids, vendor, model, firmware_version, ...)")
+    lookups = {TARGET_FILTERS[name]: value for name, value in target.items()}
+    return ChargePoint.objects.filter(**lookups).order_by("charge_point_id")
+
+
+def commands_due_for_online_chargers(*, older_than_s: float) -> list[int]:
+    """Queued, deliverable commands of chargers that are online: normally sent within milliseconds, so any
+    left here lost their poke (a channel-layer message is delivered at most once)."""
+    from chargers.models import Command, CommandStatus
+
+    now = timezone.now()
+    return list(
+        Command.objects.filter(
+            status=CommandStatus.QUEUED,
+            charge_point__is_online=True,
+            created_at__lte=now - timedelta(seconds=older_than_s),
+        )
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .values_list("pk", flat=True)[:5000]
+    )

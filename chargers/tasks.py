@@ -9,7 +9,12 @@ from celery import shared_task
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from chargers.selectors import command_statuses, command_targets
+from chargers.selectors import (
+    charge_points_matching,
+    command_statuses,
+    command_targets,
+    commands_due_for_online_chargers,
+)
 from chargers.services import commands as command_services
 from chargers.services.charge_points import message_log_prune
 
@@ -17,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # Beyond the charger's own answer time: the claim, the database writes, the channel layer hops.
 REPLY_MARGIN_S = 5.0
+# A queued command of an online charger normally leaves within milliseconds; this old, it lost its poke.
+REDISPATCH_AFTER_S = 20.0
 
 
 @shared_task(ignore_result=True)
@@ -52,11 +59,37 @@ async def _poke_and_wait(targets: dict[str, list[int]]) -> None:
 
 @shared_task(ignore_result=True)
 def commands_housekeeping() -> dict[str, int]:
-    """Expire queued commands past their time; fail 'sent' ones whose consumer went away without an answer."""
+    """Expire queued commands past their time; fail 'sent' ones whose consumer went away without an answer;
+    poke the consumers of online chargers whose commands wait (a lost poke, or a schedule that came due)."""
+    due = commands_due_for_online_chargers(older_than_s=REDISPATCH_AFTER_S)
+    if due:
+        commands_dispatch.delay(due)
     return {
         "expired": command_services.commands_expire(),
         "reaped": command_services.commands_reap(),
+        "redispatched": len(due),
     }
+
+
+@shared_task(ignore_result=True)
+def command_schedule_run(
+    *, action: str, payload: dict, target: dict, requested_by_id: int | None = None, description: str = ""
+) -> dict:
+    """A recurring command firing: one batch for the chargers the schedule's filter matches now."""
+    from django.contrib.auth import get_user_model
+
+    requested_by = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    batch, refused = command_services.command_batch_create(
+        charge_points=charge_points_matching(target=target),
+        action=action,
+        payload=payload,
+        requested_by=requested_by,
+        requested_via="schedule",
+        description=description,
+    )
+    if refused:
+        logger.warning("schedule %r: %d charger(s) refused: %s", description, len(refused), refused)
+    return {"batch": batch.pk, "refused": len(refused)}
 
 
 @shared_task(ignore_result=True)

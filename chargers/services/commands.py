@@ -5,6 +5,7 @@ consumer holding the charger claims it (queued -> sent, one conditional UPDATE),
 twice, whoever pokes the consumer and however often.
 """
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = [
     "command_create",
     "command_record_answer",
     "command_record_failure",
+    "command_schedule_create",
     "command_supported",
     "command_validate",
     "commands_expire",
@@ -273,4 +275,58 @@ def commands_reap(*, now: datetime | None = None) -> int:
         status=CommandStatus.FAILED,
         error_description="no answer recorded: the session holding the charger ended during the call",
         answered_at=now,
+    )
+
+
+# --- Schedules --------------------------------------------------------------------------------------------
+
+
+def command_schedule_create(
+    *, name: str, cron: str, action: str, payload: dict, target: dict, requested_by: Any = None
+) -> Any:
+    """A recurring command (e.g. a nightly Reset of all INCH chargers): a django-celery-beat entry that creates
+    a batch for the chargers matching `target` each time it fires. `cron` is 'minute hour day month weekday'."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from chargers.selectors import charge_points_matching
+
+    errors: dict[str, list[str]] = {}
+    fields = cron.split()
+    if len(fields) != 5:
+        errors["cron"] = ["five fields: minute hour day-of-month month day-of-week, e.g. '0 3 * * *'"]
+    if action not in CENTRAL_ACTIONS:
+        errors["action"] = [f"{action!r} is not an OCPP 1.6 central system operation"]
+    else:
+        try:
+            validate_request(action, payload)
+        except OcppError as error:
+            errors["payload"] = _payload_error(error).message_dict["payload"]
+    try:
+        charge_points_matching(target=target)
+    except ValueError as error:
+        errors["target"] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+        timezone=settings.TIME_ZONE,
+    )
+    return PeriodicTask.objects.create(
+        name=name,
+        crontab=schedule,
+        task="chargers.tasks.command_schedule_run",
+        kwargs=json.dumps(
+            {
+                "action": action,
+                "payload": payload,
+                "target": target,
+                "requested_by_id": getattr(_user(requested_by), "pk", None),
+                "description": name,
+            }
+        ),
     )

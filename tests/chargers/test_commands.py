@@ -156,3 +156,57 @@ def test_a_bulk_command_skips_and_reports_chargers_that_cannot_take_it(charger) 
     )
     assert list(batch.commands.values_list("charge_point__charge_point_id", flat=True)) == ["CMD-UNIT-1"]
     assert list(refused) == ["CMD-UNIT-2"]
+
+
+def test_a_bulk_target_filter_selects_by_model_and_firmware(charger) -> None:
+    from chargers.models import ChargePoint
+    from chargers.selectors import charge_points_matching
+
+    ChargePoint.objects.filter(pk=charger.pk).update(vendor="Etrel", firmware_version="1.12")
+    other = charge_point_register(charge_point_id="CMD-UNIT-3")
+    ChargePoint.objects.filter(pk=other.pk).update(vendor="Etrel", firmware_version="1.11")
+    matched = charge_points_matching(target={"vendor": "etrel", "firmware_version": "1.12"})
+    assert [c.charge_point_id for c in matched] == ["CMD-UNIT-1"]
+
+
+def test_a_misspelt_bulk_filter_is_refused_rather_than_matching_everything() -> None:
+    from chargers.selectors import charge_points_matching
+
+    with pytest.raises(ValueError, match="firmware"):
+        charge_points_matching(target={"firmwre": "1.12"})
+    with pytest.raises(ValueError):
+        charge_points_matching(target={})
+
+
+def test_a_nightly_reset_is_scheduled_and_creates_a_batch_when_it_fires(charger) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from chargers.services.commands import command_schedule_create
+    from chargers.tasks import command_schedule_run
+
+    task = command_schedule_create(
+        name="nightly reset",
+        cron="0 3 * * *",
+        action="Reset",
+        payload={"type": "Soft"},
+        target={"charge_point_ids": ["CMD-UNIT-1"]},
+    )
+    stored = PeriodicTask.objects.get(pk=task.pk)
+    assert (stored.crontab.minute, stored.crontab.hour, stored.task) == (
+        "0",
+        "3",
+        "chargers.tasks.command_schedule_run",
+    )
+    import json
+
+    result = command_schedule_run(**json.loads(stored.kwargs))
+    command = Command.objects.get(batch_id=result["batch"])
+    assert (command.charge_point_id, command.requested_via, command.action) == (charger.pk, "schedule", "Reset")
+
+
+def test_a_schedule_with_a_bad_cron_or_payload_is_refused_field_by_field() -> None:
+    from chargers.services.commands import command_schedule_create
+
+    with pytest.raises(ValidationError) as error:
+        command_schedule_create(name="x", cron="every night", action="Reset", payload={}, target={"vendor": "Etrel"})
+    assert set(error.value.message_dict) == {"cron", "payload"}
