@@ -45,7 +45,9 @@ class ConnectorSerializer(serializers.ModelSerializer):
 
 
 class ChargePointSerializer(serializers.ModelSerializer):
-    """A charger as operators see it. auth_key_hash and channel_name stay inside the portal."""
+    """A charger as operators see it."""
+
+    # Not shown, on purpose: the key hash (a secret) and the channel name (which process holds the socket).
 
     online = serializers.BooleanField(source="is_online", read_only=True)
     has_authorization_key = serializers.BooleanField(source="has_auth_key", read_only=True)
