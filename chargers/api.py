@@ -147,7 +147,10 @@ class ChargePointUpdateSerializer(serializers.Serializer):
         required=False,
         write_only=True,
         trim_whitespace=False,
-        help_text="A new Basic auth password for the charger (write-only).",
+        help_text=(
+            "A new Basic auth password (write-only). Only the portal's copy changes: give the charger the same "
+            "key (ChangeConfiguration AuthorizationKey) or its next connection is refused."
+        ),
     )
 
     def validate(self, attrs: dict) -> dict:
@@ -171,8 +174,8 @@ def charge_point_update(
 ) -> ChargePoint:
     """One PATCH, one transaction: rename, set the key, accept or reject.
 
-    It composes the chargers services (this module may not change chargers/services); the rename has no
-    service of its own yet and belongs there when one exists.
+    Composes the chargers services. Renaming has no service yet, so it is written here; it moves into
+    chargers/services when that module grows one.
     """
     with transaction.atomic():
         if name is not None and name != charge_point.name:

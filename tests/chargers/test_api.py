@@ -159,6 +159,15 @@ def test_the_list_filters_searches_and_orders(operator, query, expected):
     assert [c["charge_point_id"] for c in response.json()["results"]] == expected
 
 
+def test_the_busiest_chargers_come_first_when_ordered_by_live_power(operator):
+    for charge_point_id, power in [("CP-LOW", "1000"), ("CP-HIGH", "22000"), ("CP-MID", "7400")]:
+        ConnectorFactory(charge_point=ChargePointFactory(charge_point_id=charge_point_id), power_w=Decimal(power))
+
+    response = operator.get(f"{LIST}?ordering=-live_power_w")
+
+    assert [c["charge_point_id"] for c in response.json()["results"]] == ["CP-HIGH", "CP-MID", "CP-LOW"]
+
+
 def test_the_list_is_paginated(operator):
     ChargePointFactory.create_batch(51)
     first = operator.get(LIST).json()
