@@ -12,6 +12,7 @@ from chargers.models import (
     MessageLog,
     RegistrationStatus,
 )
+from chargers.profile_selectors import vendor_error_meaning
 
 
 class ConnectorInline(admin.TabularInline):
@@ -22,7 +23,7 @@ class ConnectorInline(admin.TabularInline):
         "connector_id",
         "status",
         "error_code",
-        "vendor_error_code",
+        "vendor_error",
         "info",
         "status_timestamp",
         "power_w",
@@ -30,6 +31,11 @@ class ConnectorInline(admin.TabularInline):
         "meter_timestamp",
     )
     readonly_fields = fields
+
+    @admin.display(description="vendor error")
+    def vendor_error(self, obj: Connector) -> str:
+        # With its meaning from the charger's model profile (the vendor questionnaire).
+        return vendor_error_meaning(charge_point=obj.charge_point, code=obj.vendor_error_code)
 
 
 @admin.register(ChargePoint)
@@ -139,3 +145,6 @@ class DataTransferMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+from chargers import admin_profiles  # noqa: E402, F401  (charger model profiles: registers its admins)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("chargers/", include("chargers.page_urls")),
     path("api/v1/", include("portal.api_urls")),
 ]
