@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "EXPORT_FORMAT_VERSION",
+    "charge_point_local_list_version_from_charger",
     "charge_point_profile_apply",
     "charge_point_set_charger_model",
     "charge_point_supports_action",
@@ -81,6 +82,13 @@ def charge_point_supports_action(*, charge_point: ChargePoint, action: str) -> t
     if action not in OCPP_MESSAGES:
         return False, f"{action} is not an OCPP 1.6 message; {name} cannot be sent it"
     return False, f"{name} does not support {action} over {label} (vendor questionnaire)"
+
+
+def charge_point_local_list_version_from_charger(*, charge_point: ChargePoint) -> bool:
+    """Whether local-list sync may ask the charger its version (GetLocalListVersion). False for a model without
+    it (the ETREL INCH): the portal then keeps the version it last sent itself and never asks."""
+    supported, _reason = charge_point_supports_action(charge_point=charge_point, action="GetLocalListVersion")
+    return supported
 
 
 # --- Matching at BootNotification -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from chargers.profile_selectors import (
 )
 from chargers.services import (
     charge_point_boot,
+    charge_point_local_list_version_from_charger,
     charge_point_register,
     charge_point_set_charger_model,
     charge_point_supports_action,
@@ -223,6 +224,11 @@ def test_the_inch_is_refused_get_local_list_version_with_the_reason(inch) -> Non
 def test_the_inch_supports_the_other_operations(inch, action: str) -> None:
     charge_point = booted("INCH-SUPPORT-2")
     assert charge_point_supports_action(charge_point=charge_point, action=action) == (True, "")
+
+
+def test_local_list_sync_keeps_the_inch_version_itself(inch) -> None:
+    assert not charge_point_local_list_version_from_charger(charge_point=booted("INCH-LL-1"))
+    assert charge_point_local_list_version_from_charger(charge_point=booted("ACME-LL-1", vendor="Acme"))
 
 
 def test_a_charger_without_a_profile_may_be_sent_anything(inch) -> None:
