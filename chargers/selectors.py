@@ -110,3 +110,42 @@ def commands_due_for_online_chargers(*, older_than_s: float) -> list[int]:
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .values_list("pk", flat=True)[:5000]
     )
+
+
+def command_list() -> QuerySet:
+    from chargers.models import Command
+
+    return Command.objects.select_related("charge_point", "requested_by").order_by("-created_at", "-id")
+
+
+def command_batch_progress(*, batch) -> dict[str, int]:
+    return dict(batch.commands.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def command_schedule_list() -> list[dict]:
+    """Recurring commands, read back from django-celery-beat's table in the API's shape."""
+    import json
+
+    from django_celery_beat.models import PeriodicTask
+
+    schedules = []
+    for task in PeriodicTask.objects.filter(task="chargers.tasks.command_schedule_run").select_related("crontab"):
+        kwargs = json.loads(task.kwargs or "{}")
+        crontab = task.crontab
+        cron = (
+            " ".join([crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year, crontab.day_of_week])
+            if crontab
+            else ""
+        )
+        schedules.append(
+            {
+                "id": task.pk,
+                "name": task.name,
+                "cron": cron,
+                "action": kwargs.get("action"),
+                "payload": kwargs.get("payload", {}),
+                "target": kwargs.get("target", {}),
+                "enabled": task.enabled,
+            }
+        )
+    return schedules

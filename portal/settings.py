@@ -167,6 +167,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Two models have a `status` enum: give each its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "IdTagStatusEnum": "rfid.models.IdTagStatus",
+        "CommandStatusEnum": "chargers.models.CommandStatus",
+        "RegistrationStatusEnum": "chargers.models.RegistrationStatus",
+    },
 }
 
 # OCPP

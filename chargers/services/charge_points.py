@@ -41,6 +41,7 @@ __all__ = [
     "charge_point_registration_status",
     "charge_point_set_auth_key",
     "charge_point_set_registration",
+    "charge_point_update",
     "charge_points_mark_seen",
     "connection_attempt_log",
     "connector_status_update",
@@ -349,3 +350,23 @@ def message_log_prune(*, older_than_days: int | None = None) -> int:
     deleted, _ = MessageLog.objects.filter(created_at__lt=cutoff).delete()
     ConnectionAttempt.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def charge_point_update(
+    *,
+    charge_point: ChargePoint,
+    name: str | None = None,
+    registration_status: str | None = None,
+    authorization_key: str | None = None,
+) -> ChargePoint:
+    """One operator edit, one transaction: rename, set a new key, accept or reject (the live session hears of
+    a registration change on commit)."""
+    with transaction.atomic():
+        if name is not None and name != charge_point.name:
+            charge_point.name = name
+            charge_point.save(update_fields=["name"])
+        if authorization_key is not None:
+            charge_point_set_auth_key(charge_point=charge_point, key=authorization_key)
+        if registration_status is not None and registration_status != charge_point.registration_status:
+            charge_point_set_registration(charge_point=charge_point, status=registration_status)
+    return charge_point
