@@ -10,6 +10,7 @@ from chargers.models.charge_points import (
     RegistrationStatus,
 )
 from chargers.models.commands import OPEN_COMMAND_STATUSES, Command, CommandBatch, CommandStatus
+from chargers.models.operations import ConfigurationKey, Reservation, ReservationStatus
 from chargers.models.profiles import (
     OCPP_MESSAGES,
     ByteOrder,
@@ -39,6 +40,7 @@ __all__ = [
     "Command",
     "CommandBatch",
     "CommandStatus",
+    "ConfigurationKey",
     "ConnectionAttempt",
     "Connector",
     "ConnectorSpec",
@@ -53,6 +55,8 @@ __all__ = [
     "ProfileStatus",
     "QuestionnaireShareLink",
     "RegistrationStatus",
+    "Reservation",
+    "ReservationStatus",
     "Transport",
     "VendorErrorCode",
 ]
