@@ -22,7 +22,7 @@ from chargers.models import (
     VendorErrorCode,
 )
 from chargers.models.profiles import OCPP_MESSAGES, SECURITY_SCHEMES, UPLOAD_PROTOCOLS, messages_for
-from chargers.services.profiles import charger_model_import, charger_model_loads
+from chargers.services.profiles import charger_model_import, charger_model_loads, json_schema_properties
 
 # --- The questionnaire ------------------------------------------------------------------------------------
 
@@ -342,11 +342,9 @@ def data_transfer_form_class(*, message: DataTransferSpec) -> type[forms.Form]:
     """A form for one DataTransfer message of a model, its fields built from the message's JSON schema; without
     a schema, one JSON field for the whole `data`."""
     schema = message.data_schema or {}
-    properties = schema.get("properties") or {}
+    properties = json_schema_properties(schema)
     required = set(schema.get("required", []))
-    fields: dict[str, forms.Field] = {
-        name: _schema_field(name, spec, name in required) for name, spec in properties.items()
-    }
+    fields: dict[str, forms.Field] = {name: _schema_field(name, spec, name in required) for name, spec in properties}
     if not properties:
         fields["data"] = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     return type(f"{message.message_id}Form", (DataTransferForm,), {**fields, "message": message})

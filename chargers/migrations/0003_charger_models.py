@@ -151,7 +151,7 @@ class Migration(migrations.Migration):
                 ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='firmware_versions', to='chargers.chargermodel')),
             ],
             options={
-                'ordering': ['profile', 'issued_on', 'id'],
+                'ordering': ['profile', 'id'],
                 'constraints': [models.UniqueConstraint(fields=('profile', 'version'), name='unique_firmware_per_model')],
             },
         ),

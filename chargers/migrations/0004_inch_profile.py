@@ -215,8 +215,14 @@ def load_inch(apps, schema_editor):
         defaults = {"level": "connector", "interval_charging": _DURING_CHARGING, "interval_standby": ""}
         apps.get_model("chargers", "MeasurandSpec").objects.create(profile=profile, **{**defaults, **row})
     for row in DATA_TRANSFERS:
+        schema = row["data_schema"]
+        # jsonb forgets key order: keep the order the form asks its fields in (as the app's model save does).
+        properties = {n: {"propertyOrder": i, **p} for i, (n, p) in enumerate(schema["properties"].items())}
         apps.get_model("chargers", "DataTransferSpec").objects.create(
-            profile=profile, vendor_id="Etrel", direction="to_charger", **row
+            profile=profile,
+            vendor_id="Etrel",
+            direction="to_charger",
+            **{**row, "data_schema": {**schema, "properties": properties}},
         )
     for row in INTERFACES:
         apps.get_model("chargers", "ChargerInterface").objects.create(profile=profile, **row)

@@ -9,6 +9,7 @@ import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -255,7 +256,7 @@ class ChargerModel(models.Model):
 
     @property
     def latest_firmware(self) -> "FirmwareVersion | None":
-        return self.firmware_versions.order_by("-issued_on", "-id").first()
+        return self.firmware_versions.order_by(models.F("issued_on").desc(nulls_last=True), "-id").first()
 
     @property
     def local_list_capacity_display(self) -> str:
@@ -271,7 +272,7 @@ class FirmwareVersion(models.Model):
     notes = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        ordering = ["profile", "issued_on", "id"]
+        ordering = ["profile", "id"]  # as the vendor listed them (issue dates are often missing)
         constraints = [models.UniqueConstraint(fields=["profile", "version"], name="unique_firmware_per_model")]
 
     def __str__(self) -> str:
@@ -354,6 +355,12 @@ class DataTransferSpec(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor_id}/{self.message_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from chargers.services.profiles import json_schema_with_property_order
+
+        self.data_schema = json_schema_with_property_order(self.data_schema)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         from chargers.services.profiles import json_schema_problem  # the check lives with the form builder

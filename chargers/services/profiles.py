@@ -48,6 +48,8 @@ __all__ = [
     "charger_model_import",
     "charger_model_loads",
     "json_schema_problem",
+    "json_schema_properties",
+    "json_schema_with_property_order",
     "share_link_create",
     "share_link_mark_submitted",
 ]
@@ -164,6 +166,24 @@ def json_schema_problem(schema: object) -> str:
     if missing:
         return f"required names no property: {', '.join(missing)}"
     return ""
+
+
+def json_schema_with_property_order(schema: object) -> object:
+    """The schema with "propertyOrder" on each property, from the order they were written in. PostgreSQL's
+    jsonb does not keep key order, and a form should ask connectorId before chargingMode."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return schema
+    properties = {
+        name: ({"propertyOrder": i, **spec} if isinstance(spec, dict) and "propertyOrder" not in spec else spec)
+        for i, (name, spec) in enumerate(schema["properties"].items())
+    }
+    return {**schema, "properties": properties}
+
+
+def json_schema_properties(schema: dict) -> list[tuple[str, dict]]:
+    """(name, spec) of a schema's properties, in their "propertyOrder"."""
+    items = list((schema.get("properties") or {}).items())
+    return sorted(items, key=lambda item: item[1].get("propertyOrder", len(items)) if isinstance(item[1], dict) else 0)
 
 
 # --- Export and import ------------------------------------------------------------------------------------

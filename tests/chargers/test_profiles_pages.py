@@ -353,3 +353,14 @@ def test_an_operator_hands_the_profile_choice_back_to_matching(operator, inch) -
     operator.post(f"/chargers/{charge_point.charge_point_id}/profile/", {"charger_model": ""})
     charge_point.refresh_from_db()
     assert not charge_point.charger_model_overridden
+
+
+def test_a_datatransfer_form_asks_its_fields_in_the_order_the_schema_lists_them() -> None:
+    profile = ChargerModel.objects.create(vendor="Acme", model="Ordered")
+    message = profile.data_transfers.create(
+        vendor_id="Acme",
+        message_id="Zebra",
+        data_schema={"type": "object", "properties": {"zulu": {"type": "string"}, "alpha": {"type": "integer"}}},
+    )
+    message.refresh_from_db()  # through jsonb on PostgreSQL, which sorts keys its own way
+    assert list(data_transfer_form_class(message=message).base_fields) == ["zulu", "alpha"]
