@@ -8,6 +8,7 @@ so a slow server shows as latency and backlog rather than as a politely lower of
 
 import asyncio
 import collections
+import contextlib
 import json
 import resource
 import time
@@ -67,22 +68,26 @@ class Generator:
 
     # --- Phases ---------------------------------------------------------------------------------------------
 
-    async def connect_all(self, rate: float, start_at: float, timeout: float) -> dict:
+    async def connect_all(self, rate: float, start_at: float, timeout: float, max_pending: int = 0) -> dict:
+        """Open every charger's socket at `rate`; with `max_pending`, at most that many handshakes in flight
+        (closed loop: measures what the server sustains instead of how it collapses past it)."""
         failures: collections.Counter[str] = collections.Counter()
         latencies: list[float] = []
         done_at: list[float] = []
         tasks: list[asyncio.Task] = []
+        in_flight = asyncio.Semaphore(max_pending) if max_pending else contextlib.nullcontext()
 
         async def one(ident: str, key: str) -> None:
-            began = time.perf_counter()
-            try:
-                client = await connect(self.host, self.port, ident, key, timeout)
-            except Exception as error:
-                failures[_failure_kind(error)] += 1
-                return
-            latencies.append(time.perf_counter() - began)
-            done_at.append(time.time())
-            self.clients.append(client)
+            async with in_flight:
+                began = time.perf_counter()
+                try:
+                    client = await connect(self.host, self.port, ident, key, timeout)
+                except Exception as error:
+                    failures[_failure_kind(error)] += 1
+                    return
+                latencies.append(time.perf_counter() - began)
+                done_at.append(time.time())
+                self.clients.append(client)
 
         def launch(i: int) -> None:
             tasks.append(asyncio.create_task(one(*self.chargers[i])))
@@ -124,7 +129,12 @@ class Generator:
         cpu = time.process_time()
         await _open_loop(len(self.clients), rate, start_at, launch)
         await asyncio.gather(*tasks)
-        return {"ok": len(latencies), "errors": dict(errors), "latencies": latencies, "cpu_s": time.process_time() - cpu}
+        return {
+            "ok": len(latencies),
+            "errors": dict(errors),
+            "latencies": latencies,
+            "cpu_s": time.process_time() - cpu,
+        }
 
     async def meter_values(self, rate: float, duration: float, start_at: float) -> dict:
         """MeterValues at `rate` for `duration` seconds, round robin over chargers with no CALL outstanding

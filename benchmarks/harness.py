@@ -44,18 +44,11 @@ def free_port() -> int:
 def database_prepare(database_url: str) -> None:
     """Create the database if missing (trust auth) and migrate it; then point this process's ORM at it."""
     name = database_url.rsplit("/", 1)[1]
-    exists = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if exists != "1":
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    created = subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, text=True)
+    if created.returncode and "already exists" not in created.stderr:
+        raise SystemExit(f"createdb {name} failed: {created.stderr}")
     env = dict(os.environ, DATABASE_URL=database_url)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     import django
@@ -187,8 +180,18 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) ->
 
 
 @contextlib.contextmanager
-def portal_running(database_url: str, redis_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Portal]:
-    """One daphne process, as production starts it, refusing unknown chargers; stopped when the block ends."""
+def portal_running(
+    database_url: str,
+    redis_url: str,
+    extra_env: dict[str, str] | None = None,
+    switch_interval: float | None = None,
+    daphne_options: list[str] | None = None,
+) -> Iterator[Portal]:
+    """One daphne process, as production starts it, refusing unknown chargers; stopped when the block ends.
+
+    `daphne_options` are added to the command line (e.g. "--access-log=/dev/null" to measure the access log).
+    `switch_interval` (an experiment, not how production starts): run daphne with sys.setswitchinterval(s), to
+    measure how much the database thread waits for the GIL behind the event loop (default 5 ms)."""
     port = free_port()
     log_path = Path(f"/tmp/bench-daphne-{port}.log")  # noqa: S108 (a log for the reader, not a secret)
     env = dict(
@@ -200,16 +203,21 @@ def portal_running(database_url: str, redis_url: str, extra_env: dict[str, str] 
         CHANNEL_PREFIX=f"bench{port}",
         **(extra_env or {}),
     )
+    launcher = ["-m", "daphne"]
+    if switch_interval is not None:
+        code = "import runpy, sys; sys.setswitchinterval(%s); runpy.run_module('daphne', run_name='__main__')"
+        code %= switch_interval
+        launcher = ["-c", code]
     command = [
         sys.executable,
-        "-m",
-        "daphne",
+        *launcher,
         "--bind",
         "127.0.0.1",
         "--port",
         str(port),
         "--websocket_timeout",
         "-1",
+        *(daphne_options or []),
         "portal.asgi:application",
     ]
     with log_path.open("w") as log:

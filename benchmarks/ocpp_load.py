@@ -114,11 +114,16 @@ class CpuWindow:
             "redis": harness.cpu_seconds_of("redis-server"),
         }
 
-    def text(self) -> str:
+    def text(self, operations: int, unit: str) -> str:
+        """Shares of one core, and the server's CPU per operation: the figure that other load on the machine
+        distorts least (a starved server is slow, but spends the same CPU per frame)."""
         wall = time.perf_counter() - self.began
         end = self._sample()
         shares = {k: 100 * (end[k] - self.start[k]) / wall for k in end}
-        return " / ".join(f"{k} {v:.0f}%" for k, v in shares.items()) + f" of one core over {wall:.1f} s"
+        per = 1000 * (end["server"] - self.start["server"]) / max(1, operations)
+        return " / ".join(f"{k} {v:.0f}%" for k, v in shares.items()) + (
+            f" of one core over {wall:.1f} s; server {per:.2f} ms CPU per {unit}"
+        )
 
 
 @dataclass
@@ -162,14 +167,18 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
     start_at = time.time() + 0.5
     with maybe_profile(args, portal.pid, "connect", args.chargers / args.connect_rate + 2):
         results = gens.ask(
-            "connect", rate=args.connect_rate / len(gens.pipes), start_at=start_at, timeout=args.handshake_timeout
+            "connect",
+            rate=args.connect_rate / len(gens.pipes),
+            start_at=start_at,
+            timeout=args.handshake_timeout,
+            max_pending=args.max_pending // len(gens.pipes),
         )
     connected = sum(r["ok"] for r in results)
     failures: Counter[str] = Counter()
     for r in results:
         failures.update(r["failures"])
     wall = max(r["last_ok_at"] for r in results) - start_at
-    cpu_text = cpu.text()
+    cpu_text = cpu.text(sum(r["ok"] for r in results), "connect")
     time.sleep(2)  # let the connect writes land and the allocator settle before reading RSS
     rss_after = harness.rss_kib(portal.pid)
     per_connection = (rss_after - rss_before) / max(1, connected)
@@ -179,7 +188,8 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
     report.add("chargers connected", f"{connected} of {args.chargers} (online in the database: {online})")
     report.add(
         "connect rate",
-        f"{achieved:.0f}/s achieved, {args.connect_rate:.0f}/s offered",
+        f"{achieved:.0f}/s achieved, {args.connect_rate:.0f}/s offered"
+        + (f" (at most {args.max_pending} in flight)" if args.max_pending else " (open loop)"),
         verdict(achieved >= CONNECT_RATE_TARGET and not failures, f">= {CONNECT_RATE_TARGET}/s, no failure"),
     )
     report.add("failed handshakes", ", ".join(f"{k}: {v}" for k, v in failures.items()) or "none")
@@ -187,7 +197,8 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
     report.add("CPU during connect", cpu_text)
     report.add(
         "server RSS",
-        f"{rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after: {per_connection:.1f} KiB per connection",
+        f"{rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after: "
+        f"{per_connection:.1f} KiB per connection",
         verdict(per_connection <= KIB_PER_CONNECTION_TARGET, f"<= {KIB_PER_CONNECTION_TARGET} KiB"),
     )
     return connected
@@ -206,7 +217,7 @@ def phase_start(args: argparse.Namespace, portal: harness.Portal, gens: Generato
         f"{harness.table_count('transactions_transaction')} stored, errors: {dict(errors) or 'none'}",
     )
     report.add("StartTransaction round trip", latency_text(latencies))
-    report.add("CPU during StartTransaction", cpu.text())
+    report.add("CPU during StartTransaction", cpu.text(len(latencies), "StartTransaction"))
 
 
 def phase_meter(args: argparse.Namespace, portal: harness.Portal, gens: Generators, report: Report) -> None:
@@ -214,10 +225,8 @@ def phase_meter(args: argparse.Namespace, portal: harness.Portal, gens: Generato
     cpu = CpuWindow(portal.pid, gens)
     start_at = time.time() + 0.3
     with maybe_profile(args, portal.pid, "meter", args.duration + 1):
-        results = gens.ask(
-            "meter", rate=args.meter_rate / len(gens.pipes), duration=args.duration, start_at=start_at
-        )
-    cpu_text = cpu.text()
+        results = gens.ask("meter", rate=args.meter_rate / len(gens.pipes), duration=args.duration, start_at=start_at)
+    cpu_text = cpu.text(sum(r["ok"] for r in results), "MeterValues")
     rows = harness.table_count("transactions_metervalue") - rows_before
     answered = sum(r["ok"] for r in results)
     wall = max(r["answered_until"] for r in results) - start_at
@@ -283,6 +292,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30, help="seconds of MeterValues")
     parser.add_argument("--workers", type=int, default=2, help="generator processes")
     parser.add_argument("--handshake-timeout", type=float, default=30)
+    parser.add_argument(
+        "--max-pending", type=int, default=0, help="cap handshakes in flight (0: open loop, the default)"
+    )
+    parser.add_argument(
+        "--switch-interval", type=float, help="experiment: start daphne with sys.setswitchinterval(S) (default 0.005)"
+    )
+    parser.add_argument(
+        "--daphne-option", action="append", default=[], help="extra daphne option, e.g. --daphne-option=-v0"
+    )
     parser.add_argument("--profile", metavar="DIR", help="record the server with py-spy (raw stacks) into DIR")
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
@@ -306,7 +324,12 @@ def run(args: argparse.Namespace) -> Report:
     chargers = [(ident, harness.charger_key(secret, ident)) for ident in idents]
     report.add("setup", f"{len(idents)} chargers registered in {seconds:.1f} s; RLIMIT_NOFILE {nofile}")
     with (
-        harness.portal_running(args.database_url, args.redis_url) as portal,
+        harness.portal_running(
+            args.database_url,
+            args.redis_url,
+            switch_interval=args.switch_interval,
+            daphne_options=args.daphne_option,
+        ) as portal,
         generators_running(portal.port, chargers[args.chargers :], 1) as warm,
         generators_running(portal.port, chargers[: args.chargers], args.workers) as gens,
     ):
@@ -328,13 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     print(f"OCPP load: {args.scenario}, {args.chargers} chargers, {args.workers} generator processes", flush=True)
     report = run(args)
-    report.print(
-        f"{args.scenario}: {args.chargers} chargers, one daphne process, "
-        f"{time.strftime('%Y-%m-%d %H:%M')}"
-    )
+    report.print(f"{args.scenario}: {args.chargers} chargers, one daphne process, {time.strftime('%Y-%m-%d %H:%M')}")
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -59,6 +59,7 @@ def summarize(stacks: Counter[tuple[str, ...]], top: int) -> str:
     threads: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
     for stack, count in stacks.items():
         threads[stack[0] if stack and stack[0].startswith(("thread", "process")) else "?"] += count
         text = ";".join(stack)
@@ -66,12 +67,18 @@ def summarize(stacks: Counter[tuple[str, ...]], top: int) -> str:
             if pattern.search(text):
                 areas[name] += count
         own[short(stack[-1])] += count
+        for frame in {short(f) for f in stack[1:]}:
+            inclusive[frame] += count
     lines = [f"{total} samples (only non-idle samples are recorded)", "", "threads:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in threads.most_common()]
     lines += ["", "areas (inclusive, overlapping):"]
     lines += [f"  {100 * areas[name] / total:5.1f}%  {name}" for name, _ in AREAS if areas[name]]
     lines += ["", f"top {top} functions by own time:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
+    lines += ["", f"top {top} functions by inclusive time (below the event loop):"]
+    skip = ("asyncio/", "twisted/internet/", "daphne/cli", "daphne/server", "daphne/__main__", "<module>", "threading")
+    interesting = [(name, n) for name, n in inclusive.most_common() if not any(s in name for s in skip)]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in interesting[:top]]
     return "\n".join(lines)
 
 
