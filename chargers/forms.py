@@ -96,6 +96,29 @@ class QuestionnaireForm(forms.ModelForm):
     class Meta:
         model = ChargerModel
         fields = QUESTIONNAIRE_FIELDS
+        labels = {
+            "vendor": "Vendor name",
+            "model": "Model name",
+            "boot_vendor_pattern": "chargePointVendor pattern",
+            "boot_model_pattern": "chargePointModel pattern",
+            "rfid_byte_order": "Byte order sent to the back end",
+            "rfid_delimiter": "Delimiter between bytes",
+            "rfid_example": "IdTag example",
+            "diagnostics_file_format": "Diagnostics file format",
+            "diagnostics_upload_notes": "ftp authentication, location example",
+            "firmware_file_format": "Firmware file format and extension",
+            "local_list_capacity": "Maximum number of RFID cards in the local list",
+            "local_list_capacity_exceeded": "More than this number",
+            "service_port": "Port",
+            "service_path": "Last part of the address",
+            "contact_first_name": "First name",
+            "contact_last_name": "Last name",
+            "contact_email": "Email",
+            "contact_phone": "Phone",
+            "documentation_url": "Charge point model documentation",
+            "support_email": "Support email",
+            "support_phone": "Support phone",
+        }
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
             for name in (
@@ -153,6 +176,16 @@ class ConnectorSpecForm(forms.ModelForm):
             "max_power_kw",
             "phases",
         )
+        # The questionnaire's own words.
+        labels = {
+            "position": "Connector (column)",
+            "evse_code": "EVSE code",
+            "connector_code": "Connector code",
+            "charging_type": "Charging type",
+            "connector_type": "Connector type",
+            "max_power_kw": "Max. connector power [kW]",
+            "phases": "Number of phases",
+        }
 
 
 class DataTransferSpecForm(forms.ModelForm):

@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveSmallIntegerField(help_text="The questionnaire's column (Connector 1, 2, ...)")),
                 ('evse_code', models.CharField(blank=True, help_text='EVSE code as used in OCPP messages', max_length=20)),
                 ('connector_code', models.PositiveIntegerField(help_text='connectorId as used in OCPP messages', validators=[django.core.validators.MinValueValidator(1)])),
-                ('charging_type', models.CharField(choices=[('AC', 'Ac'), ('DC', 'Dc'), ('wireless', 'Wireless')], max_length=8)),
+                ('charging_type', models.CharField(choices=[('AC', 'AC'), ('DC', 'DC'), ('wireless', 'Wireless')], max_length=8)),
                 ('connector_type', models.CharField(help_text='Type 2, CCS, CHAdeMO, ...', max_length=40)),
                 ('max_power_kw', models.DecimalField(decimal_places=2, help_text='kW', max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))])),
                 ('phases', models.PositiveSmallIntegerField(blank=True, choices=[(1, '1'), (2, '2'), (3, '3')], help_text='AC only', null=True)),

@@ -82,8 +82,8 @@ class ByteOrder(models.TextChoices):
 
 
 class ChargingType(models.TextChoices):
-    AC = "AC"
-    DC = "DC"
+    AC = "AC", "AC"
+    DC = "DC", "DC"
     WIRELESS = "wireless", "Wireless"
 
 
