@@ -26,6 +26,7 @@ from chargers.forms import (
 )
 from chargers.models import ChargePoint, ChargerModel, DataTransferSpec, ProfileStatus, QuestionnaireShareLink
 from chargers.services import profiles as services
+from chargers.services.commands import command_create
 
 # --- Profiles ---------------------------------------------------------------------------------------------
 
@@ -240,6 +241,7 @@ def _charge_point_context(charge_point: ChargePoint, profile: ChargerModel | Non
         "operations": selectors.charge_point_operations(charge_point=charge_point),
         "data_transfers": selectors.data_transfers_decoded(charge_point=charge_point),
         "data_transfer_forms": data_transfer_forms,
+        "commands": charge_point.commands.order_by("-created_at", "-id")[:15],
         **extra,
     }
 
@@ -270,16 +272,28 @@ def charge_point_set_profile(request: HttpRequest, charge_point_id: str) -> Http
 @staff_member_required
 @require_POST
 def data_transfer_check(request: HttpRequest, charge_point_id: str, spec_pk: int) -> HttpResponse:
-    """Validate a DataTransfer form and show the request it makes. Sending it is the command pipeline's job
-    (issue 4): it calls data_transfer_payload() with the same form."""
+    """Validate a DataTransfer form of the charger's model and queue it as a command."""
     charge_point = _charge_point(charge_point_id)
     profile = charge_point.charger_model
     spec = get_object_or_404(DataTransferSpec, pk=spec_pk, profile=profile)
     form = data_transfer_form_class(message=spec)(request.POST, prefix=f"dt{spec.pk}")
-    payload = data_transfer_payload(message=spec, cleaned_data=form.cleaned_data) if form.is_valid() else None
+    if form.is_valid():
+        payload = data_transfer_payload(message=spec, cleaned_data=form.cleaned_data)
+        try:
+            command = command_create(
+                charge_point=charge_point,
+                action="DataTransfer",
+                payload=payload,
+                requested_by=request.user,
+                requested_via="web",
+            )
+        except ValidationError as error:
+            form.add_error(None, "; ".join(m for ms in error.message_dict.values() for m in ms))
+        else:
+            messages.success(request, f"{spec.message_id} queued (command #{command.pk})")
+            return redirect("chargers:charge-point-detail", charge_point_id=charge_point.charge_point_id)
     context = _charge_point_context(
         charge_point, profile, ChargePointProfileForm(initial=_profile_initial(charge_point))
     )
     context["data_transfer_forms"] = [(s, form if s.pk == spec.pk else f) for s, f in context["data_transfer_forms"]]
-    context["checked"] = {"spec": spec, "payload": payload}
-    return render(request, "chargers/charge_point_detail.html", context, status=200 if payload else 400)
+    return render(request, "chargers/charge_point_detail.html", context, status=400)

@@ -337,14 +337,20 @@ def test_tx_limit_needs_an_energy_or_a_time_limit(inch) -> None:
     assert tx_limit({"connectorId": "1", "energyLimitKWh": "10"}).is_valid()
 
 
-def test_the_charger_page_checks_a_datatransfer_form(operator, inch) -> None:
+def test_the_charger_page_sends_a_datatransfer_of_the_model_as_a_command(operator, inch) -> None:
+    from chargers.models import Command
+
     charge_point = inch_charger("INCH-PAGE-6")
     message = inch.data_transfers.get(message_id="SetChargingMode")
     url = f"/chargers/{charge_point.charge_point_id}/data-transfer/{message.pk}/"
     response = operator.post(url, {f"dt{message.pk}-connectorId": "1", f"dt{message.pk}-chargingMode": "Fast"})
-    assert response.status_code == 200
-    assert response.context["checked"]["payload"]["data"] == '{"connectorId":1,"chargingMode":"Fast"}'
+    assert response.status_code == 302
+    command = Command.objects.get(charge_point=charge_point)
+    assert command.action == "DataTransfer"
+    assert command.payload["data"] == '{"connectorId":1,"chargingMode":"Fast"}'
+    assert command.requested_via == "web"
     assert operator.post(url, {f"dt{message.pk}-connectorId": "1"}).status_code == 400
+    assert Command.objects.count() == 1
 
 
 def test_an_operator_hands_the_profile_choice_back_to_matching(operator, inch) -> None:
