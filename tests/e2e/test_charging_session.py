@@ -9,6 +9,7 @@ import pytest
 from chargers.models import ChargePoint, Connector, MessageLog, RegistrationStatus
 from chargers.services import charge_point_register
 from rfid.services import id_tag_create
+from tests.db import in_db_thread
 from tests.simulator import SimulatedCharger, inch_sampled_values
 from transactions.models import MeterValue, Transaction
 
@@ -124,7 +125,7 @@ def test_the_charger_is_online_while_connected_and_offline_after(portal) -> None
     async def scenario() -> tuple[bool, str]:
         async with SimulatedCharger(portal.ocpp_url, charger.charge_point_id, password=KEY) as sim:
             await sim.boot()
-            online = await asyncio.to_thread(lambda: ChargePoint.objects.get(pk=charger.pk))
+            online = await in_db_thread(lambda: ChargePoint.objects.get(pk=charger.pk))
             return online.is_online, online.channel_name
 
     is_online, channel = asyncio.run(scenario())
@@ -146,7 +147,7 @@ def test_a_new_connection_for_the_same_id_replaces_the_old_one(portal) -> None:
         await asyncio.wait_for(first.closed.wait(), 5)
         reply = await second.call("Heartbeat", {})
         await asyncio.sleep(0.2)
-        state = await asyncio.to_thread(lambda: ChargePoint.objects.get(pk=charger.pk).is_online)
+        state = await in_db_thread(lambda: ChargePoint.objects.get(pk=charger.pk).is_online)
         await second.close()
         return "currentTime" in reply, state
 
@@ -305,9 +306,7 @@ def test_an_operator_accepting_a_pending_charger_takes_effect_on_the_live_sessio
     async def scenario() -> tuple[str, dict]:
         async with SimulatedCharger(portal.ocpp_url, charger.charge_point_id, password=KEY) as sim:
             boot = await sim.boot()
-            await asyncio.to_thread(
-                charge_point_set_registration, charge_point=charger, status=RegistrationStatus.ACCEPTED
-            )
+            await in_db_thread(charge_point_set_registration, charge_point=charger, status=RegistrationStatus.ACCEPTED)
             await asyncio.sleep(0.3)
             return boot["status"], await sim.call("Heartbeat", {})
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from chargers.models import ChargePoint, Command, CommandStatus, ConfigurationKey, Reservation
 from chargers.services import charge_point_register
 from chargers.services.commands import command_batch_create, command_create
+from tests.db import in_db_thread
 from tests.simulator import CallErrorReceived, SimulatedCharger
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,7 +77,7 @@ def wait_until_final(command: Command, timeout: float = 15) -> Command:
 
 
 async def in_thread(function, /, **kwargs):
-    return await asyncio.to_thread(function, **kwargs)
+    return await in_db_thread(function, **kwargs)
 
 
 async def connected(portal, charger: ChargePoint) -> SimulatedCharger:
