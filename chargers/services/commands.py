@@ -27,6 +27,7 @@ from chargers.models import (
 )
 from chargers.ocpp.frames import OcppError
 from chargers.ocpp.schemas import CENTRAL_ACTIONS, validate_request, validate_response
+from chargers.services.charge_points import channel_send
 from chargers.services.operations import command_apply_result, command_prepare_payload
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def command_create(
         batch=batch,
     )
     if dispatch:
-        _dispatch_on_commit([command.pk], not_before)
+        _dispatch_on_commit([command.pk], not_before, poke_now=True)
     return command
 
 
@@ -177,12 +178,20 @@ def _user(requested_by: Any) -> Any:
     return requested_by if getattr(requested_by, "is_authenticated", False) else None
 
 
-def _dispatch_on_commit(command_ids: list[int], not_before: datetime | None) -> None:
+def _dispatch_on_commit(command_ids: list[int], not_before: datetime | None, *, poke_now: bool = False) -> None:
+    """Once committed, hand the commands to a Celery task, which pokes the consumers holding their chargers and
+    waits for the answers. With `poke_now` (one command, due now) this process also pokes the consumer itself:
+    it saves the Celery hop, and the claim in the consumer makes the second poke harmless."""
+    from chargers.selectors import command_targets
     from chargers.tasks import commands_dispatch
 
     def enqueue() -> None:
+        due_later = not_before is not None and not_before > timezone.now()
+        if poke_now and not due_later:
+            for channel_name, ids in command_targets(command_ids=command_ids).items():
+                channel_send(channel_name, {"type": "ocpp.command", "command_ids": ids})
         options: dict[str, Any] = {"args": [command_ids]}
-        if not_before is not None and not_before > timezone.now():
+        if due_later:
             options["eta"] = not_before
         commands_dispatch.apply_async(**options)
 
