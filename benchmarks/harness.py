@@ -123,22 +123,42 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, all its threads (utime and stime of /proc/<pid>/stat)."""
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process, all its threads (utime and stime of /proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
 
 
-def cpu_seconds_of(command_name: str) -> float:
-    """Summed CPU of every process with this name (all PostgreSQL backends, redis-server)."""
-    total = 0.0
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
+
+
+def main_thread_cpu_seconds(pid: int) -> float:
+    """CPU of the main thread alone (in daphne: the event loop; the other threads are the database thread(s))."""
+    return sum(cpu_times_of_task(pid, pid))
+
+
+def cpu_times_of_task(pid: int, tid: int) -> tuple[float, float]:
+    fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
+
+
+def cpu_seconds_by_pid(command_name: str) -> dict[int, float]:
+    """CPU of every process with this name (all PostgreSQL backends, redis-server), by pid."""
+    found: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             if (entry / "comm").read_text().strip() == command_name:
-                total += cpu_seconds(int(entry.name))
-    return total
+                found[int(entry.name)] = cpu_seconds(int(entry.name))
+    return found
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two cpu_seconds_by_pid samples; a process that exited in between is left out (its last
+    moments are lost), one that started counts whole."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def load_average() -> str:
