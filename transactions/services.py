@@ -5,6 +5,7 @@ and always answered, even for unknown, duplicate or negative transaction ids: a 
 retries and then drops the data, and that is billing lost.
 """
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -290,30 +291,49 @@ _CREATE_BATCH = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ON COMMIT DELETE ROWS AS "  # noqa: S608
     f"SELECT {_COLUMN_LIST} FROM transactions_metervalue WITH NO DATA"
 )
-_COPY_BATCH = f"COPY {_BATCH_TABLE} ({_COLUMN_LIST}) FROM STDIN"
+_COPY_BATCH = f"COPY {_BATCH_TABLE} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
 _INSERT_BATCH = (
     f"INSERT INTO transactions_metervalue ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_BATCH_TABLE} "  # noqa: S608
     "ON CONFLICT DO NOTHING"
 )
 
 
+@functools.cache
+def _copy_types() -> list[str]:
+    """PostgreSQL type names of _COPY_COLUMNS, as binary COPY needs them ("varchar(60)" -> "varchar")."""
+    names = {"timestamp with time zone": "timestamptz"}
+    fields = {f.column: f for f in MeterValue._meta.concrete_fields}
+    types = []
+    for column in _COPY_COLUMNS:
+        base = fields[column].db_type(connection).split("(", 1)[0].strip()
+        types.append(names.get(base, base))
+    return types
+
+
 def _meter_values_copy(rows: list[tuple]) -> None:
     """COPY into a per-connection temporary table, then one INSERT ... ON CONFLICT DO NOTHING into the real one
-    (COPY cannot skip the conflicts that resent frames cause). The temporary table empties itself at commit;
-    the TRUNCATE is for a caller that stores twice in one outer transaction."""
+    (COPY cannot skip the conflicts that resent frames cause). Binary COPY: a third of the text format's CPU per
+    row. The temporary table empties itself at commit; inside an outer transaction it is emptied here."""
     with connection.cursor() as cursor:
         cursor.execute(_CREATE_BATCH)
         with cursor.cursor.copy(_COPY_BATCH) as copy:
+            copy.set_types(_copy_types())
             for row in rows:
                 copy.write_row(row)
         cursor.execute(_INSERT_BATCH)
-        cursor.execute(f"TRUNCATE {_BATCH_TABLE}")
+        if connection.savepoint_ids:
+            cursor.execute(f"DELETE FROM {_BATCH_TABLE}")  # noqa: S608 (a constant)
 
 
 def _known_transactions(reports: list[MeterValuesReport]) -> set[tuple[int, int]]:
     ids = {r.transaction_id for r in reports if r.transaction_id and 0 < r.transaction_id <= MAX_TRANSACTION_ID}
     if not ids:
         return set()
+    if connection.vendor == "postgresql":
+        # One array parameter instead of the ORM's IN list (its compiler costs more than the query here).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, charge_point_id FROM transactions_transaction WHERE id = ANY(%s)", [sorted(ids)])
+            return set(cursor.fetchall())
     return set(Transaction.objects.filter(pk__in=ids).values_list("pk", "charge_point_id"))
 
 
