@@ -46,14 +46,18 @@ def _env(redis: str) -> dict[str, str]:
 def _run_foreground(command: list[str], env: dict[str, str]) -> int:
     """Run a process set in the foreground; Ctrl-C or SIGTERM stops it (and then us) cleanly."""
     child = subprocess.Popen(command, env=env, cwd=BASE_DIR)
+    stopped = []
 
     def forward(signum: int, _frame: object) -> None:
+        stopped.append(signum)
         with contextlib.suppress(ProcessLookupError):
             child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    return child.wait()
+    code = child.wait()
+    # Stopped on request (Ctrl-C, SIGTERM) is a clean end, not a failure.
+    return 0 if stopped else code
 
 
 def run() -> int:
