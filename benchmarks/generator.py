@@ -103,8 +103,9 @@ class Generator:
             "cpu_s": time.process_time() - cpu,
         }
 
-    async def start_transactions(self, rate: float, start_at: float) -> dict:
-        """One StartTransaction per connected charger (the transactionId is kept for MeterValues)."""
+    async def start_transactions(self, rate: float, start_at: float, count: int | None = None) -> dict:
+        """One StartTransaction per connected charger, or for the first `count` (the transactionId is kept for
+        MeterValues; the others report meter values outside a transaction)."""
         errors: collections.Counter[str] = collections.Counter()
         latencies: list[float] = []
         tasks: list[asyncio.Task] = []
@@ -127,7 +128,7 @@ class Generator:
             tasks.append(asyncio.create_task(one(self.clients[i], i)))
 
         cpu = time.process_time()
-        await _open_loop(len(self.clients), rate, start_at, launch)
+        await _open_loop(len(self.clients) if count is None else min(count, len(self.clients)), rate, start_at, launch)
         await asyncio.gather(*tasks)
         return {
             "ok": len(latencies),

@@ -190,7 +190,7 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
     for r in results:
         failures.update(r["failures"])
     wall = max(r["last_ok_at"] for r in results) - start_at
-    cpu_text = cpu.text(sum(r["ok"] for r in results), "connect")
+    cpu_text = cpu.text(args.chargers, "handshake attempted")
     time.sleep(2)  # let the connect writes land and the allocator settle before reading RSS
     rss_after = harness.rss_kib(portal.pid)
     per_connection = (rss_after - rss_before) / max(1, connected)
@@ -218,8 +218,11 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
 
 def phase_start(args: argparse.Namespace, portal: harness.Portal, gens: Generators, report: Report) -> None:
     cpu = CpuWindow(portal.pid, gens)
-    with maybe_profile(args, portal.pid, "start", args.chargers / args.start_rate + 1):
-        results = gens.ask("start", rate=args.start_rate / len(gens.pipes), start_at=time.time() + 0.2)
+    with maybe_profile(args, portal.pid, "start", (args.start_count or args.chargers) / args.start_rate + 1):
+        per_generator = None if args.start_count is None else args.start_count // len(gens.pipes)
+        results = gens.ask(
+            "start", rate=args.start_rate / len(gens.pipes), start_at=time.time() + 0.2, count=per_generator
+        )
     latencies = [x for r in results for x in r["latencies"]]
     errors: Counter[str] = Counter()
     for r in results:
@@ -301,6 +304,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, help="rate of the scenario's own phase (connects, starts or frames /s)")
     parser.add_argument("--connect-rate", type=float, default=500)
     parser.add_argument("--start-rate", type=float, default=200)
+    parser.add_argument(
+        "--start-count", type=int, help="StartTransaction for this many chargers only (default: all of them)"
+    )
     parser.add_argument("--meter-rate", type=float, default=1000)
     parser.add_argument("--duration", type=float, default=30, help="seconds of MeterValues")
     parser.add_argument("--workers", type=int, default=2, help="generator processes")
