@@ -40,5 +40,9 @@ migrate: $(VENV)/.installed  ## apply database migrations
 superuser: $(VENV)/.installed  ## create an operator account interactively
 	$(PY) manage.py createsuperuser
 
+.PHONY: bench
+bench: $(VENV)/.installed  ## quick load benchmark of one portal node (PostgreSQL, Redis on 127.0.0.1; benchmarks/README.md)
+	$(PY) -m benchmarks.ocpp_load all --chargers 500 --duration 10
+
 clean:  ## remove the virtualenv and local databases
 	rm -rf $(VENV) db.sqlite3 test_db.sqlite3
