@@ -22,6 +22,7 @@ class ConnectorInline(admin.TabularInline):
     fields = (
         "connector_id",
         "status",
+        "availability",
         "error_code",
         "vendor_error",
         "info",

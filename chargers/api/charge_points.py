@@ -33,6 +33,8 @@ class ConnectorSerializer(serializers.ModelSerializer):
         fields = [
             "connector_id",
             "status",
+            "availability",
+            "availability_scheduled",
             "error_code",
             "vendor_error_code",
             "info",
