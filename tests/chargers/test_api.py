@@ -92,6 +92,8 @@ def test_the_list_shows_connectors_and_live_power(operator):
     assert set(charger["connectors"][2]) == {
         "connector_id",
         "status",
+        "availability",
+        "availability_scheduled",
         "error_code",
         "vendor_error_code",
         "info",
