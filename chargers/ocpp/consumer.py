@@ -181,6 +181,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 )
                 if claimed is None:
                     break
+                if self._closed:
+                    # The socket closed while the claim was written: nothing went out, so it waits again.
+                    await database_sync_to_async(command_services.command_unclaim)(command_pk=claimed.pk)
+                    break
                 status = await self._perform(claimed)
                 await self._reply(claimed.pk, status)
         if self._reply_channels:

@@ -42,6 +42,7 @@ __all__ = [
     "command_record_failure",
     "command_schedule_create",
     "command_supported",
+    "command_unclaim",
     "command_validate",
     "commands_expire",
     "commands_reap",
@@ -238,6 +239,13 @@ def command_claim_next(*, charge_point_pk: int, unique_id: str) -> ClaimedComman
         )
         if claimed:
             return ClaimedCommand(candidate.pk, candidate.action, candidate.payload, unique_id)
+
+
+def command_unclaim(*, command_pk: int) -> None:
+    """Put back a command that was claimed but never sent (its session closed in between)."""
+    Command.objects.filter(pk=command_pk, status=CommandStatus.SENT).update(
+        status=CommandStatus.QUEUED, sent_at=None, unique_id="", attempts=F("attempts") - 1
+    )
 
 
 def command_record_answer(*, command_pk: int, response: dict) -> str:

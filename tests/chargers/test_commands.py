@@ -210,3 +210,14 @@ def test_a_schedule_with_a_bad_cron_or_payload_is_refused_field_by_field() -> No
     with pytest.raises(ValidationError) as error:
         command_schedule_create(name="x", cron="every night", action="Reset", payload={}, target={"vendor": "Etrel"})
     assert set(error.value.message_dict) == {"cron", "payload"}
+
+
+def test_a_claimed_command_that_never_went_out_is_queued_again(charger) -> None:
+    from chargers.services.commands import command_unclaim
+
+    command = command_create(charge_point=charger, action="ClearCache", payload={})
+    command_claim_next(charge_point_pk=charger.pk, unique_id="u")
+    command_unclaim(command_pk=command.pk)
+    command.refresh_from_db()
+    assert (command.status, command.attempts, command.sent_at) == (CommandStatus.QUEUED, 0, None)
+    assert command_claim_next(charge_point_pk=charger.pk, unique_id="v").pk == command.pk
