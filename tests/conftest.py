@@ -79,6 +79,8 @@ def start_portal(**env: str) -> PortalServer:
             str(port),
             "--websocket_timeout",
             "-1",
+            "--application-close-timeout",
+            "30",
             "portal.asgi:application",
         ],
         cwd=BASE_DIR,

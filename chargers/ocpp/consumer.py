@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -86,6 +87,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
     _delivery_wanted: bool = False
     _reply_channels: dict[int, str] | None = None
     received_at = None
+    profile_traits = None
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels closes stale database connections before every message, a hop to the database thread per
+        frame; every database call here goes through database_sync_to_async, which does that itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Handshake --------------------------------------------------------------------------------------
 
@@ -115,16 +125,17 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.charge_point_pk = charge_point.pk
         self.charge_point_ident = ident
         self.registration_status = charge_point.registration_status
-        previous = await database_sync_to_async(services.charge_point_connected)(
+        connected = await database_sync_to_async(services.charge_point_connected)(
             charge_point=charge_point, channel_name=self.channel_name, remote_addr=remote_addr
         )
         self._last_seen_written = time.monotonic()
         await self.accept(SUBPROTOCOL)
-        if previous:
+        if connected.replaced_channel:
             # The old session may live in another daphne process: tell it through the channel layer.
-            await self.channel_layer.send(previous, {"type": "ocpp.replaced"})
-        # Commands queued while the charger was away go out now, in order.
-        self._deliver()
+            await self.channel_layer.send(connected.replaced_channel, {"type": "ocpp.replaced"})
+        if connected.has_queued_commands:
+            # Commands queued while the charger was away go out now, in order.
+            self._deliver()
 
     def _handshake_problem(self, ident: str) -> str:
         if not ident or len(ident) > 100:
@@ -140,9 +151,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self._closed = True
         if self._waiting is not None and not self._waiting[2].done():
             self._waiting[2].set_exception(ChargerDisconnected(f"socket closed ({code}) while waiting"))
-        await database_sync_to_async(services.charge_point_disconnected)(
-            charge_point_pk=self.charge_point_pk, channel_name=self.channel_name
-        )
+        await writers().disconnects.submit((self.charge_point_pk, self.channel_name))
 
     # --- Channel-layer events ---------------------------------------------------------------------------
 
@@ -152,6 +161,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def ocpp_registration(self, event: dict) -> None:
         self.registration_status = event["status"]
+
+    async def ocpp_profile(self, event: dict) -> None:
+        self.profile_traits = None  # an operator chose another model profile: read its traits again
 
     async def ocpp_command(self, event: dict) -> None:
         """A worker says commands wait for this charger. Deliver them in a task of their own: awaiting a CALL

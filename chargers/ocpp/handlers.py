@@ -54,12 +54,14 @@ def _timestamp(session: Session, value: str, field: str) -> datetime:
 
 
 # How long a session trusts what it loaded of its charger's model profile (an operator may change it meanwhile).
-PROFILE_TRAITS_TTL_S = 60.0
+# The session re-reads them at each boot and when an operator changes the charger's profile (an ocpp.profile
+# event); the TTL only bounds what a missed event could leave stale.
+PROFILE_TRAITS_TTL_S = 600.0
 
 
 async def _traits(session: Session) -> ProfileTraits:
-    """The charger's profile traits (RFID byte order, default units), cached on the session: one query a minute
-    instead of one per MeterValues frame."""
+    """The charger's profile traits (RFID byte order, default units), cached on the session instead of read
+    for every frame."""
     cached: ProfileTraits | None = getattr(session, "profile_traits", None)
     if cached is None or time.monotonic() - cached.loaded_at > PROFILE_TRAITS_TTL_S:
         cached = await database_sync_to_async(profile_traits)(charge_point_pk=session.charge_point_pk)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chargers.models import MessageLog
 from chargers.ocpp.batching import GroupCommit
-from chargers.services import charge_points_mark_seen, message_log_write
+from chargers.services import charge_points_disconnected, charge_points_mark_seen, message_log_write
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -27,11 +27,16 @@ def _store_seen(items: list[tuple[int, datetime]]) -> None:
     charge_points_mark_seen(charge_point_pks=list(newest), seen_at=max(newest.values()))
 
 
+def _store_disconnects(sessions: list[tuple[int, str]]) -> None:
+    charge_points_disconnected(sessions=sessions)
+
+
 @dataclass
 class Writers:
     meter_values: GroupCommit
     message_log: GroupCommit
     last_seen: GroupCommit
+    disconnects: GroupCommit
 
 
 _per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
@@ -45,6 +50,7 @@ def writers() -> Writers:
             meter_values=GroupCommit(_store_meter_values, name="meter values", max_batch=500),
             message_log=GroupCommit(_store_log, name="message log", max_batch=2000),
             last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
+            disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),
         )
         _per_loop[loop] = found
     return found

@@ -13,8 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from chargers.layer import channel_send
 from chargers.models import (
     ChargePoint,
+    Command,
+    CommandStatus,
     ConnectionAttempt,
     Connector,
     DataTransferMessage,
@@ -27,15 +30,14 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ConnectDecision",
+    "Connected",
     "auth_key_generate",
     "auth_key_hash",
     "auth_key_matches",
-    "channel_send",
     "charge_point_authenticate",
     "charge_point_boot",
     "charge_point_connected",
     "charge_point_diagnostics_status",
-    "charge_point_disconnected",
     "charge_point_firmware_status",
     "charge_point_heartbeat",
     "charge_point_register",
@@ -43,6 +45,7 @@ __all__ = [
     "charge_point_set_auth_key",
     "charge_point_set_registration",
     "charge_point_update",
+    "charge_points_disconnected",
     "charge_points_mark_seen",
     "connection_attempt_log",
     "connector_status_update",
@@ -92,14 +95,6 @@ def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargeP
     charge_point.auth_key_hash = auth_key_hash(key=key.encode())
     charge_point.save(update_fields=["auth_key_hash"])
     return charge_point
-
-
-def channel_send(channel_name: str, message: dict) -> None:
-    """Send to one consumer from sync code; a consumer that has gone loses it silently (at most once)."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    async_to_sync(get_channel_layer().send)(channel_name, message)
 
 
 # --- Registration -----------------------------------------------------------------------------------------
@@ -226,29 +221,42 @@ def connection_attempt_log(
 # --- The session ------------------------------------------------------------------------------------------
 
 
-def charge_point_connected(*, charge_point: ChargePoint, channel_name: str, remote_addr: str) -> str:
-    """Record who holds the charger's socket now; return the channel of the session it replaces, if any."""
+@dataclass(frozen=True)
+class Connected:
+    """What a new session needs to know: the session it replaces (to close it) and whether commands wait."""
+
+    replaced_channel: str
+    has_queued_commands: bool
+
+
+def charge_point_connected(*, charge_point: ChargePoint, channel_name: str, remote_addr: str) -> Connected:
+    """Record who holds the charger's socket now. Commands queued from here on find this channel; the ones
+    queued before are reported, so the session delivers them without a query on every connect."""
     now = timezone.now()
     if connection.vendor == "postgresql":
         # A connect storm runs this once per charger on the one database thread: one statement (lock, read the
-        # old channel, write) instead of BEGIN, SELECT ... FOR UPDATE, UPDATE, COMMIT.
+        # old channel, write, look for queued commands) instead of BEGIN, SELECT ... FOR UPDATE, UPDATE, COMMIT.
         with connection.cursor() as cursor:
             cursor.execute(_CONNECTED_SQL, [channel_name, now, now, remote_addr[:64], charge_point.pk])
             found = cursor.fetchone()
-        previous = (found[0] if found else "") or ""
-        return previous if previous != channel_name else ""
-    with transaction.atomic():
-        previous = (
-            ChargePoint.objects.select_for_update().filter(pk=charge_point.pk).values_list("channel_name", flat=True)
-        ).first() or ""
-        ChargePoint.objects.filter(pk=charge_point.pk).update(
-            is_online=True,
-            channel_name=channel_name,
-            connected_at=now,
-            last_seen=now,
-            remote_addr=remote_addr[:64],
-        )
-    return previous if previous != channel_name else ""
+        previous, queued = (found[0] or "", found[1]) if found else ("", False)
+    else:
+        with transaction.atomic():
+            previous = (
+                ChargePoint.objects.select_for_update()
+                .filter(pk=charge_point.pk)
+                .values_list("channel_name", flat=True)
+                .first()
+            ) or ""
+            ChargePoint.objects.filter(pk=charge_point.pk).update(
+                is_online=True,
+                channel_name=channel_name,
+                connected_at=now,
+                last_seen=now,
+                remote_addr=remote_addr[:64],
+            )
+            queued = Command.objects.filter(charge_point_id=charge_point.pk, status=CommandStatus.QUEUED).exists()
+    return Connected(previous if previous != channel_name else "", bool(queued))
 
 
 # The row lock of FOR UPDATE makes the read of the old channel and the write one step, as select_for_update does.
@@ -257,24 +265,37 @@ _CONNECTED_SQL = """
     SET is_online = TRUE, channel_name = %s, connected_at = %s, last_seen = %s, remote_addr = %s
     FROM (SELECT id, channel_name FROM chargers_chargepoint WHERE id = %s FOR UPDATE) AS old
     WHERE cp.id = old.id
-    RETURNING old.channel_name
+    RETURNING old.channel_name,
+        EXISTS (SELECT 1 FROM chargers_command AS c WHERE c.charge_point_id = cp.id AND c.status = 'queued')
 """
 
 
-def charge_point_disconnected(*, charge_point_pk: int, channel_name: str) -> bool:
-    """Mark the charger offline, unless a newer session already holds it.
+def charge_points_disconnected(*, sessions: list[tuple[int, str]]) -> int:
+    """Mark chargers offline, each unless a newer session already holds it: (charger pk, channel) pairs.
 
-    Plain SQL: when a network blip drops every charger at once, each disconnect waits its turn on the one
-    database thread, and daphne kills a session's application that has not finished 10 s after the close
-    (the row would stay online). The ORM's compiler would triple the CPU of each."""
-    with connection.cursor() as cursor:
-        cursor.execute(_DISCONNECTED_SQL, [timezone.now(), charge_point_pk, channel_name])
-        return bool(cursor.rowcount)
+    Batched (the consumers hand their disconnects to a group-commit writer): when a network blip drops every
+    charger at once, ten thousand single updates on the one database thread would outlast daphne's application
+    close timeout, and a killed session leaves its charger marked online."""
+    if not sessions:
+        return 0
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_DISCONNECTED_SQL, [now, [pk for pk, _ in sessions], [ch for _, ch in sessions]])
+            return cursor.rowcount
+    with transaction.atomic():
+        return sum(
+            ChargePoint.objects.filter(pk=pk, channel_name=channel).update(
+                is_online=False, channel_name="", disconnected_at=now
+            )
+            for pk, channel in sessions
+        )
 
 
 _DISCONNECTED_SQL = """
-    UPDATE chargers_chargepoint SET is_online = FALSE, channel_name = '', disconnected_at = %s
-    WHERE id = %s AND channel_name = %s
+    UPDATE chargers_chargepoint AS cp SET is_online = FALSE, channel_name = '', disconnected_at = %s
+    FROM unnest(%s::bigint[], %s::text[]) AS gone(id, channel)
+    WHERE cp.id = gone.id AND cp.channel_name = gone.channel
 """
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from chargers.layer import channel_send
 from chargers.models import (
     ChargePoint,
     Command,
@@ -27,7 +28,6 @@ from chargers.models import (
 )
 from chargers.ocpp.frames import OcppError
 from chargers.ocpp.schemas import CENTRAL_ACTIONS, validate_request, validate_response
-from chargers.services.charge_points import channel_send
 from chargers.services.operations import command_apply_result, command_prepare_payload
 
 logger = logging.getLogger(__name__)

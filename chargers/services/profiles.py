@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from chargers.layer import channel_send
 from chargers.models import (
     OCPP_MESSAGES,
     ChargePoint,
@@ -135,6 +136,10 @@ def charge_point_set_charger_model(
     charge_point.save(update_fields=["charger_model", "charger_model_overridden"])
     if charger_model is not None:
         _connectors_from_layout(charge_point_pk=charge_point.pk, profile=charger_model)
+    channel = ChargePoint.objects.filter(pk=charge_point.pk).values_list("channel_name", flat=True).first()
+    if channel:
+        # The live session caches the profile's traits (RFID byte order, units): tell it to read them again.
+        transaction.on_commit(lambda: channel_send(channel, {"type": "ocpp.profile"}))
     return charge_point
 
 

@@ -2,6 +2,7 @@
 export/import round trip."""
 
 import importlib
+import os
 from decimal import Decimal
 
 import pytest
@@ -86,9 +87,22 @@ def booted(charge_point_id: str, vendor: str = "Etrel", model: str = "G-HB1V5CY2
 # --- The shipped profile ----------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_migrate_ships_the_inch_profile() -> None:
-    assert ChargerModel.objects.filter(vendor="ETREL", model="INCH", status=ProfileStatus.ACTIVE).exists()
+def test_migrate_ships_the_inch_profile(tmp_path) -> None:
+    """What `make run` does on a fresh machine: migrate a new database, and the INCH profile is in it."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    database = tmp_path / "fresh.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=settings.BASE_DIR, env=env, check=True
+    )
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT vendor, model, status FROM chargers_chargermodel").fetchall()
+    assert ("ETREL", "INCH", ProfileStatus.ACTIVE) in rows
 
 
 def test_the_inch_profile_holds_every_answer_of_the_questionnaire(inch) -> None:
