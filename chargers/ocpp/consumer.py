@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers import services
-from chargers.models import CommandStatus, Direction, MessageLog
+from chargers.models import CommandStatus, Direction
 from chargers.ocpp.frames import (
     CALL,
     CALLERROR,
@@ -43,6 +43,7 @@ from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
 from chargers.ocpp.writers import writers
 from chargers.services import commands as command_services
+from chargers.services.charge_points import LogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -389,18 +390,18 @@ class OcppConsumer(AsyncWebsocketConsumer):
         problems: str = "",
     ) -> None:
         writers().message_log.submit_nowait(
-            MessageLog(
-                charge_point_id=self.charge_point_pk,
-                charge_point_ident=self.charge_point_ident,
-                direction=direction,
-                message_type=message_type,
-                unique_id=(unique_id or "")[:64],
-                action=action[:50],
-                payload=redact(action, payload),
-                raw=raw[:MAX_RAW_LOG],
-                error_code=error[:40],
-                problems=problems,
-                created_at=self.received_at if direction == Direction.IN else timezone.now(),
+            LogEntry(
+                self.charge_point_pk,
+                self.charge_point_ident,
+                direction,
+                message_type,
+                (unique_id or "")[:64],
+                action[:50],
+                redact(action, payload),
+                raw[:MAX_RAW_LOG],
+                error[:40],
+                problems,
+                self.received_at if direction == Direction.IN else timezone.now(),
             )
         )
 

@@ -5,9 +5,8 @@ from asyncio import AbstractEventLoop, get_running_loop
 from dataclasses import dataclass
 from datetime import datetime
 
-from chargers.models import MessageLog
 from chargers.ocpp.batching import GroupCommit
-from chargers.services import charge_points_disconnected, charge_points_mark_seen, message_log_write
+from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -15,7 +14,7 @@ def _store_meter_values(reports: list[MeterValuesReport]) -> None:
     meter_values_store(reports=reports)
 
 
-def _store_log(entries: list[MessageLog]) -> None:
+def _store_log(entries: list[LogEntry]) -> None:
     message_log_write(entries=entries)
 
 

@@ -6,6 +6,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "ConnectDecision",
     "Connected",
+    "LogEntry",
     "auth_key_generate",
     "auth_key_hash",
     "auth_key_matches",
@@ -409,8 +411,49 @@ def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: s
 # --- Message log ------------------------------------------------------------------------------------------
 
 
-def message_log_write(*, entries: list[MessageLog]) -> None:
-    MessageLog.objects.bulk_create(entries, batch_size=500)
+class LogEntry(NamedTuple):
+    """One frame for the message log, in the table's column order (a tuple costs a tenth of a model instance,
+    and every frame in and out makes one)."""
+
+    charge_point_id: int | None
+    charge_point_ident: str
+    direction: str
+    message_type: int | None
+    unique_id: str
+    action: str
+    payload: Any
+    raw: str
+    error_code: str
+    problems: str
+    created_at: datetime
+
+
+_LOG_COLUMNS = ", ".join(LogEntry._fields)
+_LOG_TYPES = [
+    "int8",
+    "varchar",
+    "varchar",
+    "int2",
+    "varchar",
+    "varchar",
+    "jsonb",
+    "text",
+    "varchar",
+    "text",
+    "timestamptz",
+]
+_LOG_COPY = f"COPY chargers_messagelog ({_LOG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+
+
+def message_log_write(*, entries: list[LogEntry]) -> None:
+    """Append frames to the log: binary COPY on PostgreSQL (no conflicts to skip here), bulk insert elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(_LOG_COPY) as copy:
+            copy.set_types(_LOG_TYPES)
+            for entry in entries:
+                copy.write_row(entry)
+        return
+    MessageLog.objects.bulk_create([MessageLog(**entry._asdict()) for entry in entries], batch_size=500)
 
 
 def message_log_prune(*, older_than_days: int | None = None) -> int:
