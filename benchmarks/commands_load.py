@@ -73,6 +73,8 @@ def api_token() -> str:
 
 
 def percentiles(values: list[float]) -> str:
+    if not values:
+        return "(none measured)"
     ordered = sorted(values)
 
     def at(q: float) -> float:

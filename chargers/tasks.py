@@ -20,6 +20,7 @@ from chargers.services.charge_points import message_log_prune
 
 logger = logging.getLogger(__name__)
 
+POKE_CONCURRENCY = 200
 # Beyond the charger's own answer time: the claim, the database writes, the channel layer hops.
 REPLY_MARGIN_S = 5.0
 # A queued command of an online charger normally leaves within milliseconds; this old, it lost its poke.
@@ -40,10 +41,13 @@ def commands_dispatch(command_ids: list[int]) -> dict[int, str]:
 async def _poke_and_wait(targets: dict[str, list[int]]) -> None:
     layer = get_channel_layer()
     reply_channel = await layer.new_channel()
-    for channel_name, command_ids in targets.items():
-        await layer.send(
-            channel_name, {"type": "ocpp.command", "command_ids": command_ids, "reply_channel": reply_channel}
-        )
+    pokes = [
+        layer.send(channel_name, {"type": "ocpp.command", "command_ids": ids, "reply_channel": reply_channel})
+        for channel_name, ids in targets.items()
+    ]
+    # Concurrently, in slices: a bulk command to a thousand chargers should not wait a thousand round trips.
+    for start in range(0, len(pokes), POKE_CONCURRENCY):
+        await asyncio.gather(*pokes[start : start + POKE_CONCURRENCY])
     waiting = {pk for pks in targets.values() for pk in pks}
     per_charger = max(len(pks) for pks in targets.values())
     timeout = per_charger * (settings.OCPP_CALL_TIMEOUT + REPLY_MARGIN_S)

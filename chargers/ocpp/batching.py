@@ -25,12 +25,13 @@ class GroupCommit:
         self.flushes = 0
         self.items = 0
 
-    async def submit(self, item: Any) -> None:
-        """Queue `item` and return once it is committed (raises what the flush raised)."""
+    async def submit(self, item: Any) -> Any:
+        """Queue `item` and return once it is committed (raises what the flush raised). A flush that returns a
+        list gives each item its own result, in order; otherwise the result is None."""
         future = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         self._wake()
-        await future
+        return await future
 
     def submit_nowait(self, item: Any) -> None:
         self._pending.append((item, None))
@@ -45,7 +46,7 @@ class GroupCommit:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
             try:
-                await self._flush([item for item, _ in batch])
+                results = await self._flush([item for item, _ in batch])
             except Exception as exc:
                 logger.exception("%s: flush of %d items failed", self._name, len(batch))
                 for _, future in batch:
@@ -54,9 +55,11 @@ class GroupCommit:
             else:
                 self.flushes += 1
                 self.items += len(batch)
-                for _, future in batch:
+                if not isinstance(results, list):
+                    results = [None] * len(batch)
+                for (_, future), result in zip(batch, results, strict=True):
                     if future is not None and not future.done():
-                        future.set_result(None)
+                        future.set_result(result)
 
     async def drain(self) -> None:
         """Wait until everything queued so far is written (tests, shutdown)."""

@@ -189,9 +189,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         while self._delivery_wanted and not self._closed:
             self._delivery_wanted = False
             while not self._closed:
-                claimed = await database_sync_to_async(command_services.command_claim_next)(
-                    charge_point_pk=self.charge_point_pk, unique_id=str(uuid.uuid4())
-                )
+                # Claimed together with other sessions' claims: a bulk command is one statement, not thousands.
+                claimed = await writers().command_claims.submit((self.charge_point_pk, str(uuid.uuid4())))
                 if claimed is None:
                     break
                 if self._closed:
@@ -234,9 +233,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 description=answer.error_description,
             )
             return CommandStatus.FAILED
-        return await database_sync_to_async(command_services.command_record_answer)(
-            command_pk=claimed.pk, response=answer.payload
-        )
+        return await writers().command_answers.submit((claimed.pk, answer.payload))
 
     async def _reply(self, command_id: int, status: str) -> None:
         reply_channel = self._reply_channels.pop(command_id, None) if self._reply_channels else None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
+from chargers.services.commands import commands_claim_next, commands_record_answers
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -30,12 +31,22 @@ def _store_disconnects(sessions: list[tuple[int, str]]) -> None:
     charge_points_disconnected(sessions=sessions)
 
 
+def _claim_commands(claims: list[tuple[int, str]]) -> list:
+    return commands_claim_next(claims=claims)
+
+
+def _store_answers(answers: list[tuple[int, dict]]) -> list[str]:
+    return commands_record_answers(answers=answers)
+
+
 @dataclass
 class Writers:
     meter_values: GroupCommit
     message_log: GroupCommit
     last_seen: GroupCommit
     disconnects: GroupCommit
+    command_claims: GroupCommit
+    command_answers: GroupCommit
 
 
 _per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
@@ -50,6 +61,8 @@ def writers() -> Writers:
             message_log=GroupCommit(_store_log, name="message log", max_batch=2000),
             last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
             disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),
+            command_claims=GroupCommit(_claim_commands, name="command claims", max_batch=2000),
+            command_answers=GroupCommit(_store_answers, name="command answers", max_batch=2000),
         )
         _per_loop[loop] = found
     return found

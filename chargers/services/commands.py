@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -44,8 +44,10 @@ __all__ = [
     "command_supported",
     "command_unclaim",
     "command_validate",
+    "commands_claim_next",
     "commands_expire",
     "commands_reap",
+    "commands_record_answers",
 ]
 
 # Answers whose `status` means the charger did what was asked (or will: Scheduled, RebootRequired).
@@ -224,21 +226,59 @@ def _deliverable(charge_point_pk: int, now: datetime) -> QuerySet[Command]:
 
 def command_claim_next(*, charge_point_pk: int, unique_id: str) -> ClaimedCommand | None:
     """The oldest deliverable command of this charger, now marked sent; expired ones on the way are closed."""
-    while True:
-        now = timezone.now()
-        candidate = _deliverable(charge_point_pk, now).order_by("created_at", "id").first()
-        if candidate is None:
-            return None
-        if candidate.expires_at is not None and candidate.expires_at <= now:
-            Command.objects.filter(pk=candidate.pk, status=CommandStatus.QUEUED).update(
-                status=CommandStatus.EXPIRED, answered_at=now
-            )
-            continue
-        claimed = Command.objects.filter(pk=candidate.pk, status=CommandStatus.QUEUED).update(
-            status=CommandStatus.SENT, sent_at=now, unique_id=unique_id, attempts=F("attempts") + 1
+    return commands_claim_next(claims=[(charge_point_pk, unique_id)])[0]
+
+
+def commands_claim_next(*, claims: list[tuple[int, str]]) -> list[ClaimedCommand | None]:
+    """For each (charger pk, new unique id): the charger's oldest deliverable command, now marked sent with that
+    id, or None. Many sessions claim in one statement (a bulk command to a thousand chargers is a thousand
+    claims at once); a charger named twice gets its command once."""
+    now = timezone.now()
+    pks = [pk for pk, _ in claims]
+    with transaction.atomic():
+        Command.objects.filter(charge_point_id__in=pks, status=CommandStatus.QUEUED, expires_at__lte=now).update(
+            status=CommandStatus.EXPIRED, answered_at=now
         )
-        if claimed:
-            return ClaimedCommand(candidate.pk, candidate.action, candidate.payload, unique_id)
+        claim = _claim_pg if connection.vendor == "postgresql" else _claim_orm
+        claimed = claim(dict(claims), now)
+    return [claimed.pop(pk, None) for pk, _ in claims]
+
+
+# The oldest deliverable command per charger; the status check in the UPDATE makes a concurrent claim of the
+# same row (PostgreSQL re-checks it after the row lock) claim nothing rather than claim twice.
+_CLAIM_SQL = """
+    UPDATE chargers_command AS c
+    SET status = 'sent', sent_at = %s, unique_id = ids.uid, attempts = c.attempts + 1
+    FROM (
+        SELECT DISTINCT ON (charge_point_id) id, charge_point_id FROM chargers_command
+        WHERE charge_point_id = ANY(%s) AND status = 'queued' AND (not_before IS NULL OR not_before <= %s)
+        ORDER BY charge_point_id, created_at, id
+    ) AS next, unnest(%s::bigint[], %s::text[]) AS ids(charge_point_id, uid)
+    WHERE c.id = next.id AND ids.charge_point_id = next.charge_point_id AND c.status = 'queued'
+    RETURNING c.id, c.charge_point_id, c.action, c.payload, c.unique_id
+"""
+
+
+def _claim_pg(unique_ids: dict[int, str], now: datetime) -> dict[int, ClaimedCommand]:
+    pks = list(unique_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [now, pks, now, pks, [unique_ids[pk] for pk in pks]])
+        rows = cursor.fetchall()
+    return {
+        charge_point_pk: ClaimedCommand(pk, action, json.loads(payload) if isinstance(payload, str) else payload, uid)
+        for pk, charge_point_pk, action, payload, uid in rows
+    }
+
+
+def _claim_orm(unique_ids: dict[int, str], now: datetime) -> dict[int, ClaimedCommand]:
+    claimed = {}
+    for charge_point_pk, unique_id in unique_ids.items():
+        candidate = _deliverable(charge_point_pk, now).order_by("created_at", "id").first()
+        if candidate is not None and Command.objects.filter(pk=candidate.pk, status=CommandStatus.QUEUED).update(
+            status=CommandStatus.SENT, sent_at=now, unique_id=unique_id, attempts=F("attempts") + 1
+        ):
+            claimed[charge_point_pk] = ClaimedCommand(candidate.pk, candidate.action, candidate.payload, unique_id)
+    return claimed
 
 
 def command_unclaim(*, command_pk: int) -> None:
@@ -250,23 +290,45 @@ def command_unclaim(*, command_pk: int) -> None:
 
 def command_record_answer(*, command_pk: int, response: dict) -> str:
     """Store the charger's CALLRESULT, decide accepted/rejected, and keep what operators need up to date."""
+    return commands_record_answers(answers=[(command_pk, response)])[0]
+
+
+def commands_record_answers(*, answers: list[tuple[int, dict]]) -> list[str]:
+    """Store many answers in one transaction; each command's status in order ("" for a command no longer
+    waiting for one: timed out or reaped in the meantime)."""
+    now = timezone.now()
     with transaction.atomic():
-        command = Command.objects.select_for_update().select_related("charge_point").get(pk=command_pk)
-        problems = ""
-        try:
-            validate_response(command.action, response)
-        except OcppError as error:
-            # Lenient in what we accept: keep the answer, say what is wrong with it.
-            problems = f"answer does not follow the OCPP schema: {error.description}"[:255]
-        answer_status = response.get("status") if isinstance(response.get("status"), str) else None
-        status = CommandStatus.ACCEPTED if answer_status is None or answer_status in _DONE else CommandStatus.REJECTED
-        command.status = status
-        command.response = response
-        command.error_description = problems
-        command.answered_at = timezone.now()
-        command.save(update_fields=["status", "response", "error_description", "answered_at"])
-        command_apply_result(command=command)
-    return status
+        waiting = Command.objects.select_for_update().select_related("charge_point")
+        commands = {c.pk: c for c in waiting.filter(pk__in=[pk for pk, _ in answers], status=CommandStatus.SENT)}
+        statuses = []
+        for pk, response in answers:
+            command = commands.get(pk)
+            if command is None:
+                statuses.append("")
+                continue
+            _read_answer(command, response, now)
+            statuses.append(command.status)
+        answered = [c for c in commands.values() if c.answered_at == now]
+        Command.objects.bulk_update(answered, ["status", "response", "error_description", "answered_at"])
+        for command in answered:
+            command_apply_result(command=command)
+    return statuses
+
+
+def _read_answer(command: Command, response: dict, now: datetime) -> None:
+    problems = ""
+    try:
+        validate_response(command.action, response)
+    except OcppError as error:
+        # Lenient in what we accept: keep the answer, say what is wrong with it.
+        problems = f"answer does not follow the OCPP schema: {error.description}"[:255]
+    answer_status = response.get("status") if isinstance(response.get("status"), str) else None
+    command.status = (
+        CommandStatus.ACCEPTED if answer_status is None or answer_status in _DONE else CommandStatus.REJECTED
+    )
+    command.response = response
+    command.error_description = problems
+    command.answered_at = now
 
 
 def command_record_failure(*, command_pk: int, status: str, error_code: str = "", description: str = "") -> None:
