@@ -217,26 +217,12 @@ def _formset(model: type, fields: tuple[str, ...] | None = None, form: type | No
 
 # prefix -> formset class of the questionnaire's lists.
 QUESTIONNAIRE_FORMSETS: dict[str, Any] = {
-    "firmware": _formset(FirmwareVersion, ("version", "issued_on", "notes")),
+    "firmware": _formset(FirmwareVersion, FirmwareVersion.QUESTIONNAIRE_FIELDS),
     "connectors": _formset(ConnectorSpec, form=ConnectorSpecForm, extra=4),
     "data_transfers": _formset(DataTransferSpec, form=DataTransferSpecForm),
-    "meter_values": _formset(
-        MeasurandSpec,
-        (
-            "measurand",
-            "label",
-            "standard",
-            "per_phase",
-            "level",
-            "interval_charging",
-            "interval_standby",
-            "unit",
-            "notes",
-        ),
-        extra=2,
-    ),
-    "error_codes": _formset(VendorErrorCode, ("code", "meaning", "when")),
-    "interfaces": _formset(ChargerInterface, ("name", "address", "purpose")),
+    "meter_values": _formset(MeasurandSpec, MeasurandSpec.QUESTIONNAIRE_FIELDS, extra=2),
+    "error_codes": _formset(VendorErrorCode, VendorErrorCode.QUESTIONNAIRE_FIELDS),
+    "interfaces": _formset(ChargerInterface, ChargerInterface.QUESTIONNAIRE_FIELDS),
 }
 
 

@@ -266,6 +266,9 @@ class ChargerModel(models.Model):
 
 
 class FirmwareVersion(models.Model):
+    # The answers the questionnaire asks for, in its order (forms and export/import use the same list).
+    QUESTIONNAIRE_FIELDS = ("version", "issued_on", "notes")
+
     profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="firmware_versions")
     version = models.CharField(max_length=50)
     issued_on = models.DateField(null=True, blank=True)
@@ -316,6 +319,18 @@ class ConnectorSpec(models.Model):
 
 class MeasurandSpec(models.Model):
     """A meter value the model sends: a standard OCPP measurand, or a vendor's own one with a label."""
+
+    QUESTIONNAIRE_FIELDS = (
+        "measurand",
+        "label",
+        "standard",
+        "per_phase",
+        "level",
+        "interval_charging",
+        "interval_standby",
+        "unit",
+        "notes",
+    )
 
     profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="measurands")
     measurand = models.CharField(max_length=60, help_text="OCPP name, or the vendor's name for a non-standard one")
@@ -371,6 +386,8 @@ class DataTransferSpec(models.Model):
 
 
 class VendorErrorCode(models.Model):
+    QUESTIONNAIRE_FIELDS = ("code", "meaning", "when")
+
     profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="vendor_error_codes")
     code = models.CharField(max_length=50)
     meaning = models.CharField(max_length=255)
@@ -386,6 +403,8 @@ class VendorErrorCode(models.Model):
 
 class ChargerInterface(models.Model):
     """Other services running on the charger (web configuration, SSH, ...)."""
+
+    QUESTIONNAIRE_FIELDS = ("name", "address", "purpose")
 
     profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="interfaces")
     name = models.CharField(max_length=100)

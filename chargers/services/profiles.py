@@ -234,7 +234,7 @@ _PROFILE_FIELDS = (
 )
 # key in the export -> (related name, model, fields)
 _CHILDREN: dict[str, tuple[str, type, tuple[str, ...]]] = {
-    "firmware_versions": ("firmware_versions", FirmwareVersion, ("version", "issued_on", "notes")),
+    "firmware_versions": ("firmware_versions", FirmwareVersion, FirmwareVersion.QUESTIONNAIRE_FIELDS),
     "connectors": (
         "connector_specs",
         ConnectorSpec,
@@ -248,28 +248,14 @@ _CHILDREN: dict[str, tuple[str, type, tuple[str, ...]]] = {
             "phases",
         ),
     ),
-    "meter_values": (
-        "measurands",
-        MeasurandSpec,
-        (
-            "measurand",
-            "label",
-            "standard",
-            "per_phase",
-            "level",
-            "interval_charging",
-            "interval_standby",
-            "unit",
-            "notes",
-        ),
-    ),
+    "meter_values": ("measurands", MeasurandSpec, MeasurandSpec.QUESTIONNAIRE_FIELDS),
     "data_transfer_messages": (
         "data_transfers",
         DataTransferSpec,
         ("vendor_id", "message_id", "direction", "data_schema", "description"),
     ),
-    "vendor_error_codes": ("vendor_error_codes", VendorErrorCode, ("code", "meaning", "when")),
-    "interfaces": ("interfaces", ChargerInterface, ("name", "address", "purpose")),
+    "vendor_error_codes": ("vendor_error_codes", VendorErrorCode, VendorErrorCode.QUESTIONNAIRE_FIELDS),
+    "interfaces": ("interfaces", ChargerInterface, ChargerInterface.QUESTIONNAIRE_FIELDS),
 }
 
 
