@@ -118,3 +118,28 @@ def test_an_operator_choice_of_profile_survives_the_next_boot(portal, inch) -> N
     asyncio.run(scenario())
     charger.refresh_from_db()
     assert (charger.charger_model, charger.charger_model_overridden) == (other, True)
+
+
+def test_a_simulated_inch_is_refused_get_local_list_version_before_anything_is_queued(
+    command_portal, celery_worker, inch
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from chargers.models import Command
+    from chargers.services.commands import command_create
+
+    charger = registered()
+
+    async def scenario() -> list:
+        async with SimulatedCharger(command_portal.ocpp_url, charger.charge_point_id, password=KEY) as sim:
+            await sim.boot()  # vendor "Etrel", model "G-HB1V5CY20-A14": matched to the INCH
+            await asyncio.sleep(0.2)
+            return sim.received_calls
+
+    calls = asyncio.run(scenario())
+    charger.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        command_create(charge_point=charger, action="GetLocalListVersion", payload={})
+    assert "does not support GetLocalListVersion" in refused.value.message_dict["action"][0]
+    assert not Command.objects.filter(charge_point=charger).exists()
+    assert calls == []
