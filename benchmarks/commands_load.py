@@ -171,7 +171,7 @@ async def single_commands(port: int, token: str, count: int) -> tuple[list[float
     return to_call, to_stored, post_s
 
 
-async def bulk_reset(port: int, token: str, count: int) -> dict:
+async def bulk_reset(port: int, token: str, count: int, profile: dict | None = None) -> dict:
     idents = harness.charger_ids(count)
     chargers = [Charger(port, ident) for ident in idents]
     ready, counter = asyncio.Event(), [0]
@@ -183,6 +183,9 @@ async def bulk_reset(port: int, token: str, count: int) -> dict:
     await asyncio.wait_for(ready.wait(), 120)
     await asyncio.sleep(2)
     connection = http.client.HTTPConnection("127.0.0.1", port)
+    recorders = [harness.py_spy_recording(pid, Path(f"{path}.txt"), 6) for path, pid in (profile or {}).items()]
+    for recorder in recorders:
+        recorder.__enter__()
     began = time.time()
     batch = await asyncio.to_thread(
         post,
@@ -203,6 +206,8 @@ async def bulk_reset(port: int, token: str, count: int) -> dict:
             break
         await asyncio.sleep(0.05)
     all_stored = time.time()
+    for recorder in recorders:
+        recorder.__exit__(None, None, None)
     arrivals = [t for c in chargers for t in c.arrivals.values()]
     for task in tasks:
         task.cancel()
@@ -227,6 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commands", type=int, default=1000)
     parser.add_argument("--bulk", type=int, default=1000)
+    parser.add_argument("--profile", type=Path, help="py-spy the bulk phase: DIR/daphne.txt and DIR/celery.txt")
     args = parser.parse_args()
     harness.raise_nofile_limit()
     harness.database_prepare(DATABASE_URL)
@@ -243,9 +249,13 @@ def main() -> None:
             CHANNEL_PREFIX=f"bench{portal.port}",
             PYTHONUNBUFFERED="1",
         )
-        with celery_worker(env):
+        with celery_worker(env) as worker:
             to_call, to_stored, post_s = asyncio.run(single_commands(portal.port, token, args.commands))
-            bulk = asyncio.run(bulk_reset(portal.port, token, args.bulk))
+            profile = None
+            if args.profile:
+                args.profile.mkdir(parents=True, exist_ok=True)
+                profile = {args.profile / "daphne": portal.pid, args.profile / "celery": worker.pid}
+            bulk = asyncio.run(bulk_reset(portal.port, token, args.bulk, profile))
     print(f"\nRemote commands, one daphne + one Celery worker (threads), PostgreSQL, load {harness.load_average()}")
     print(
         f"  POST -> CALL at charger ({len(to_call)} commands, one at a time): {percentiles(to_call)}"

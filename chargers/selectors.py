@@ -92,7 +92,8 @@ def charge_points_matching(*, target: dict) -> QuerySet[ChargePoint]:
     if not target:
         raise ValueError("name at least one filter (charge_point_ids, vendor, model, firmware_version, ...)")
     lookups = {TARGET_FILTERS[name]: value for name, value in target.items()}
-    return ChargePoint.objects.filter(**lookups).order_by("charge_point_id")
+    # With their profiles: every charger's command is checked against its model before it is queued.
+    return ChargePoint.objects.filter(**lookups).select_related("charger_model").order_by("charge_point_id")
 
 
 def commands_due_for_online_chargers(*, older_than_s: float) -> list[int]:

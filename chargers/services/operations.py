@@ -66,7 +66,7 @@ def _get_configuration(command: Command) -> None:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             continue
         ConfigurationKey.objects.update_or_create(
-            charge_point=command.charge_point,
+            charge_point_id=command.charge_point_id,
             key=entry["key"][:50],
             defaults={"value": entry.get("value"), "readonly": bool(entry.get("readonly")), "updated_at": now},
         )
@@ -79,7 +79,7 @@ def _change_configuration(command: Command) -> None:
     # An AuthorizationKey is a secret: remember that it was set, not its value.
     value = None if key.lower() == "authorizationkey" else command.payload.get("value")
     ConfigurationKey.objects.update_or_create(
-        charge_point=command.charge_point, key=key, defaults={"value": value, "updated_at": timezone.now()}
+        charge_point_id=command.charge_point_id, key=key, defaults={"value": value, "updated_at": timezone.now()}
     )
 
 
@@ -87,7 +87,7 @@ def _change_availability(command: Command) -> None:
     answer = (command.response or {}).get("status")
     if answer not in ("Accepted", "Scheduled"):
         return
-    connectors = Connector.objects.filter(charge_point=command.charge_point)
+    connectors = Connector.objects.filter(charge_point_id=command.charge_point_id)
     connector_id = command.payload.get("connectorId")
     if connector_id:  # 0 means the whole charger
         connectors = connectors.filter(connector_id=connector_id)
@@ -101,21 +101,21 @@ def _change_availability(command: Command) -> None:
 def _reserve_now(command: Command) -> None:
     reservation_id = command.payload.get("reservationId")
     status = ReservationStatus.ACCEPTED if command.status == CommandStatus.ACCEPTED else ReservationStatus.REJECTED
-    Reservation.objects.filter(pk=reservation_id, charge_point=command.charge_point).update(status=status)
+    Reservation.objects.filter(pk=reservation_id, charge_point_id=command.charge_point_id).update(status=status)
 
 
 def _cancel_reservation(command: Command) -> None:
     if command.status == CommandStatus.ACCEPTED:
-        Reservation.objects.filter(pk=command.payload.get("reservationId"), charge_point=command.charge_point).update(
-            status=ReservationStatus.CANCELLED
-        )
+        Reservation.objects.filter(
+            pk=command.payload.get("reservationId"), charge_point_id=command.charge_point_id
+        ).update(status=ReservationStatus.CANCELLED)
 
 
 def _remote_stop(command: Command) -> None:
     from transactions.models import Transaction
 
     transaction_id = command.payload.get("transactionId")
-    if Transaction.objects.filter(pk=transaction_id, charge_point=command.charge_point).exists():
+    if Transaction.objects.filter(pk=transaction_id, charge_point_id=command.charge_point_id).exists():
         Command.objects.filter(pk=command.pk).update(transaction_id=transaction_id)
 
 
