@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -177,3 +178,33 @@ def command_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]
     server = start_portal(OCPP_REGISTRATION="accept", OCPP_CALL_TIMEOUT="2")
     yield server
     server.stop()
+
+
+def wait_until_servers_are_quiet(timeout: float = 5.0) -> None:
+    """Wait until no other session on the test database is inside a statement or a transaction.
+
+    After a test, the servers still write what the test caused (the message log, a charger's disconnect) for a
+    few milliseconds. pytest-django's flush TRUNCATEs every table meanwhile, and TRUNCATE against a transaction
+    that checks a foreign key at commit is a deadlock PostgreSQL resolves by killing one of them: the flush.
+    """
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    quiet_in_a_row = 0
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline and quiet_in_a_row < 3:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state IN ('active', 'idle in transaction')"
+            )
+            quiet_in_a_row = quiet_in_a_row + 1 if cursor.fetchone()[0] == 0 else 0
+            time.sleep(0.03)
+
+
+@pytest.fixture(autouse=True)
+def quiet_servers_before_flush(request):
+    """Transactional tests end with a flush: let the servers' late writes finish first."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        wait_until_servers_are_quiet()
