@@ -16,6 +16,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from chargers.ocpp.schemas import CENTRAL_ACTIONS, CHARGER_ACTIONS
+
 # --- Vocabulary of the questionnaire ----------------------------------------------------------------------
 
 
@@ -25,38 +27,10 @@ class Transport(models.TextChoices):
     OCPP16_JSON = "ocpp16_json", "OCPP 1.6 JSON"
 
 
-# The 28 messages of OCPP 1.6 (spec sections 4 and 5), in the questionnaire's order; GetCompositeSchedule is
-# the one the questionnaire forgot.
-OCPP_MESSAGES: tuple[str, ...] = (
-    "Authorize",
-    "BootNotification",
-    "DataTransfer",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "StartTransaction",
-    "StatusNotification",
-    "StopTransaction",
-    "CancelReservation",
-    "ChangeAvailability",
-    "ChangeConfiguration",
-    "ClearCache",
-    "ClearChargingProfile",
-    "GetCompositeSchedule",
-    "GetConfiguration",
-    "GetDiagnostics",
-    "GetLocalListVersion",
-    "RemoteStartTransaction",
-    "RemoteStopTransaction",
-    "ReserveNow",
-    "Reset",
-    "SendLocalList",
-    "SetChargingProfile",
-    "TriggerMessage",
-    "UnlockConnector",
-    "UpdateFirmware",
-)
+# The 28 messages of OCPP 1.6 (spec sections 4 and 5) in the questionnaire's order: the charger's, then the
+# central system's, each alphabetical (DataTransfer goes both ways and stands once); GetCompositeSchedule is the
+# one the questionnaire forgot.
+OCPP_MESSAGES: tuple[str, ...] = (*sorted(CHARGER_ACTIONS), *sorted(CENTRAL_ACTIONS - {"DataTransfer"}))
 # Smart charging and TriggerMessage came with 1.6: the questionnaire leaves their 1.5 cells empty.
 OCPP16_ONLY_MESSAGES = frozenset(
     {"ClearChargingProfile", "GetCompositeSchedule", "SetChargingProfile", "TriggerMessage"}
