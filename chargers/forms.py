@@ -22,6 +22,7 @@ from chargers.models import (
     VendorErrorCode,
 )
 from chargers.models.profiles import OCPP_MESSAGES, SECURITY_SCHEMES, UPLOAD_PROTOCOLS, messages_for
+from chargers.schema_forms import schema_field
 from chargers.services.profiles import charger_model_import, charger_model_loads, json_schema_properties
 
 # --- The questionnaire ------------------------------------------------------------------------------------
@@ -301,27 +302,6 @@ class ChargePointProfileForm(forms.Form):
 # --- DataTransfer forms from a message's JSON schema ------------------------------------------------------
 
 
-def _schema_field(name: str, spec: dict, required: bool) -> forms.Field:
-    label = spec.get("description") or name
-    kind = spec.get("type")
-    if kind == "string" and "enum" in spec:
-        choices = [("", "---")] if not required else []
-        return forms.ChoiceField(choices=choices + [(v, v) for v in spec["enum"]], required=required, label=label)
-    if kind == "string" and spec.get("format") == "date-time":
-        return forms.DateTimeField(required=required, label=label, help_text="YYYY-MM-DD HH:MM, UTC")
-    if kind == "string":
-        return forms.CharField(required=required, label=label, max_length=spec.get("maxLength"))
-    if kind == "integer":
-        return forms.IntegerField(
-            required=required, label=label, min_value=spec.get("minimum"), max_value=spec.get("maximum")
-        )
-    if kind == "number":
-        return forms.DecimalField(
-            required=required, label=label, min_value=spec.get("minimum"), max_value=spec.get("maximum")
-        )
-    return forms.BooleanField(required=False, label=label)
-
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -363,7 +343,7 @@ def data_transfer_form_class(*, message: DataTransferSpec) -> type[forms.Form]:
     schema = message.data_schema or {}
     properties = json_schema_properties(schema)
     required = set(schema.get("required", []))
-    fields: dict[str, forms.Field] = {name: _schema_field(name, spec, name in required) for name, spec in properties}
+    fields: dict[str, forms.Field] = {name: schema_field(name, spec, name in required) for name, spec in properties}
     if not properties:
         fields["data"] = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     return type(f"{message.message_id}Form", (DataTransferForm,), {**fields, "message": message})

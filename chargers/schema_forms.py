@@ -6,27 +6,30 @@ created. `payload` turns cleaned data back into the OCPP payload.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from chargers.ocpp.schemas import request_schema
+from chargers.ocpp.timestamps import format_timestamp
 
 # Fields the portal fills in when they are left empty.
 PORTAL_OWNED = {"ReserveNow": {"reservationId"}}
 
 
-def _field(name: str, spec: dict, required: bool) -> forms.Field:
+def schema_field(name: str, spec: dict, required: bool) -> forms.Field:
+    """The form field for one property of a JSON schema (OCA request schemas, vendors' DataTransfer schemas)."""
     kind = spec.get("type")
-    label = name
+    label = spec.get("description") or name
+    bounds = {"min_value": spec.get("minimum"), "max_value": spec.get("maximum")}
     if kind == "integer":
-        return forms.IntegerField(required=required, label=label)
+        return forms.IntegerField(required=required, label=label, **bounds)
     if kind == "number":
-        return forms.DecimalField(required=required, label=label, decimal_places=1)
+        return forms.DecimalField(required=required, label=label, **bounds)
     if kind == "boolean":
-        return forms.NullBooleanField(required=False, label=label)
+        return forms.BooleanField(required=False, label=label)
     if kind == "string" and "enum" in spec:
         choices = [(value, value) for value in spec["enum"]]
         return forms.ChoiceField(choices=([] if required else [("", "—")]) + choices, required=required, label=label)
@@ -36,10 +39,7 @@ def _field(name: str, spec: dict, required: bool) -> forms.Field:
         return forms.CharField(required=required, label=label, max_length=spec.get("maxLength"))
     if kind == "array" and spec.get("items", {}).get("type") == "string":
         return forms.CharField(
-            required=required,
-            label=label,
-            widget=forms.Textarea(attrs={"rows": 3}),
-            help_text="One value per line",
+            required=required, label=label, widget=forms.Textarea(attrs={"rows": 3}), help_text="One value per line"
         )
     return forms.JSONField(
         required=required,
@@ -51,7 +51,7 @@ def _field(name: str, spec: dict, required: bool) -> forms.Field:
 
 def schema_form_class(schema: dict, *, name: str, optional: frozenset[str] = frozenset()) -> type[forms.Form]:
     required = set(schema.get("required", [])) - optional
-    fields = {key: _field(key, spec, key in required) for key, spec in schema.get("properties", {}).items()}
+    fields = {key: schema_field(key, spec, key in required) for key, spec in schema.get("properties", {}).items()}
     form_class = type(f"{name}Form", (forms.Form,), fields)
     form_class.json_schema = schema
     return form_class
@@ -74,8 +74,7 @@ def payload(schema: dict, cleaned_data: dict[str, Any]) -> dict:
 
 def _ocpp_value(spec: dict, value: Any) -> Any:
     if isinstance(value, datetime):
-        moment = value.astimezone(UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return format_timestamp(value)
     if isinstance(value, Decimal):
         return float(value)
     if spec.get("type") == "array" and isinstance(value, str):
