@@ -224,15 +224,10 @@ def meter_values_store(*, reports: list[MeterValuesReport]) -> list[LatestReadin
 def _value_rows(
     reports: list[MeterValuesReport], known: set[tuple[int, int]], received_at: datetime
 ) -> list[MeterValue]:
-    rows: list[MeterValue] = []
-    for report in reports:
-        tx_pk = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
-        reported = report.transaction_id if tx_pk is None else None
-        rows.extend(
-            _row(report.charge_point_pk, report.connector_id, tx_pk, reported, s, "MeterValues", received_at)
-            for s in report.samples
-        )
-    return rows
+    """The rows of _value_tuples as model instances (the ORM path, for SQLite)."""
+    return [
+        MeterValue(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in _value_tuples(reports, known, received_at)
+    ]
 
 
 # The columns _value_tuples fills, in order (every MeterValue column but the id).

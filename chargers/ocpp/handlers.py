@@ -17,7 +17,7 @@ from chargers.models import RegistrationStatus
 from chargers.ocpp.frames import ErrorCode, OcppError
 from chargers.ocpp.timestamps import format_timestamp, parse_timestamp
 from chargers.ocpp.writers import writers
-from chargers.profile_selectors import ProfileTraits, data_transfer_problems, profile_traits
+from chargers.profile_selectors import ProfileTraits, profile_traits
 from rfid.services import Authorization, id_tag_authorize
 from transactions import services as tx_services
 from transactions.metering import ReadResult, read_sampled_value
@@ -217,21 +217,14 @@ async def status_notification(session: Session, payload: dict) -> dict:
 
 
 async def data_transfer(session: Session, payload: dict) -> dict:
-    status = await database_sync_to_async(charger_services.data_transfer_receive)(
+    status, problems = await database_sync_to_async(charger_services.data_transfer_receive)(
         charge_point_pk=session.charge_point_pk,
         vendor_id=payload["vendorId"],
         message_id=payload.get("messageId", ""),
         data=payload.get("data", ""),
     )
-    # Decode against the model profile's spec of this message, so the log says what does not fit it.
-    session.problems.extend(
-        await database_sync_to_async(data_transfer_problems)(
-            charge_point_pk=session.charge_point_pk,
-            vendor_id=payload["vendorId"],
-            message_id=payload.get("messageId", ""),
-            data=payload.get("data", ""),
-        )
-    )
+    # Decoded against the model profile's spec of this message, so the log says what does not fit it.
+    session.problems.extend(problems)
     return {"status": status}
 
 

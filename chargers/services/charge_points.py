@@ -25,6 +25,7 @@ from chargers.models import (
     MessageLog,
     RegistrationStatus,
 )
+from chargers.profile_selectors import data_transfer_problems
 from chargers.services.profiles import charge_point_profile_apply
 
 logger = logging.getLogger(__name__)
@@ -394,9 +395,10 @@ def charge_point_firmware_status(*, charge_point_pk: int, status: str) -> None:
     ChargePoint.objects.filter(pk=charge_point_pk).update(firmware_status=status, firmware_status_at=timezone.now())
 
 
-def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: str, data: str) -> str:
-    """Keep an incoming DataTransfer. No vendor extension is implemented yet, so the answer is
-    UnknownVendorId (the 1.6 answer for a vendorId the central system has no handler for)."""
+def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: str, data: str) -> tuple[str, list[str]]:
+    """Keep an incoming DataTransfer; return the answer's status and what in it does not fit the message's spec
+    in the charger's model profile. No vendor extension is implemented yet, so the answer is UnknownVendorId
+    (the 1.6 answer for a vendorId the central system has no handler for)."""
     status = "UnknownVendorId"
     DataTransferMessage.objects.create(
         charge_point_id=charge_point_pk,
@@ -405,7 +407,10 @@ def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: s
         data=data,
         response_status=status,
     )
-    return status
+    problems = data_transfer_problems(
+        charge_point_pk=charge_point_pk, vendor_id=vendor_id, message_id=message_id, data=data
+    )
+    return status, problems
 
 
 # --- Message log ------------------------------------------------------------------------------------------
