@@ -1,12 +1,15 @@
 """Reads for charge points."""
 
+import json
 from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
-from chargers.models import ChargePoint, ConnectionAttempt, RegistrationStatus
+from chargers.models import ChargePoint, Command, CommandStatus, ConnectionAttempt, RegistrationStatus
+from transactions.models import Transaction
 
 
 def charge_point_list() -> QuerySet[ChargePoint]:
@@ -37,8 +40,6 @@ def dashboard_summary() -> dict:
         online=Count("id", filter=Q(is_online=True)),
         pending=Count("id", filter=Q(registration_status=RegistrationStatus.PENDING)),
     )
-    from transactions.models import Transaction
-
     counts["active_transactions"] = Transaction.objects.filter(stopped_at__isnull=True).count()
     counts["refused_connections"] = ConnectionAttempt.objects.order_by("-created_at")[:10]
     counts["pending_chargers"] = ChargePoint.objects.filter(registration_status=RegistrationStatus.PENDING)[:20]
@@ -50,8 +51,6 @@ def dashboard_summary() -> dict:
 
 def command_targets(*, command_ids: list[int]) -> dict[str, list[int]]:
     """channel name of the consumer holding each online charger -> its queued commands among these."""
-    from chargers.models import Command, CommandStatus
-
     targets: dict[str, list[int]] = {}
     rows = (
         Command.objects.filter(pk__in=command_ids, status=CommandStatus.QUEUED, charge_point__is_online=True)
@@ -65,8 +64,6 @@ def command_targets(*, command_ids: list[int]) -> dict[str, list[int]]:
 
 
 def command_statuses(*, command_ids: list[int]) -> dict[int, str]:
-    from chargers.models import Command
-
     return dict(Command.objects.filter(pk__in=command_ids).values_list("pk", "status"))
 
 
@@ -99,8 +96,6 @@ def charge_points_matching(*, target: dict) -> QuerySet[ChargePoint]:
 def commands_due_for_online_chargers(*, older_than_s: float) -> list[int]:
     """Queued, deliverable commands of chargers that are online: normally sent within milliseconds, so any
     left here lost their poke (a channel-layer message is delivered at most once)."""
-    from chargers.models import Command, CommandStatus
-
     now = timezone.now()
     return list(
         Command.objects.filter(
@@ -114,8 +109,6 @@ def commands_due_for_online_chargers(*, older_than_s: float) -> list[int]:
 
 
 def command_list() -> QuerySet:
-    from chargers.models import Command
-
     return Command.objects.select_related("charge_point", "requested_by").order_by("-created_at", "-id")
 
 
@@ -123,30 +116,24 @@ def command_batch_progress(*, batch) -> dict[str, int]:
     return dict(batch.commands.values_list("status").annotate(n=Count("id")).order_by())
 
 
-def command_schedule_list() -> list[dict]:
-    """Recurring commands, read back from django-celery-beat's table in the API's shape."""
-    import json
+def command_schedule_list(*, pk: int | None = None) -> list[dict]:
+    """Recurring commands (or the one with `pk`), read back from django-celery-beat's table in the API's shape."""
+    tasks = PeriodicTask.objects.filter(task="chargers.tasks.command_schedule_run").select_related("crontab")
+    if pk is not None:
+        tasks = tasks.filter(pk=pk)
+    return [_schedule_shape(task) for task in tasks]
 
-    from django_celery_beat.models import PeriodicTask
 
-    schedules = []
-    for task in PeriodicTask.objects.filter(task="chargers.tasks.command_schedule_run").select_related("crontab"):
-        kwargs = json.loads(task.kwargs or "{}")
-        crontab = task.crontab
-        cron = (
-            " ".join([crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year, crontab.day_of_week])
-            if crontab
-            else ""
-        )
-        schedules.append(
-            {
-                "id": task.pk,
-                "name": task.name,
-                "cron": cron,
-                "action": kwargs.get("action"),
-                "payload": kwargs.get("payload", {}),
-                "target": kwargs.get("target", {}),
-                "enabled": task.enabled,
-            }
-        )
-    return schedules
+def _schedule_shape(task: PeriodicTask) -> dict:
+    kwargs = json.loads(task.kwargs or "{}")
+    crontab = task.crontab
+    fields = (crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year, crontab.day_of_week)
+    return {
+        "id": task.pk,
+        "name": task.name,
+        "cron": " ".join(fields) if crontab else "",
+        "action": kwargs.get("action"),
+        "payload": kwargs.get("payload", {}),
+        "target": kwargs.get("target", {}),
+        "enabled": task.enabled,
+    }

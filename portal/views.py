@@ -2,13 +2,14 @@
 
 from django import forms
 from django.contrib.auth import get_user_model, login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from chargers.selectors import dashboard_summary
 from portal.health import health_report
 
 
@@ -17,17 +18,11 @@ def _no_operator_yet() -> bool:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The operator's start page; before any account exists, the way to create the first one."""
     if _no_operator_yet():
         return redirect("first-operator")
     if not request.user.is_authenticated:
-        return redirect(f"/accounts/login/?next={request.path}")
-    return _dashboard(request)
-
-
-@login_required
-def _dashboard(request: HttpRequest) -> HttpResponse:
-    from chargers.selectors import dashboard_summary
-
+        return redirect_to_login(request.get_full_path())
     return render(request, "portal/dashboard.html", {"summary": dashboard_summary()})
 
 

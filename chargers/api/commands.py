@@ -265,7 +265,7 @@ class CommandScheduleView(APIView):
             task = command_services.command_schedule_create(requested_by=request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise _as_drf_error(error) from error
-        created = next(s for s in selectors.command_schedule_list() if s["id"] == task.pk)
+        (created,) = selectors.command_schedule_list(pk=task.pk)
         return Response(ScheduleSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
