@@ -1,0 +1,67 @@
+"""What the chargers app tells the rest of the house (published by its services after commit, core/events.py)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.events import FLEET, Event, charger_group
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargerEvent(Event):
+    """About one charger: seen by the fleet and by that charger's group."""
+
+    charge_point_pk: int
+    charge_point_id: str
+
+    def groups(self) -> tuple[str, ...]:
+        return (FLEET, charger_group(self.charge_point_pk))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargerOnline(ChargerEvent):
+    name = "charger.online"
+    remote_addr: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargerOffline(ChargerEvent):
+    name = "charger.offline"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorStatusChanged(ChargerEvent):
+    name = "charger.status"
+    connector_id: int
+    status: str
+    error_code: str = ""
+    info: str = ""
+    vendor_error_code: str = ""
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandFinished(ChargerEvent):
+    name = "command.finished"
+    command_pk: int
+    action: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertRaised(ChargerEvent):
+    """Something an operator should look at (today: a connector reporting a fault)."""
+
+    name = "alert.raised"
+    kind: str
+    message: str
+    connector_id: int | None = None
+
+
+# The event names chargers publish, one list (webhooks and the API derive theirs from the event classes).
+EVENT_TYPES: tuple[type[ChargerEvent], ...] = (
+    ChargerOnline,
+    ChargerOffline,
+    ConnectorStatusChanged,
+    CommandFinished,
+    AlertRaised,
+)
