@@ -12,7 +12,7 @@ from chargers.models import (
     MessageLog,
     RegistrationStatus,
 )
-from chargers.profile_selectors import vendor_error_meaning
+from chargers.profiles.selectors import vendor_error_meaning
 
 
 class ConnectorInline(admin.TabularInline):
@@ -148,4 +148,4 @@ class DataTransferMessageAdmin(admin.ModelAdmin):
         return False
 
 
-from chargers import admin_profiles  # noqa: E402, F401  (charger model profiles: registers its admins)
+from chargers.profiles import admin as profiles_admin  # noqa: E402, F401  (registers the profile admins)

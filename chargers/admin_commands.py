@@ -10,8 +10,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from chargers import schema_forms
+from chargers.actions import CENTRAL_ACTIONS
 from chargers.models import ChargePoint, Command, CommandBatch, ConfigurationKey, Reservation
-from chargers.ocpp.schemas import CENTRAL_ACTIONS
 from chargers.services.commands import command_batch_create, command_cancel, command_create, command_supported
 
 

@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chargers import selectors
+from chargers.actions import CENTRAL_ACTIONS
 from chargers.models import ChargePoint, Command, CommandBatch, CommandStatus
-from chargers.ocpp.schemas import CENTRAL_ACTIONS
 from chargers.services import commands as command_services
 
 

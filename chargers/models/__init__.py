@@ -1,4 +1,5 @@
-"""Charge points and everything around them; one module per topic, all exported here."""
+"""Charge points and everything around them; one module per topic, all exported here (the profile models live
+in chargers/profiles/ and are exported here too, so that `from chargers.models import ChargerModel` works)."""
 
 from chargers.models.charge_points import (
     ChargePoint,
@@ -11,26 +12,26 @@ from chargers.models.charge_points import (
 )
 from chargers.models.commands import OPEN_COMMAND_STATUSES, Command, CommandBatch, CommandStatus
 from chargers.models.operations import ConfigurationKey, Reservation, ReservationStatus
-from chargers.models.profiles import (
-    OCPP_MESSAGES,
-    ByteOrder,
+from chargers.profiles.models import (
     ChargerInterface,
     ChargerModel,
-    ChargingType,
     ConnectorSpec,
     DataTransferSpec,
     FirmwareVersion,
     MeasurandSpec,
+    QuestionnaireShareLink,
+    VendorErrorCode,
+)
+from chargers.profiles.vocabulary import (
+    ByteOrder,
+    ChargingType,
     MessageDirection,
     MeterLevel,
     ProfileStatus,
-    QuestionnaireShareLink,
     Transport,
-    VendorErrorCode,
 )
 
 __all__ = [
-    "OCPP_MESSAGES",
     "OPEN_COMMAND_STATUSES",
     "ByteOrder",
     "ChargePoint",

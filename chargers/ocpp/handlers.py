@@ -17,7 +17,7 @@ from chargers.models import RegistrationStatus
 from chargers.ocpp.frames import ErrorCode, OcppError
 from chargers.ocpp.timestamps import format_timestamp, parse_timestamp
 from chargers.ocpp.writers import writers
-from chargers.profile_selectors import ProfileTraits, profile_traits
+from chargers.profiles.selectors import ProfileTraits, profile_traits
 from rfid.services import Authorization, id_tag_authorize
 from transactions import services as tx_services
 from transactions.metering import ReadResult, read_sampled_value

@@ -15,65 +15,12 @@ from pathlib import Path
 import fastjsonschema
 import ocpp.v16
 
+# KNOWN_ACTIONS is re-exported for the consumer, which still imports it from here (it moves with dispatch).
+from chargers.actions import CENTRAL_ACTIONS, CHARGER_ACTIONS, KNOWN_ACTIONS  # noqa: F401
 from chargers.ocpp.frames import ErrorCode, OcppError
 
 SCHEMA_DIR = Path(ocpp.v16.__file__).parent / "schemas"
 
-# OCPP 1.6 actions by who starts them (the 1.6 spec, sections 4 and 5, without the security extension).
-CHARGER_ACTIONS = frozenset(
-    {
-        "Authorize",
-        "BootNotification",
-        "DataTransfer",
-        "DiagnosticsStatusNotification",
-        "FirmwareStatusNotification",
-        "Heartbeat",
-        "MeterValues",
-        "StartTransaction",
-        "StatusNotification",
-        "StopTransaction",
-    }
-)
-CENTRAL_ACTIONS = frozenset(
-    {
-        "CancelReservation",
-        "ChangeAvailability",
-        "ChangeConfiguration",
-        "ClearCache",
-        "ClearChargingProfile",
-        "DataTransfer",
-        "GetCompositeSchedule",
-        "GetConfiguration",
-        "GetDiagnostics",
-        "GetLocalListVersion",
-        "RemoteStartTransaction",
-        "RemoteStopTransaction",
-        "ReserveNow",
-        "Reset",
-        "SendLocalList",
-        "SetChargingProfile",
-        "TriggerMessage",
-        "UnlockConnector",
-        "UpdateFirmware",
-    }
-)
-# Actions of the 1.6 security whitepaper: known to OCPP 1.6, not supported by this portal yet.
-SECURITY_ACTIONS = frozenset(
-    {
-        "CertificateSigned",
-        "DeleteCertificate",
-        "ExtendedTriggerMessage",
-        "GetInstalledCertificateIds",
-        "GetLog",
-        "InstallCertificate",
-        "LogStatusNotification",
-        "SecurityEventNotification",
-        "SignCertificate",
-        "SignedFirmwareStatusNotification",
-        "SignedUpdateFirmware",
-    }
-)
-KNOWN_ACTIONS = CHARGER_ACTIONS | CENTRAL_ACTIONS | SECURITY_ACTIONS
 
 # Accept what chargers really send: any ISO 8601 date-time, with or without zone (the handler logs the naive).
 _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)?$")

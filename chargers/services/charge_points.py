@@ -25,8 +25,8 @@ from chargers.models import (
     MessageLog,
     RegistrationStatus,
 )
-from chargers.profile_selectors import data_transfer_problems
-from chargers.services.profiles import charge_point_profile_apply
+from chargers.profiles.selectors import data_transfer_problems
+from chargers.profiles.services import charge_point_profile_apply
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from chargers.actions import CENTRAL_ACTIONS
 from chargers.layer import channel_send
 from chargers.models import (
     ChargePoint,
@@ -27,7 +28,7 @@ from chargers.models import (
     RegistrationStatus,
 )
 from chargers.ocpp.frames import OcppError
-from chargers.ocpp.schemas import CENTRAL_ACTIONS, validate_request, validate_response
+from chargers.ocpp.schemas import validate_request, validate_response
 from chargers.services.operations import command_apply_result, command_prepare_payload
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def command_validate(*, charge_point: ChargePoint, action: str, payload: dict) -
 def command_supported(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:
     """What the charger's model profile says (issue 3); without a profile everything is allowed."""
     try:
-        from chargers.services.profiles import charge_point_supports_action
+        from chargers.profiles.selectors import charge_point_supports_action
     except ImportError:
         return True, ""
     return charge_point_supports_action(charge_point=charge_point, action=action)

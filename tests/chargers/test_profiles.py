@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chargers.models import ChargePoint, ChargerModel, Connector, ProfileStatus
-from chargers.profile_selectors import (
+from chargers.profiles.selectors import (
+    charge_point_local_list_version_from_charger,
+    charge_point_supports_action,
     charge_points_with_unlisted_firmware,
     charger_model_match,
     data_transfer_problems,
@@ -19,17 +21,14 @@ from chargers.profile_selectors import (
     measurand_labels,
     profile_traits,
 )
-from chargers.services import (
-    charge_point_boot,
-    charge_point_local_list_version_from_charger,
-    charge_point_register,
+from chargers.profiles.services import (
     charge_point_set_charger_model,
-    charge_point_supports_action,
     charger_model_dumps,
     charger_model_export,
     charger_model_import,
     charger_model_loads,
 )
+from chargers.services import charge_point_boot, charge_point_register
 from transactions.metering import ReadResult, latest_reading, read_sampled_value
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from chargers.forms import ConnectorSpecForm, DataTransferSpecForm, data_transfer_form_class, data_transfer_payload
 from chargers.models import (
     ChargePoint,
     ChargerModel,
@@ -17,13 +16,14 @@ from chargers.models import (
     ProfileStatus,
     QuestionnaireShareLink,
 )
-from chargers.services import (
-    charge_point_boot,
-    charge_point_register,
-    charge_point_set_charger_model,
-    charger_model_dumps,
-    share_link_create,
+from chargers.profiles.forms import (
+    ConnectorSpecForm,
+    DataTransferSpecForm,
+    data_transfer_form_class,
+    data_transfer_payload,
 )
+from chargers.profiles.services import charge_point_set_charger_model, charger_model_dumps, share_link_create
+from chargers.services import charge_point_boot, charge_point_register
 from tests.chargers.test_profiles import load_inch
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from chargers.models import ChargePoint, ChargerModel, Connector, ProfileStatus
-from chargers.services import charge_point_register, charge_point_set_charger_model
+from chargers.profiles.services import charge_point_set_charger_model
+from chargers.services import charge_point_register
 from rfid.services import id_tag_create
 from tests.chargers.test_profiles import load_inch
 from tests.simulator import SimulatedCharger, inch_sampled_values

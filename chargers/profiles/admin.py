@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from chargers.models import (
+from chargers.profiles.models import (
     ChargerInterface,
     ChargerModel,
     ConnectorSpec,

@@ -1,8 +1,8 @@
 """Writes and business rules for charger model profiles (the vendor integration questionnaire as data).
 
 A profile is matched to a charger at BootNotification (unless an operator chose one), creates its connectors,
-tells the command pipeline which operations the model supports, and is exported and imported as JSON or YAML
-so that installations can share what vendors answered.
+and is exported and imported as JSON or YAML so that installations can share what vendors answered. What a
+model supports is a read (selectors.charge_point_supports_action).
 """
 
 import json
@@ -11,7 +11,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import jsonschema
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,7 +18,6 @@ from django.utils import timezone
 
 from chargers.layer import channel_send
 from chargers.models import (
-    OCPP_MESSAGES,
     ChargePoint,
     ChargerInterface,
     ChargerModel,
@@ -30,68 +28,25 @@ from chargers.models import (
     MeasurandSpec,
     ProfileStatus,
     QuestionnaireShareLink,
-    Transport,
     VendorErrorCode,
 )
-from chargers.profile_selectors import charger_model_match
+from chargers.profiles.selectors import charger_model_match
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "EXPORT_FORMAT_VERSION",
-    "charge_point_local_list_version_from_charger",
     "charge_point_profile_apply",
     "charge_point_set_charger_model",
-    "charge_point_supports_action",
-    "charge_point_transport",
     "charger_model_dumps",
     "charger_model_export",
     "charger_model_import",
     "charger_model_loads",
-    "json_schema_problem",
-    "json_schema_properties",
-    "json_schema_with_property_order",
     "share_link_create",
     "share_link_mark_submitted",
 ]
 
 EXPORT_FORMAT_VERSION = 1
-
-
-# --- The charger's transport and what its model supports --------------------------------------------------
-
-
-def charge_point_transport(*, charge_point: ChargePoint) -> str:
-    """The transport the charger talks to the portal over. The portal serves OCPP 1.6 JSON only today; when a
-    SOAP endpoint lands, this is the one place that has to learn it."""
-    return Transport.OCPP16_JSON
-
-
-def charge_point_supports_action(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:
-    """Whether the charger's model profile supports `action` over the charger's transport.
-
-    (True, "") when no profile is known (the charger may well support it: let it answer NotSupported) or when
-    the profile lists it; (False, reason) otherwise, for the command pipeline to refuse before queuing.
-    """
-    profile = charge_point.charger_model
-    if profile is None:
-        return True, ""
-    transport = charge_point_transport(charge_point=charge_point)
-    if profile.supports(action, transport):
-        return True, ""
-    firmware = profile.latest_firmware
-    name = f"{profile} (firmware {firmware.version})" if firmware else str(profile)
-    label = Transport(transport).label
-    if action not in OCPP_MESSAGES:
-        return False, f"{action} is not an OCPP 1.6 message; {name} cannot be sent it"
-    return False, f"{name} does not support {action} over {label} (vendor questionnaire)"
-
-
-def charge_point_local_list_version_from_charger(*, charge_point: ChargePoint) -> bool:
-    """Whether local-list sync may ask the charger its version (GetLocalListVersion). False for a model without
-    it (the ETREL INCH): the portal then keeps the version it last sent itself and never asks."""
-    supported, _reason = charge_point_supports_action(charge_point=charge_point, action="GetLocalListVersion")
-    return supported
 
 
 # --- Matching at BootNotification -------------------------------------------------------------------------
@@ -141,54 +96,6 @@ def charge_point_set_charger_model(
         # The live session caches the profile's traits (RFID byte order, units): tell it to read them again.
         transaction.on_commit(lambda: channel_send(channel, {"type": "ocpp.profile"}))
     return charge_point
-
-
-# --- DataTransfer schemas ---------------------------------------------------------------------------------
-
-# The property types a form can be built for (DataTransfer `data` of real chargers is flat).
-FORM_TYPES = frozenset({"string", "integer", "number", "boolean"})
-
-
-def json_schema_problem(schema: object) -> str:
-    """Why `schema` cannot describe a DataTransfer `data` object, or "" when it can. {} means: not known."""
-    if schema in ({}, None):
-        return ""
-    if not isinstance(schema, dict):
-        return "a JSON schema is a JSON object"
-    try:
-        jsonschema.Draft7Validator.check_schema(schema)
-    except jsonschema.SchemaError as error:
-        where = "/".join(str(p) for p in error.path)
-        return f"not a valid JSON schema{f' at {where}' if where else ''}: {error.message}"
-    if schema.get("type") != "object":
-        return 'the schema of `data` must have "type": "object" (data is a JSON object sent as a string)'
-    properties = schema.get("properties", {})
-    for name, spec in properties.items():
-        kind = spec.get("type") if isinstance(spec, dict) else None
-        if kind not in FORM_TYPES:
-            return f"property {name!r}: type must be one of {', '.join(sorted(FORM_TYPES))}"
-    missing = [n for n in schema.get("required", []) if n not in properties]
-    if missing:
-        return f"required names no property: {', '.join(missing)}"
-    return ""
-
-
-def json_schema_with_property_order(schema: object) -> object:
-    """The schema with "propertyOrder" on each property, from the order they were written in. PostgreSQL's
-    jsonb does not keep key order, and a form should ask connectorId before chargingMode."""
-    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
-        return schema
-    properties = {
-        name: ({"propertyOrder": i, **spec} if isinstance(spec, dict) and "propertyOrder" not in spec else spec)
-        for i, (name, spec) in enumerate(schema["properties"].items())
-    }
-    return {**schema, "properties": properties}
-
-
-def json_schema_properties(schema: dict) -> list[tuple[str, dict]]:
-    """(name, spec) of a schema's properties, in their "propertyOrder"."""
-    items = list((schema.get("properties") or {}).items())
-    return sorted(items, key=lambda item: item[1].get("propertyOrder", len(items)) if isinstance(item[1], dict) else 0)
 
 
 # --- Export and import ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Reads for charger model profiles: matching, what a profile changes in reading a charger's messages, and
-what the operator pages show (labels, vendor error meanings, decoded DataTransfer, firmware comparison)."""
+"""Reads for charger model profiles: matching, what a charger's model supports, what a profile changes in
+reading a charger's messages, and what the operator pages show (labels, vendor error meanings, decoded
+DataTransfer, firmware comparison)."""
 
 import json
 import re
@@ -11,6 +12,7 @@ from typing import Any
 import jsonschema
 from django.db.models import Prefetch, QuerySet
 
+from chargers.actions import CENTRAL_ACTIONS, OCPP_MESSAGES
 from chargers.models import (
     ByteOrder,
     ChargePoint,
@@ -21,10 +23,9 @@ from chargers.models import (
     MeasurandSpec,
     MessageDirection,
     ProfileStatus,
+    Transport,
     VendorErrorCode,
 )
-from chargers.models.profiles import OCPP_MESSAGES
-from chargers.ocpp.schemas import CENTRAL_ACTIONS
 
 
 def charger_model_list() -> QuerySet[ChargerModel]:
@@ -65,6 +66,42 @@ def charger_model_match(*, vendor: str, model: str) -> ChargerModel | None:
         ):
             return profile
     return None
+
+
+# --- The charger's transport and what its model supports --------------------------------------------------
+
+
+def charge_point_transport(*, charge_point: ChargePoint) -> str:
+    """The transport the charger talks to the portal over. The portal serves OCPP 1.6 JSON only today; when a
+    SOAP endpoint lands, this is the one place that has to learn it."""
+    return Transport.OCPP16_JSON
+
+
+def charge_point_supports_action(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:
+    """Whether the charger's model profile supports `action` over the charger's transport.
+
+    (True, "") when no profile is known (the charger may well support it: let it answer NotSupported) or when
+    the profile lists it; (False, reason) otherwise, for the command pipeline to refuse before queuing.
+    """
+    profile = charge_point.charger_model
+    if profile is None:
+        return True, ""
+    transport = charge_point_transport(charge_point=charge_point)
+    if profile.supports(action, transport):
+        return True, ""
+    firmware = profile.latest_firmware
+    name = f"{profile} (firmware {firmware.version})" if firmware else str(profile)
+    label = Transport(transport).label
+    if action not in OCPP_MESSAGES:
+        return False, f"{action} is not an OCPP 1.6 message; {name} cannot be sent it"
+    return False, f"{name} does not support {action} over {label} (vendor questionnaire)"
+
+
+def charge_point_local_list_version_from_charger(*, charge_point: ChargePoint) -> bool:
+    """Whether local-list sync may ask the charger its version (GetLocalListVersion). False for a model without
+    it (the ETREL INCH): the portal then keeps the version it last sent itself and never asks."""
+    supported, _reason = charge_point_supports_action(charge_point=charge_point, action="GetLocalListVersion")
+    return supported
 
 
 # --- What a profile changes in reading a charger's messages -----------------------------------------------
@@ -208,8 +245,6 @@ class Operation:
 def charge_point_operations(*, charge_point: ChargePoint) -> list[Operation]:
     """The central-system operations, each with whether the charger's model supports it (pages grey out the
     rest, and say why)."""
-    from chargers.services.profiles import charge_point_supports_action
-
     operations = []
     for action in OCPP_MESSAGES:
         if action in CENTRAL_ACTIONS:

@@ -2,10 +2,10 @@
 
 One `ChargerModel` per vendor model (and firmware line) holds every answer of the questionnaire; the lists of the
 questionnaire (firmware versions, connector columns, meter values, DataTransfer messages, vendor error codes,
-other interfaces) are rows of their own so that pages, forms and exports can treat them one by one.
+other interfaces) are rows of their own so that pages, forms and exports can treat them one by one. Their choices
+live in vocabulary.py, their checks in validation.py (models import nothing above them).
 """
 
-import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -16,115 +16,23 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from chargers.ocpp.schemas import CENTRAL_ACTIONS, CHARGER_ACTIONS
-
-# --- Vocabulary of the questionnaire ----------------------------------------------------------------------
-
-
-class Transport(models.TextChoices):
-    OCPP15_SOAP = "ocpp15_soap", "OCPP 1.5 SOAP"
-    OCPP16_SOAP = "ocpp16_soap", "OCPP 1.6 SOAP"
-    OCPP16_JSON = "ocpp16_json", "OCPP 1.6 JSON"
-
-
-# The 28 messages of OCPP 1.6 (spec sections 4 and 5) in the questionnaire's order: the charger's, then the
-# central system's, each alphabetical (DataTransfer goes both ways and stands once); GetCompositeSchedule is the
-# one the questionnaire forgot.
-OCPP_MESSAGES: tuple[str, ...] = (*sorted(CHARGER_ACTIONS), *sorted(CENTRAL_ACTIONS - {"DataTransfer"}))
-# Smart charging and TriggerMessage came with 1.6: the questionnaire leaves their 1.5 cells empty.
-OCPP16_ONLY_MESSAGES = frozenset(
-    {"ClearChargingProfile", "GetCompositeSchedule", "SetChargingProfile", "TriggerMessage"}
+from chargers.profiles.validation import (
+    json_schema_problem,
+    json_schema_with_property_order,
+    validate_regex,
+    validate_security_schemes,
+    validate_supported_messages,
+    validate_transports,
+    validate_upload_protocols,
 )
-
-
-def messages_for(transport: str) -> tuple[str, ...]:
-    """The messages a transport can carry at all."""
-    if transport == Transport.OCPP15_SOAP:
-        return tuple(m for m in OCPP_MESSAGES if m not in OCPP16_ONLY_MESSAGES)
-    return OCPP_MESSAGES
-
-
-class ProfileStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted by the vendor, to review"
-    ACTIVE = "active", "Active (matched at BootNotification)"
-
-
-class ByteOrder(models.TextChoices):
-    LITTLE_ENDIAN = "little_endian", "Little-endian"
-    BIG_ENDIAN = "big_endian", "Big-endian"
-
-
-class ChargingType(models.TextChoices):
-    AC = "AC", "AC"
-    DC = "DC", "DC"
-    WIRELESS = "wireless", "Wireless"
-
-
-class MeterLevel(models.TextChoices):
-    CHARGE_POINT = "charge_point", "Charge point"
-    EVSE = "evse", "EVSE"
-    CONNECTOR = "connector", "Connector"
-
-
-class MessageDirection(models.TextChoices):
-    TO_CHARGER = "to_charger", "Central system → charger"
-    FROM_CHARGER = "from_charger", "Charger → central system"
-    BOTH = "both", "Both directions"
-
-
-UPLOAD_PROTOCOLS = ("ftp", "ftps", "http", "https", "sftp")
-SECURITY_SCHEMES = ("ws", "wss", "http", "https")
-
-
-def validate_regex(value: str) -> None:
-    try:
-        re.compile(value)
-    except re.error as error:
-        raise ValidationError(f"not a valid regular expression: {error}") from None
-
-
-def _validate_choice_list(value: object, allowed: tuple[str, ...], what: str) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(f"a list of {what}")
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise ValidationError(f"unknown {what}: {', '.join(unknown)} (allowed: {', '.join(allowed)})")
-
-
-def validate_upload_protocols(value: object) -> None:
-    _validate_choice_list(value, UPLOAD_PROTOCOLS, "upload protocols")
-
-
-def validate_security_schemes(value: object) -> None:
-    _validate_choice_list(value, SECURITY_SCHEMES, "schemes")
-
-
-def validate_transports(value: object) -> None:
-    _validate_choice_list(value, tuple(Transport.values), "transports")
-
-
-def validate_supported_messages(value: object) -> None:
-    """{transport: [message, ...]}: known transports, known OCPP messages, none a transport cannot carry."""
-    if not isinstance(value, dict):
-        raise ValidationError("an object of transport → list of OCPP messages")
-    problems = []
-    for transport, names in value.items():
-        if transport not in Transport.values:
-            problems.append(f"unknown transport {transport!r} (allowed: {', '.join(Transport.values)})")
-            continue
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            problems.append(f"{transport}: a list of OCPP message names")
-            continue
-        unknown = sorted(set(names) - set(OCPP_MESSAGES))
-        if unknown:
-            problems.append(f"{transport}: unknown OCPP message(s) {', '.join(unknown)}")
-        impossible = sorted(set(names) & set(OCPP_MESSAGES) - set(messages_for(transport)))
-        if impossible:
-            problems.append(f"{transport}: {', '.join(impossible)} do(es) not exist in OCPP 1.5")
-    if problems:
-        raise ValidationError(problems)
-
+from chargers.profiles.vocabulary import (
+    ByteOrder,
+    ChargingType,
+    MessageDirection,
+    MeterLevel,
+    ProfileStatus,
+    Transport,
+)
 
 # --- The profile ------------------------------------------------------------------------------------------
 
@@ -346,14 +254,10 @@ class DataTransferSpec(models.Model):
         return f"{self.vendor_id}/{self.message_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        from chargers.services.profiles import json_schema_with_property_order
-
         self.data_schema = json_schema_with_property_order(self.data_schema)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from chargers.services.profiles import json_schema_problem  # the check lives with the form builder
-
         problem = json_schema_problem(self.data_schema)
         if problem:
             raise ValidationError({"data_schema": problem})

@@ -1,4 +1,4 @@
-"""Forms of the chargers pages: the vendor integration questionnaire (a profile and its lists), profile import,
+"""Forms of the profile pages: the vendor integration questionnaire (a profile and its lists), profile import,
 share links, the operator's choice of a charger's profile, and DataTransfer forms built from a message's schema."""
 
 import json
@@ -11,19 +11,20 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from chargers.models import (
+from chargers.actions import OCPP_MESSAGES
+from chargers.profiles.models import (
     ChargerInterface,
     ChargerModel,
     ConnectorSpec,
     DataTransferSpec,
     FirmwareVersion,
     MeasurandSpec,
-    Transport,
     VendorErrorCode,
 )
-from chargers.models.profiles import OCPP_MESSAGES, SECURITY_SCHEMES, UPLOAD_PROTOCOLS, messages_for
+from chargers.profiles.services import charger_model_import, charger_model_loads
+from chargers.profiles.validation import json_schema_properties
+from chargers.profiles.vocabulary import SECURITY_SCHEMES, UPLOAD_PROTOCOLS, Transport, messages_for
 from chargers.schema_forms import schema_field
-from chargers.services.profiles import charger_model_import, charger_model_loads, json_schema_properties
 
 # --- The questionnaire ------------------------------------------------------------------------------------
 
