@@ -63,10 +63,6 @@ def command_targets(*, command_ids: list[int]) -> dict[str, list[int]]:
     return targets
 
 
-def command_statuses(*, command_ids: list[int]) -> dict[int, str]:
-    return dict(Command.objects.filter(pk__in=command_ids).values_list("pk", "status"))
-
-
 # The filters a bulk command or a schedule may name (the REST bulk form and the admin use the same).
 TARGET_FILTERS = {
     "charge_point_ids": "charge_point_id__in",

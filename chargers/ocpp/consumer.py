@@ -86,7 +86,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
     _closed: bool = False
     _delivery: asyncio.Task | None = None
     _delivery_wanted: bool = False
-    _reply_channels: dict[int, str] | None = None
     received_at = None
     profile_traits = None
 
@@ -167,14 +166,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.profile_traits = None  # an operator chose another model profile: read its traits again
 
     async def ocpp_command(self, event: dict) -> None:
-        """A worker says commands wait for this charger. Deliver them in a task of their own: awaiting a CALL
-        here would block this consumer's inbox, and with it the charger's answer."""
-        reply_channel = event.get("reply_channel")
-        if reply_channel:
-            if self._reply_channels is None:
-                self._reply_channels = {}
-            for command_id in event.get("command_ids", []):
-                self._reply_channels[command_id] = reply_channel
+        """Commands wait for this charger. Deliver them in a task of their own: awaiting a CALL here would block
+        this consumer's inbox, and with it the charger's answer. Nobody waits for a reply: the outcome is on
+        the Command row."""
         self._deliver()
 
     # --- Remote commands --------------------------------------------------------------------------------
@@ -197,12 +191,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
                     # The socket closed while the claim was written: nothing went out, so it waits again.
                     await database_sync_to_async(command_services.command_unclaim)(command_pk=claimed.pk)
                     break
-                status = await self._perform(claimed)
-                await self._reply(claimed.pk, status)
-        if self._reply_channels:
-            # Commands a worker asked about that were no longer queued (cancelled, expired, done elsewhere).
-            for command_id in list(self._reply_channels):
-                await self._reply(command_id, "")
+                await self._perform(claimed)
 
     async def _perform(self, claimed: command_services.ClaimedCommand) -> str:
         record_failure = database_sync_to_async(command_services.command_record_failure)
@@ -234,13 +223,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
             )
             return CommandStatus.FAILED
         return await writers().command_answers.submit((claimed.pk, answer.payload))
-
-    async def _reply(self, command_id: int, status: str) -> None:
-        reply_channel = self._reply_channels.pop(command_id, None) if self._reply_channels else None
-        if reply_channel:
-            await self.channel_layer.send(
-                reply_channel, {"type": "command.done", "command_id": command_id, "status": status}
-            )
 
     # --- Frames in --------------------------------------------------------------------------------------
 
