@@ -9,16 +9,11 @@ import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from core.layer_resilience import LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
-
-# What a channel layer raises while its server is unreachable or a consumer does not read: worth a log line,
-# never a failed request. (OSError covers the builtin ConnectionError and TimeoutError.)
-LAYER_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError, ChannelFull)
 
 # Sends in flight at once: a bulk command to a thousand chargers should not wait a thousand round trips.
 SEND_CONCURRENCY = 200

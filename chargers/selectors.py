@@ -30,6 +30,11 @@ def charge_point_get(*, charge_point_id: str) -> ChargePoint:
     return charge_point_list().get(charge_point_id=charge_point_id)
 
 
+def charge_point_registration_status(*, pk: int) -> str | None:
+    """The registration status on record (None for a charger deleted meanwhile)."""
+    return ChargePoint.objects.filter(pk=pk).values_list("registration_status", flat=True).first()
+
+
 def charge_point_id_exists(*, charge_point_id: str) -> bool:
     return ChargePoint.objects.filter(charge_point_id=charge_point_id).exists()
 

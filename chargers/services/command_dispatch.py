@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from chargers.layer import LAYER_ERRORS, channels_send
+from chargers.layer import channels_send
 from chargers.selectors import command_targets
+from core.layer_resilience import LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
 

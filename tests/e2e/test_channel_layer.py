@@ -108,6 +108,82 @@ def server_errors(log: Path) -> list[str]:
     return [line for line in text.splitlines() if "Traceback" in line or "never retrieved" in line]
 
 
+def test_chargers_keep_their_sockets_and_get_their_commands_across_a_redis_restart(redis_server, tmp_path) -> None:
+    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    portal = start_portal(log=tmp_path / "daphne", REDIS_URL=url, OCPP_REGISTRATION="accept", OCPP_CALL_TIMEOUT="5")
+    worker = start_celery_worker(log=tmp_path / "celery", REDIS_URL=url)
+    chargers = [new_charger() for _ in range(4)]
+    key = api_key()
+
+    async def connected(charger: ChargePoint) -> SimulatedCharger:
+        sim = await SimulatedCharger(portal.ocpp_url, charger.charge_point_id, password=KEY).connect()
+        await sim.boot()
+        return sim
+
+    async def scenario() -> dict:
+        sims = [await connected(c) for c in chargers[:3]]
+        status, before = await post_command(portal, key, chargers[0], "ClearCache", {})
+        assert status == 202, before
+        assert await final_statuses([before["id"]]) == [CommandStatus.ACCEPTED]
+
+        redis_server.stop()
+        outage_began = time.monotonic()
+        during = [await sim.call("Heartbeat", {}) for sim in sims]
+        sims.append(await connected(chargers[3]))  # a charger that connects while Redis is down
+        queued_status, queued_during = await post_command(portal, key, chargers[1], "Reset", {"type": "Soft"})
+        await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - outage_began)))
+        redis_server.start()
+
+        after = [await sim.call("Heartbeat", {}) for sim in sims]
+        status, queued_after = await post_command(
+            portal, key, chargers[2], "ChangeAvailability", {"connectorId": 0, "type": "Operative"}
+        )
+        assert status == 202, queued_after
+        bulk_status, batch = await asyncio.to_thread(
+            post,
+            portal,
+            key,
+            "commands/bulk/",
+            {
+                "action": "TriggerMessage",
+                "payload": {"requestedMessage": "Heartbeat"},
+                "target": {"charge_point_ids": [c.charge_point_id for c in chargers]},
+            },
+        )
+        assert bulk_status == 202, batch
+        bulk_ids = await in_db_thread(
+            lambda: list(Command.objects.filter(batch_id=batch["id"]).order_by("id").values_list("pk", flat=True))
+        )
+        result = {
+            "during": during,
+            "after": after,
+            "queued_during": queued_status,
+            "statuses": await final_statuses([queued_during.get("id"), queued_after["id"], *bulk_ids]),
+            "closed": [sim.closed.is_set() for sim in sims],
+            "calls": [[action for _, action, _ in sim.received_calls] for sim in sims],
+        }
+        for sim in sims:
+            await sim.close()
+        return result
+
+    try:
+        result = asyncio.run(scenario())
+    finally:
+        portal.stop()
+        worker.stop()
+    assert result["closed"] == [False] * 4
+    assert all("currentTime" in answer for answer in result["during"] + result["after"])
+    assert result["queued_during"] == 202
+    assert result["statuses"] == [CommandStatus.ACCEPTED] * 6
+    assert result["calls"] == [
+        ["ClearCache", "TriggerMessage"],
+        ["Reset", "TriggerMessage"],
+        ["ChangeAvailability", "TriggerMessage"],
+        ["TriggerMessage"],
+    ]
+    assert server_errors(tmp_path / "daphne") == []
+
+
 def test_a_command_posted_while_redis_is_down_is_answered_202_and_queued_exactly_once(tmp_path) -> None:
     """The channel layer and the broker point at a closed port: the poke after commit fails, the answer must
     still say what happened (queued), or a client's retry queues the command twice."""
