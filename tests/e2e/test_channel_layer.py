@@ -13,6 +13,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,6 +104,20 @@ async def final_statuses(pks: list[int], timeout: float = 20) -> list[str]:
         await asyncio.sleep(0.1)
 
 
+@contextmanager
+def portal_and_worker(redis_url: str, logs: Path, **env: str) -> Iterator[PortalServer]:
+    """A daphne (its output in `logs`/daphne.*) and a Celery worker (`logs`/celery.*) on `redis_url`."""
+    portal = start_portal(log=logs / "daphne", REDIS_URL=redis_url, OCPP_REGISTRATION="accept", **env)
+    try:
+        worker = start_celery_worker(log=logs / "celery", REDIS_URL=redis_url)
+        try:
+            yield portal
+        finally:
+            worker.stop()
+    finally:
+        portal.stop()
+
+
 def server_errors(log: Path) -> list[str]:
     """Lines of a server's stderr that say something died unseen or with a traceback."""
     text = log.with_suffix(".err").read_text(errors="replace")
@@ -110,18 +126,16 @@ def server_errors(log: Path) -> list[str]:
 
 def test_chargers_keep_their_sockets_and_get_their_commands_across_a_redis_restart(redis_server, tmp_path) -> None:
     url = f"redis://127.0.0.1:{redis_server.port}/0"
-    portal = start_portal(log=tmp_path / "daphne", REDIS_URL=url, OCPP_REGISTRATION="accept", OCPP_CALL_TIMEOUT="5")
-    worker = start_celery_worker(log=tmp_path / "celery", REDIS_URL=url)
     chargers = [new_charger() for _ in range(4)]
     key = api_key()
 
-    async def connected(charger: ChargePoint) -> SimulatedCharger:
+    async def connected(portal: PortalServer, charger: ChargePoint) -> SimulatedCharger:
         sim = await SimulatedCharger(portal.ocpp_url, charger.charge_point_id, password=KEY).connect()
         await sim.boot()
         return sim
 
-    async def scenario() -> dict:
-        sims = [await connected(c) for c in chargers[:3]]
+    async def scenario(portal: PortalServer) -> dict:
+        sims = [await connected(portal, c) for c in chargers[:3]]
         status, before = await post_command(portal, key, chargers[0], "ClearCache", {})
         assert status == 202, before
         assert await final_statuses([before["id"]]) == [CommandStatus.ACCEPTED]
@@ -129,7 +143,7 @@ def test_chargers_keep_their_sockets_and_get_their_commands_across_a_redis_resta
         redis_server.stop()
         outage_began = time.monotonic()
         during = [await sim.call("Heartbeat", {}) for sim in sims]
-        sims.append(await connected(chargers[3]))  # a charger that connects while Redis is down
+        sims.append(await connected(portal, chargers[3]))  # a charger that connects while Redis is down
         queued_status, queued_during = await post_command(portal, key, chargers[1], "Reset", {"type": "Soft"})
         await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - outage_began)))
         redis_server.start()
@@ -166,11 +180,8 @@ def test_chargers_keep_their_sockets_and_get_their_commands_across_a_redis_resta
             await sim.close()
         return result
 
-    try:
-        result = asyncio.run(scenario())
-    finally:
-        portal.stop()
-        worker.stop()
+    with portal_and_worker(url, tmp_path, OCPP_CALL_TIMEOUT="5") as portal:
+        result = asyncio.run(scenario(portal))
     assert result["closed"] == [False] * 4
     assert all("currentTime" in answer for answer in result["during"] + result["after"])
     assert result["queued_during"] == 202
@@ -253,12 +264,10 @@ def test_bulk_commands_in_flight_leave_the_worker_log_clean(redis_server, tmp_pa
     receive() on the process's one channel layer together: "Two event loops are trying to receive() on one
     channel layer at once!"."""
     url = f"redis://127.0.0.1:{redis_server.port}/0"
-    portal = start_portal(log=tmp_path / "daphne", REDIS_URL=url, OCPP_REGISTRATION="accept", OCPP_CALL_TIMEOUT="2")
-    worker = start_celery_worker(log=tmp_path / "celery", REDIS_URL=url)
     chargers = [new_charger() for _ in range(6)]
     key = api_key()
 
-    async def scenario() -> tuple[list[str], list[int]]:
+    async def scenario(portal: PortalServer) -> tuple[list[str], list[int]]:
         sims = [await SimulatedCharger(portal.ocpp_url, c.charge_point_id, password=KEY).connect() for c in chargers]
         for sim in sims:
             sim.answers["ClearCache"] = lambda payload: None  # never answers: each CALL holds for 2 s
@@ -278,11 +287,8 @@ def test_bulk_commands_in_flight_leave_the_worker_log_clean(redis_server, tmp_pa
             await sim.close()
         return statuses, [len(sim.received_calls) for sim in sims]
 
-    try:
-        statuses, calls = asyncio.run(scenario())
-    finally:
-        portal.stop()
-        worker.stop()
+    with portal_and_worker(url, tmp_path, OCPP_CALL_TIMEOUT="2") as portal:
+        statuses, calls = asyncio.run(scenario(portal))
     assert statuses == [CommandStatus.TIMED_OUT] * 24
     assert calls == [4] * 6
     log = (tmp_path / "celery.err").read_text(errors="replace")
