@@ -25,9 +25,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# What a channel layer raises while its server is unreachable or a consumer does not read: worth a retry or a
-# log line, never a crash. (OSError covers the builtin ConnectionError and TimeoutError.)
-LAYER_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError, ChannelFull)
+# What a channel layer raises while its server is unreachable: worth a wait and a retry, never a crash.
+# (OSError covers the builtin ConnectionError and TimeoutError.)
+LAYER_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# ... and for a sender, also a receiver that does not read (its channel is full): a log line, never a crash.
+LAYER_ERRORS = (*LAYER_DOWN, ChannelFull)
 
 PROBE_FIRST_S = 0.2
 PROBE_MAX_S = 2.0
@@ -69,7 +71,7 @@ class LayerWatch:
             delay = min(delay * 2, PROBE_MAX_S)
             try:
                 await layer.group_discard(_PROBE_GROUP, _PROBE_CHANNEL)
-            except LAYER_ERRORS:
+            except LAYER_DOWN:
                 continue
             if self.lost_at is not None:
                 logger.warning("channel layer back after %.1f s", time.monotonic() - self.lost_at)
@@ -123,7 +125,7 @@ class LayerResilientMixin:
         """The layer's next message for this consumer, or, after an outage, `layer.restored`."""
         try:
             return await self.channel_layer.receive(self.channel_name)
-        except LAYER_ERRORS as error:
+        except LAYER_DOWN as error:
             watch = layer_watch(self.channel_layer)
             watch.lost(error)
             await watch.back(self.channel_layer)
@@ -138,6 +140,8 @@ class LayerResilientMixin:
 
     def layer_send_soon(self, channel: str, message: dict) -> None:
         """Send in the background, retried while the layer is away (for at most SEND_PATIENCE_S)."""
+        if self.channel_layer is None:
+            return
         task = asyncio.get_running_loop().create_task(self._layer_send(channel, message))
         self._layer_tasks.add(task)  # a strong reference until it is done
         task.add_done_callback(self._layer_tasks.discard)
@@ -149,7 +153,10 @@ class LayerResilientMixin:
             try:
                 await self.channel_layer.send(channel, message)
                 return
-            except LAYER_ERRORS as error:
+            except ChannelFull:
+                logger.warning("channel layer: %s to %s not sent: that channel is full", message.get("type"), channel)
+                return
+            except LAYER_DOWN as error:
                 watch.lost(error)
                 last_error = error
             try:
@@ -169,7 +176,7 @@ class LayerResilientMixin:
         for group in self._layer_groups:
             try:
                 await self.channel_layer.group_add(group, self.channel_name)
-            except LAYER_ERRORS as error:
+            except LAYER_DOWN as error:
                 # The layer's receive fails too, so `layer.restored` follows and joins again.
                 layer_watch(self.channel_layer).lost(error)
                 return
@@ -178,5 +185,5 @@ class LayerResilientMixin:
         for group in self._layer_groups:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
-            except LAYER_ERRORS:
+            except LAYER_DOWN:
                 return  # membership expires by itself (group_expiry); nothing is delivered to a closed channel
