@@ -1,9 +1,10 @@
 """Remote-command latency and bulk throughput through the whole pipeline (issue 4's benchmark).
 
-    .venv/bin/python -m benchmarks.commands_load [--commands 1000] [--bulk 1000]
+    .venv/bin/python -m benchmarks.commands_load [--commands 1000] [--bulk 1000] [--database-url URL]
+        [--redis-url URL]
 
-Starts its own PostgreSQL database (bench_commands), one daphne process and one Celery worker on Redis db 4,
-connects simulated chargers over real websockets, and measures:
+Starts its own PostgreSQL database (bench_commands, or --database-url), one daphne process and one Celery worker
+on Redis db 4 (or --redis-url), connects simulated chargers over real websockets, and measures:
 1. latency from the REST POST `chargers/<id>/commands/` to the CALL arriving at the charger, and to the answer
    stored (Command.answered_at), one command at a time on an otherwise idle portal (p50/p99 over --commands);
 2. a bulk Reset (`POST commands/bulk/`) to --bulk connected chargers: time until every CALL arrived and until
@@ -233,19 +234,22 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=1000)
     parser.add_argument("--bulk", type=int, default=1000)
     parser.add_argument("--profile", type=Path, help="py-spy the bulk phase: DIR/daphne.txt and DIR/celery.txt")
+    # Another database and Redis than the defaults: two people benchmarking at once must not share a queue.
+    parser.add_argument("--database-url", default=DATABASE_URL)
+    parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
     args = parser.parse_args()
     harness.raise_nofile_limit()
-    harness.database_prepare(DATABASE_URL)
+    harness.database_prepare(args.database_url)
     harness.chargers_register(max(args.bulk, 1), SECRET)
     from chargers.models import Command
 
     Command.objects.all().delete()
     token = api_token()
-    with harness.portal_running(DATABASE_URL, harness.DEFAULT_REDIS_URL) as portal:
+    with harness.portal_running(args.database_url, args.redis_url) as portal:
         env = dict(
             os.environ,
-            DATABASE_URL=DATABASE_URL,
-            REDIS_URL=harness.DEFAULT_REDIS_URL,
+            DATABASE_URL=args.database_url,
+            REDIS_URL=args.redis_url,
             CHANNEL_PREFIX=f"bench{portal.port}",
             PYTHONUNBUFFERED="1",
         )

@@ -30,6 +30,11 @@ def charge_point_get(*, charge_point_id: str) -> ChargePoint:
     return charge_point_list().get(charge_point_id=charge_point_id)
 
 
+def charge_point_registration_status(*, pk: int) -> str | None:
+    """The registration status on record (None for a charger deleted meanwhile)."""
+    return ChargePoint.objects.filter(pk=pk).values_list("registration_status", flat=True).first()
+
+
 def charge_point_id_exists(*, charge_point_id: str) -> bool:
     return ChargePoint.objects.filter(charge_point_id=charge_point_id).exists()
 
@@ -61,10 +66,6 @@ def command_targets(*, command_ids: list[int]) -> dict[str, list[int]]:
     for pk, channel_name in rows:
         targets.setdefault(channel_name, []).append(pk)
     return targets
-
-
-def command_statuses(*, command_ids: list[int]) -> dict[int, str]:
-    return dict(Command.objects.filter(pk__in=command_ids).values_list("pk", "status"))
 
 
 # The filters a bulk command or a schedule may name (the REST bulk form and the admin use the same).

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import environ
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,7 +129,17 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # socket_timeout=None: redis-py's 5 s read timeout would kill idle consumers (channels_redis#422).
-            "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
+            # retry: after a Redis restart every pooled connection is dead; one immediate retry on a new one
+            # makes that invisible (a Redis that is really away still fails at once, and consumers wait for it).
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": None,
+                    "socket_connect_timeout": 5,
+                    "retry": Retry(NoBackoff(), 1),
+                    "max_connections": 1000,
+                }
+            ],
             "capacity": 10_000,
             "expiry": 60,
             "prefix": env("CHANNEL_PREFIX", default="asgi"),

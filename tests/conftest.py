@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from django.conf import settings
 from django.db import connection
 
@@ -51,6 +52,18 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
     raise TimeoutError(f"nothing listens on {port} after {timeout}s")
 
 
+def _log_files(log: Path | None) -> dict:
+    """Popen's stdout/stderr arguments: inherited, or two files beside `log` that a test reads afterwards."""
+    if log is None:
+        return {}
+    return {"stdout": log.with_suffix(".out").open("wb"), "stderr": log.with_suffix(".err").open("wb")}
+
+
+def _close(files: dict) -> None:
+    for file in files.values():
+        file.close()  # the child holds its own copy
+
+
 class PortalServer:
     def __init__(self, port: int, process: subprocess.Popen) -> None:
         self.port = port
@@ -67,8 +80,10 @@ class PortalServer:
             self.process.wait()
 
 
-def start_portal(**env: str) -> PortalServer:
+def start_portal(*, log: Path | None = None, **env: str) -> PortalServer:
+    """A daphne process on a free port; with `log`, its stdout and stderr go to `log`.out and `log`.err."""
     port = free_port()
+    files = _log_files(log)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,7 +101,9 @@ def start_portal(**env: str) -> PortalServer:
         ],
         cwd=BASE_DIR,
         env=server_env(**env),
+        **files,
     )
+    _close(files)
     wait_for_port(port, process)
     return PortalServer(port, process)
 
@@ -128,11 +145,13 @@ class CeleryWorker:
             self.process.wait()
 
 
-def start_celery_worker(**env: str) -> CeleryWorker:
-    """A real Celery worker process on the test database and Redis; returns once it answers a ping."""
+def start_celery_worker(*, log: Path | None = None, **env: str) -> CeleryWorker:
+    """A real Celery worker process on the test database and Redis (or the REDIS_URL given); returns once it
+    answers a ping. With `log`, its output goes to `log`.out and `log`.err."""
     from portal.celery import app
 
     hostname = f"test-{os.getpid()}-{free_port()}@localhost"
+    files = _log_files(log)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -154,12 +173,20 @@ def start_celery_worker(**env: str) -> CeleryWorker:
         ],
         cwd=BASE_DIR,
         env=server_env(**env),
+        **files,
     )
+    _close(files)
     deadline = time.monotonic() + 30
+    # Ping through the broker the worker uses, which may not be this process's (the control API publishes
+    # through its app's own producer pool, whatever connection it is given).
+    broker = env.get("REDIS_URL", settings.REDIS_URL)
+    control = (
+        app.control if broker == settings.REDIS_URL else Celery("ping", broker=broker, set_as_current=False).control
+    )
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"celery worker exited with {process.returncode}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
+        if control.ping(destination=[hostname], timeout=0.5):
             return CeleryWorker(process)
     process.kill()
     raise TimeoutError("celery worker did not answer a ping in 30s")

@@ -1,9 +1,9 @@
 """The OCPP-J 1.6 websocket endpoint: one consumer per connected charger.
 
 A frame is parsed, checked against its compiled schema and handed to its thin handler; the answer goes out
-when the handler's writes are committed. Outgoing CALLs (remote commands) run in their own task through
-`call()`, one at a time per charger; they never run inside a frame or event handler, or the reply could
-never be read.
+when the handler's writes are committed. Outgoing CALLs (remote commands, chargers/ocpp/delivery.py) run in
+their own task through `call()`, one at a time per charger; they never run inside a frame or event handler, or
+the reply could never be read. A channel-layer outage leaves the charger's socket open (core/layer_resilience.py).
 """
 
 import asyncio
@@ -21,7 +21,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers import services
-from chargers.models import CommandStatus, Direction
+from chargers.models import Direction
+from chargers.ocpp.delivery import ChargerDisconnected, CommandDeliveryMixin
 from chargers.ocpp.frames import (
     CALL,
     CALLERROR,
@@ -42,8 +43,8 @@ from chargers.ocpp.handlers import HANDLERS, check_registration
 from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
 from chargers.ocpp.writers import writers
-from chargers.services import commands as command_services
 from chargers.services.charge_points import LogEntry
+from core.layer_resilience import LayerResilientMixin
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,6 @@ SUBPROTOCOL = "ocpp1.6"
 # Close code for a session that a newer connection of the same charger replaced (daphne passes 3000-4999).
 CLOSE_REPLACED = 4001
 MAX_RAW_LOG = 10_000
-
-
-class ChargerDisconnected(Exception):
-    """The charger's socket closed while a CALL waited for its answer."""
 
 
 def basic_auth(headers: list[tuple[bytes, bytes]]) -> tuple[str, bytes] | None:
@@ -76,7 +73,7 @@ def basic_auth(headers: list[tuple[bytes, bytes]]) -> tuple[str, bytes] | None:
     return None
 
 
-class OcppConsumer(AsyncWebsocketConsumer):
+class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketConsumer):
     charge_point_pk: int | None = None
     charge_point_ident: str = ""
     registration_status: str = ""
@@ -84,9 +81,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
     _call_lock: asyncio.Lock | None = None
     _waiting: tuple[str, str, asyncio.Future] | None = None
     _closed: bool = False
-    _delivery: asyncio.Task | None = None
-    _delivery_wanted: bool = False
-    _reply_channels: dict[int, str] | None = None
     received_at = None
     profile_traits = None
 
@@ -133,7 +127,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await self.accept(SUBPROTOCOL)
         if connected.replaced_channel:
             # The old session may live in another daphne process: tell it through the channel layer.
-            await self.channel_layer.send(connected.replaced_channel, {"type": "ocpp.replaced"})
+            self.layer_send_soon(connected.replaced_channel, {"type": "ocpp.replaced"})
         if connected.has_queued_commands:
             # Commands queued while the charger was away go out now, in order.
             self._deliver()
@@ -165,82 +159,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     async def ocpp_profile(self, event: dict) -> None:
         self.profile_traits = None  # an operator chose another model profile: read its traits again
-
-    async def ocpp_command(self, event: dict) -> None:
-        """A worker says commands wait for this charger. Deliver them in a task of their own: awaiting a CALL
-        here would block this consumer's inbox, and with it the charger's answer."""
-        reply_channel = event.get("reply_channel")
-        if reply_channel:
-            if self._reply_channels is None:
-                self._reply_channels = {}
-            for command_id in event.get("command_ids", []):
-                self._reply_channels[command_id] = reply_channel
-        self._deliver()
-
-    # --- Remote commands --------------------------------------------------------------------------------
-
-    def _deliver(self) -> None:
-        self._delivery_wanted = True
-        if self._delivery is None or self._delivery.done():
-            self._delivery = asyncio.get_running_loop().create_task(self._deliver_queued())
-
-    async def _deliver_queued(self) -> None:
-        """Claim and perform this charger's queued commands, oldest first, one CALL at a time."""
-        while self._delivery_wanted and not self._closed:
-            self._delivery_wanted = False
-            while not self._closed:
-                # Claimed together with other sessions' claims: a bulk command is one statement, not thousands.
-                claimed = await writers().command_claims.submit((self.charge_point_pk, str(uuid.uuid4())))
-                if claimed is None:
-                    break
-                if self._closed:
-                    # The socket closed while the claim was written: nothing went out, so it waits again.
-                    await database_sync_to_async(command_services.command_unclaim)(command_pk=claimed.pk)
-                    break
-                status = await self._perform(claimed)
-                await self._reply(claimed.pk, status)
-        if self._reply_channels:
-            # Commands a worker asked about that were no longer queued (cancelled, expired, done elsewhere).
-            for command_id in list(self._reply_channels):
-                await self._reply(command_id, "")
-
-    async def _perform(self, claimed: command_services.ClaimedCommand) -> str:
-        record_failure = database_sync_to_async(command_services.command_record_failure)
-        try:
-            answer = await self.call(
-                claimed.action, claimed.payload, timeout=settings.OCPP_CALL_TIMEOUT, unique_id=claimed.unique_id
-            )
-        except TimeoutError:
-            status = CommandStatus.TIMED_OUT
-            await record_failure(
-                command_pk=claimed.pk,
-                status=status,
-                description=f"no answer within {settings.OCPP_CALL_TIMEOUT:g}s",
-            )
-            return status
-        except ChargerDisconnected as error:
-            await record_failure(command_pk=claimed.pk, status=CommandStatus.FAILED, description=str(error))
-            return CommandStatus.FAILED
-        except Exception as error:
-            logger.exception("command %s to %s failed", claimed.pk, self.charge_point_ident)
-            await record_failure(command_pk=claimed.pk, status=CommandStatus.FAILED, description=str(error))
-            return CommandStatus.FAILED
-        if isinstance(answer, CallError):
-            await record_failure(
-                command_pk=claimed.pk,
-                status=CommandStatus.FAILED,
-                error_code=answer.error_code,
-                description=answer.error_description,
-            )
-            return CommandStatus.FAILED
-        return await writers().command_answers.submit((claimed.pk, answer.payload))
-
-    async def _reply(self, command_id: int, status: str) -> None:
-        reply_channel = self._reply_channels.pop(command_id, None) if self._reply_channels else None
-        if reply_channel:
-            await self.channel_layer.send(
-                reply_channel, {"type": "command.done", "command_id": command_id, "status": status}
-            )
 
     # --- Frames in --------------------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from chargers.actions import CENTRAL_ACTIONS
-from chargers.layer import channel_send
 from chargers.models import (
     ChargePoint,
     Command,
@@ -29,6 +28,7 @@ from chargers.models import (
 )
 from chargers.ocpp.frames import OcppError
 from chargers.ocpp.schemas import validate_request, validate_response
+from chargers.services.command_dispatch import commands_dispatch_on_commit
 from chargers.services.operations import command_apply_result, command_prepare_payload
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def command_create(
         batch=batch,
     )
     if dispatch:
-        _dispatch_on_commit([command.pk], not_before, poke_now=True)
+        commands_dispatch_on_commit(command_ids=[command.pk], not_before=not_before, poke_here=True)
     return command
 
 
@@ -174,32 +174,12 @@ def command_batch_create(
         created = Command.objects.bulk_create(rows, batch_size=1000)
         ids = [c.pk for c in created]
         if ids:
-            _dispatch_on_commit(ids, not_before)
+            commands_dispatch_on_commit(command_ids=ids, not_before=not_before, poke_here=False)
     return batch, refused
 
 
 def _user(requested_by: Any) -> Any:
     return requested_by if getattr(requested_by, "is_authenticated", False) else None
-
-
-def _dispatch_on_commit(command_ids: list[int], not_before: datetime | None, *, poke_now: bool = False) -> None:
-    """Once committed, hand the commands to a Celery task, which pokes the consumers holding their chargers and
-    waits for the answers. With `poke_now` (one command, due now) this process also pokes the consumer itself:
-    it saves the Celery hop, and the claim in the consumer makes the second poke harmless."""
-    from chargers.selectors import command_targets
-    from chargers.tasks import commands_dispatch
-
-    def enqueue() -> None:
-        due_later = not_before is not None and not_before > timezone.now()
-        if poke_now and not due_later:
-            for channel_name, ids in command_targets(command_ids=command_ids).items():
-                channel_send(channel_name, {"type": "ocpp.command", "command_ids": ids})
-        options: dict[str, Any] = {"args": [command_ids]}
-        if due_later:
-            options["eta"] = not_before
-        commands_dispatch.apply_async(**options)
-
-    transaction.on_commit(enqueue)
 
 
 def command_cancel(*, command: Command) -> bool:

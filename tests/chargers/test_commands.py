@@ -221,3 +221,50 @@ def test_a_claimed_command_that_never_went_out_is_queued_again(charger) -> None:
     command.refresh_from_db()
     assert (command.status, command.attempts, command.sent_at) == (CommandStatus.QUEUED, 0, None)
     assert command_claim_next(charge_point_pk=charger.pk, unique_id="v").pk == command.pk
+
+
+class RecordingLayer:
+    """Stands in for the channel layer: notes what is sent where."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    async def send(self, channel: str, message: dict) -> None:
+        self.sent.append((channel, message))
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    """What leaves the process once a command is committed: channel-layer messages and Celery tasks."""
+    from chargers import layer
+    from chargers.tasks import commands_dispatch
+
+    recording = RecordingLayer()
+    tasks: list[tuple[list, object]] = []
+
+    def apply_async(args=None, kwargs=None, **options) -> None:
+        tasks.append((list(args), options.get("eta")))
+
+    monkeypatch.setattr(layer, "get_channel_layer", lambda: recording)
+    monkeypatch.setattr(commands_dispatch, "apply_async", apply_async)
+    return recording.sent, tasks
+
+
+def test_each_command_is_poked_once_a_single_one_from_here_a_batch_or_a_scheduled_one_by_a_worker(
+    charger, wire, django_capture_on_commit_callbacks
+) -> None:
+    from chargers.services import charge_point_connected
+
+    sent, tasks = wire
+    charge_point_connected(charge_point=charger, channel_name="specific.abc!def", remote_addr="")
+    with django_capture_on_commit_callbacks(execute=True):
+        now = command_create(charge_point=charger, action="ClearCache", payload={})
+    assert sent == [("specific.abc!def", {"type": "ocpp.command", "command_ids": [now.pk]})]
+    assert tasks == []
+
+    later = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduled = command_create(charge_point=charger, action="ClearCache", payload={}, not_before=later)
+        batch, _ = command_batch_create(charge_points=[charger], action="Reset", payload={"type": "Soft"})
+    assert len(sent) == 1
+    assert tasks == [([[scheduled.pk]], later), ([[batch.commands.get().pk]], None)]
