@@ -39,6 +39,7 @@ from chargers.ocpp.frames import (
     parse_frame,
 )
 from chargers.ocpp.handlers import HANDLERS, check_registration
+from chargers.ocpp.handshake import SUBPROTOCOL, handshake_problem
 from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
 from chargers.ocpp.writers import writers
@@ -47,7 +48,6 @@ from chargers.services.charge_points import LogEntry
 
 logger = logging.getLogger(__name__)
 
-SUBPROTOCOL = "ocpp1.6"
 # Close code for a session that a newer connection of the same charger replaced (daphne passes 3000-4999).
 CLOSE_REPLACED = 4001
 MAX_RAW_LOG = 10_000
@@ -103,7 +103,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         ident = self.scope["url_route"]["kwargs"].get("charge_point_id", "")
         remote_addr = (self.scope.get("client") or ("", 0))[0] or ""
-        reason = self._handshake_problem(ident)
+        reason = handshake_problem(ident=ident, subprotocols=self.scope.get("subprotocols", []))
         charge_point = None
         if not reason:
             credentials = basic_auth(self.scope.get("headers", []))
@@ -137,14 +137,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if connected.has_queued_commands:
             # Commands queued while the charger was away go out now, in order.
             self._deliver()
-
-    def _handshake_problem(self, ident: str) -> str:
-        if not ident or len(ident) > 100:
-            return "bad URL: the charge point id must be 1 to 100 characters"
-        if SUBPROTOCOL not in self.scope.get("subprotocols", []):
-            offered = ", ".join(self.scope.get("subprotocols", [])) or "none"
-            return f"subprotocol {SUBPROTOCOL} not offered (offered: {offered})"
-        return ""
 
     async def disconnect(self, code: int) -> None:
         if self.charge_point_pk is None:
