@@ -73,7 +73,7 @@ def start_portal(**env: str) -> PortalServer:
         [
             sys.executable,
             "-m",
-            "daphne",
+            "portal.daphne_server",  # the server the Procfile starts
             "--bind",
             "127.0.0.1",
             "--port",

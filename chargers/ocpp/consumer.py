@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from chargers import services
 from chargers.models import CommandStatus, Direction
+from chargers.ocpp.closing import CLOSE_MESSAGE_TOO_BIG, FRAME_TOO_BIG, FRAME_TOO_BIG_PROBLEM
 from chargers.ocpp.frames import (
     CALL,
     CALLERROR,
@@ -142,6 +143,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.charge_point_pk is None:
             return
         self._closed = True
+        if code == CLOSE_MESSAGE_TOO_BIG:
+            logger.warning("charger %s: %s", self.charge_point_ident, FRAME_TOO_BIG_PROBLEM)
+            self.received_at = timezone.now()
+            self._log(Direction.IN, None, "", "", None, error=FRAME_TOO_BIG, problems=FRAME_TOO_BIG_PROBLEM)
         if self._waiting is not None and not self._waiting[2].done():
             self._waiting[2].set_exception(ChargerDisconnected(f"socket closed ({code}) while waiting"))
         await writers().disconnects.submit((self.charge_point_pk, self.channel_name))
