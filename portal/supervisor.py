@@ -174,7 +174,7 @@ class Supervisor:
     # --- Output ------------------------------------------------------------------------------------------
 
     def _pump(self, timeout: float) -> None:
-        """Copy what the children wrote to our stdout, each line prefixed with its process's name."""
+        """Copy what the children wrote to our stdout, each line prefixed with the time and its process's name."""
         for key, _ in self.selector.select(timeout):
             child = key.data
             if child is None:  # the signal wake-up pipe: just drain it
@@ -197,7 +197,8 @@ class Supervisor:
     def _write(self, name: str, line: bytes) -> None:
         # Our own output may be gone (a closed terminal): that must not take the processes down with it.
         with contextlib.suppress(OSError):
-            sys.stdout.buffer.write(f"{name:<{self.width}} | ".encode() + line.rstrip(b"\r") + b"\n")
+            prefix = f"{time.strftime('%H:%M:%S')} {name:<{self.width}} | ".encode()
+            sys.stdout.buffer.write(prefix + line.rstrip(b"\r") + b"\n")
             sys.stdout.buffer.flush()
 
     def _say(self, text: str) -> None:
