@@ -106,14 +106,14 @@ class Supervisor:
     # --- Running -----------------------------------------------------------------------------------------
 
     def run(self) -> int:
-        """Run until SIGTERM or SIGINT, restarting what dies; returns once every process is gone."""
+        """Run until SIGTERM, SIGINT or SIGHUP, restarting what dies; returns once every process is gone."""
         wakeup_read, wakeup_write = os.pipe()
         os.set_blocking(wakeup_write, False)
         os.set_blocking(wakeup_read, False)
         self.selector.register(wakeup_read, selectors.EVENT_READ, None)
         # A signal writes a byte to the pipe, so the select below wakes at once, also for a child's death.
         signal.set_wakeup_fd(wakeup_write)
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # SIGHUP: the terminal went away
             signal.signal(signum, self._on_stop_signal)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         for child in self.children:
