@@ -149,9 +149,10 @@ def hold_a_charger_connected(port: int) -> None:
     connected = threading.Event()
 
     async def hold() -> None:
-        async with SimulatedCharger(f"ws://127.0.0.1:{port}/ocpp", "HOLD-1", password="a-key-of-sixteen-or-more"):
+        charger = SimulatedCharger(f"ws://127.0.0.1:{port}/ocpp", "HOLD-1", password="a-key-of-sixteen-or-more")
+        async with charger as sim:
             connected.set()
-            await asyncio.Event().wait()
+            await sim.closed.wait()
 
     threading.Thread(target=asyncio.run, args=(hold(),), daemon=True).start()
     assert connected.wait(20)
