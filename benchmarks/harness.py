@@ -223,10 +223,10 @@ def portal_running(
         CHANNEL_PREFIX=f"bench{port}",
         **(extra_env or {}),
     )
-    launcher = ["-m", "daphne"]
+    launcher = ["-m", "portal.daphne_server"]  # the server the Procfile starts
     if switch_interval is not None:
-        code = "import runpy, sys; sys.setswitchinterval(%s); runpy.run_module('daphne', run_name='__main__')"
-        code %= switch_interval
+        code = "import runpy, sys; sys.setswitchinterval(%s); runpy.run_module(%r, run_name='__main__')"
+        code %= (switch_interval, launcher[1])
         launcher = ["-c", code]
     command = [
         sys.executable,

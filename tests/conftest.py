@@ -88,7 +88,7 @@ def start_portal(*, log: Path | None = None, **env: str) -> PortalServer:
         [
             sys.executable,
             "-m",
-            "daphne",
+            "portal.daphne_server",  # the server the Procfile starts
             "--bind",
             "127.0.0.1",
             "--port",

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from chargers import services
 from chargers.models import Direction
+from chargers.ocpp.closing import CLOSE_MESSAGE_TOO_BIG, FRAME_TOO_BIG, FRAME_TOO_BIG_PROBLEM
 from chargers.ocpp.delivery import ChargerDisconnected, CommandDeliveryMixin
 from chargers.ocpp.frames import (
     CALL,
@@ -40,6 +41,7 @@ from chargers.ocpp.frames import (
     parse_frame,
 )
 from chargers.ocpp.handlers import HANDLERS, check_registration
+from chargers.ocpp.handshake import SUBPROTOCOL, handshake_problem
 from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
 from chargers.ocpp.writers import writers
@@ -48,7 +50,6 @@ from core.layer_resilience import LayerResilientMixin
 
 logger = logging.getLogger(__name__)
 
-SUBPROTOCOL = "ocpp1.6"
 # Close code for a session that a newer connection of the same charger replaced (daphne passes 3000-4999).
 CLOSE_REPLACED = 4001
 MAX_RAW_LOG = 10_000
@@ -97,7 +98,7 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
     async def connect(self) -> None:
         ident = self.scope["url_route"]["kwargs"].get("charge_point_id", "")
         remote_addr = (self.scope.get("client") or ("", 0))[0] or ""
-        reason = self._handshake_problem(ident)
+        reason = handshake_problem(ident=ident, subprotocols=self.scope.get("subprotocols", []))
         charge_point = None
         if not reason:
             credentials = basic_auth(self.scope.get("headers", []))
@@ -132,18 +133,14 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
             # Commands queued while the charger was away go out now, in order.
             self._deliver()
 
-    def _handshake_problem(self, ident: str) -> str:
-        if not ident or len(ident) > 100:
-            return "bad URL: the charge point id must be 1 to 100 characters"
-        if SUBPROTOCOL not in self.scope.get("subprotocols", []):
-            offered = ", ".join(self.scope.get("subprotocols", [])) or "none"
-            return f"subprotocol {SUBPROTOCOL} not offered (offered: {offered})"
-        return ""
-
     async def disconnect(self, code: int) -> None:
         if self.charge_point_pk is None:
             return
         self._closed = True
+        if code == CLOSE_MESSAGE_TOO_BIG:
+            logger.warning("charger %s: %s", self.charge_point_ident, FRAME_TOO_BIG_PROBLEM)
+            self.received_at = timezone.now()
+            self._log(Direction.IN, None, "", "", None, error=FRAME_TOO_BIG, problems=FRAME_TOO_BIG_PROBLEM)
         if self._waiting is not None and not self._waiting[2].done():
             self._waiting[2].set_exception(ChargerDisconnected(f"socket closed ({code}) while waiting"))
         await writers().disconnects.submit((self.charge_point_pk, self.channel_name))

@@ -27,6 +27,7 @@ from chargers.models import (
 )
 from chargers.profiles.selectors import data_transfer_problems
 from chargers.profiles.services import charge_point_profile_apply
+from chargers.storable import storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -211,11 +212,12 @@ def connection_attempt_log(
     path: str = "",
     charge_point: ChargePoint | None = None,
 ) -> None:
+    # Whatever the peer sent is kept, escaped where the database or a page could not hold it as it is.
     ConnectionAttempt.objects.create(
-        charge_point_ident=charge_point_ident[:200],
-        reason=reason[:200],
-        remote_addr=remote_addr[:64],
-        path=path[:500],
+        charge_point_ident=storable_text(charge_point_ident)[:200],
+        reason=storable_text(reason)[:200],
+        remote_addr=storable_text(remote_addr)[:64],
+        path=storable_text(path)[:500],
         charge_point=charge_point,
     )
     logger.warning("refused charger connection %r from %s: %s", charge_point_ident, remote_addr, reason)

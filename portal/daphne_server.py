@@ -1,0 +1,44 @@
+"""daphne as the Procfile starts it (`python -m portal.daphne_server`, same options as `daphne`), telling a
+charger and the consumer why a frame over the size limit ended the session.
+
+Plain daphne refuses a websocket message over `--websocket-max-message-size` (1 MiB by default, the limit
+INTERFACES.md promises) the way autobahn does by default: it drops the TCP connection without a close frame
+(failByDrop), and the application's websocket.disconnect says only 1006. Here autobahn sends the close frame
+1009 (Message Too Big) instead, and the disconnect carries 1009, so the consumer can log the refused frame
+against the charger. Both changes go through daphne's own hooks: the CLI's `server_class`, the server's
+`ready_callable` (called once the websocket factory exists, before anything is accepted) and the factory's
+`protocol`.
+"""
+
+from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+
+MESSAGE_TOO_BIG = AutobahnProtocol.CLOSE_STATUS_CODE_MESSAGE_TOO_BIG
+
+
+class SizeReportingWebSocketProtocol(WebSocketProtocol):
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        # autobahn itself sent the 1009 (an application cannot: sendClose refuses codes below 3000). The
+        # charger may echo it or just hang up (1006): either way this session ended on an oversized frame.
+        if self.localCloseCode == MESSAGE_TOO_BIG:
+            code = MESSAGE_TOO_BIG
+        super().onClose(wasClean, code, reason)
+
+
+class PortalServer(Server):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, ready_callable=self._configure_websockets, **kwargs)
+
+    def _configure_websockets(self) -> None:
+        self.ws_factory.protocol = SizeReportingWebSocketProtocol
+        self.ws_factory.setProtocolOptions(failByDrop=False)
+
+
+class PortalCommandLine(CommandLineInterface):
+    server_class = PortalServer
+
+
+if __name__ == "__main__":
+    PortalCommandLine.entrypoint()
