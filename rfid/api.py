@@ -80,7 +80,7 @@ class IdTagCreateSerializer(serializers.Serializer):
     def validate_id_tag(self, value: str) -> str:
         canonical = _canonical_id_tag(value)
         if selectors.id_tags_existing(id_tags=[canonical]):
-            raise serializers.ValidationError(f"An id tag {canonical} already exists.")
+            raise serializers.ValidationError(services.id_tag_exists_message(id_tag=canonical))
         return canonical
 
     def validate_parent_id_tag(self, value: str | None) -> IdTag | None:

@@ -93,6 +93,24 @@ def test_a_duplicate_in_any_spelling_is_rejected(operator, spelling):
     assert IdTag.objects.get().note == "first"
 
 
+def test_a_tag_stored_by_someone_else_after_the_checks_is_a_400_naming_the_field(operator, monkeypatch):
+    # Forces the race: both uniqueness checks pass, then another request's insert lands before ours.
+    monkeypatch.setattr("rfid.selectors.id_tags_existing", lambda *, id_tags: {})
+    original_full_clean = IdTag.full_clean
+
+    def full_clean_then_lose_the_race(tag, *args, **kwargs):
+        original_full_clean(tag, *args, **kwargs)
+        IdTag.objects.bulk_create([IdTag(id_tag=tag.id_tag, note="the winner")])
+
+    monkeypatch.setattr(IdTag, "full_clean", full_clean_then_lose_the_race)
+
+    response = operator.post(LIST, {"id_tag": "77:fd:2a:fa"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"id_tag": ["An id tag 77FD2AFA already exists."]}
+    assert IdTag.objects.get().note == "the winner"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
