@@ -2,7 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -52,7 +53,7 @@ class CommandAdmin(admin.ModelAdmin):
             return f"{obj.error_code} {obj.error_description}".strip()[:80]
         return str(obj.response)[:80] if obj.response is not None else ""
 
-    @admin.action(description="Cancel the selected commands (if not sent yet)")
+    @admin.action(description="Cancel the selected commands (if not sent yet)", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Command]) -> None:
         cancelled = sum(command_cancel(command=command) for command in queryset)
         self.message_user(request, f"{cancelled} command(s) cancelled", messages.SUCCESS)
@@ -102,8 +103,18 @@ class ActionChoiceForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in sorted(CENTRAL_ACTIONS)])
 
 
+# Sending a command adds a Command row: the permission the REST API asks for too (portal.permissions).
+SEND_COMMAND_PERMISSION = "chargers.add_command"
+
+
+def user_may_send_commands(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.has_perm(SEND_COMMAND_PERMISSION)
+
+
 def send_command_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """Step 1: pick the operation (unsupported ones greyed out); step 2: its typed form; then queue."""
+    if not user_may_send_commands(request.user):
+        raise PermissionDenied("Sending commands needs the permission to add commands (viewers may not).")
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
     chargers = list(ChargePoint.objects.filter(pk__in=ids))
     if not chargers:
@@ -175,7 +186,7 @@ def command_urls(model_admin: admin.ModelAdmin) -> list:
     return [path("send-command/", view, name="chargers_chargepoint_send_command")]
 
 
-@admin.action(description="Send a command to the selected chargers…")
+@admin.action(description="Send a command to the selected chargers…", permissions=["send_command"])
 def send_command_action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
     ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
     return HttpResponseRedirect(reverse("admin:chargers_chargepoint_send_command") + f"?ids={ids}")

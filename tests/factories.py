@@ -7,10 +7,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from chargers.models import ChargePoint, Connector, RegistrationStatus
+from portal.services import api_key_create
 from rfid.models import IdTag
 from transactions.models import MeterValue, Transaction
 
@@ -104,12 +104,11 @@ def token_client(user=None) -> APIClient:
     """An API client that speaks as `user` through a real `Authorization: Token` header (anonymous if None)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 
 def api_key_for(user) -> str:
     """A new API key of `user`, as `Authorization: Token <key>` takes it."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    _, key = api_key_create(user=user, name="tests")
+    return key

@@ -6,7 +6,7 @@ import pytest
 
 from rfid.models import IdTag, IdTagStatus
 from rfid.services import id_tag_authorize
-from tests.factories import IdTagFactory, StaffUserFactory, UserFactory, token_client
+from tests.factories import IdTagFactory, OperatorFactory, UserFactory, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ BULK = f"{LIST}bulk/"
 
 @pytest.fixture
 def operator():
-    return token_client(StaffUserFactory())
+    return token_client(OperatorFactory())
 
 
 # --- Who may call -----------------------------------------------------------------------------------------
