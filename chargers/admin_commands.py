@@ -1,5 +1,7 @@
 """Admin for remote commands: the audit trail, and a typed form to send any operation to one charger or many."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -13,6 +15,7 @@ from django.utils.html import format_html
 from chargers import schema_forms
 from chargers.actions import CENTRAL_ACTIONS
 from chargers.models import ChargePoint, Command, CommandBatch, ConfigurationKey, Reservation
+from chargers.ocpp.redaction import redact
 from chargers.services.commands import command_batch_create, command_cancel, command_create, command_supported
 
 
@@ -34,7 +37,14 @@ class CommandAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("charge_point", "requested_by")
     raw_id_fields = ("charge_point", "batch", "requested_by", "transaction")
-    readonly_fields = [f.name for f in Command._meta.fields]
+    # payload and response through `redact`: a queued ChangeConfiguration still holds the AuthorizationKey it
+    # is to send (chargers/services/secret_payloads.py).
+    readonly_fields = [
+        *(f.name for f in Command._meta.fields if f.name not in ("payload", "response")),
+        "shown_payload",
+        "shown_response",
+    ]
+    exclude = ("payload", "response")
     actions = ["cancel"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -47,11 +57,19 @@ class CommandAdmin(admin.ModelAdmin):
         )
         return format_html('<b style="color:{}">{}</b>', colour, obj.status)
 
+    @admin.display(description="payload")
+    def shown_payload(self, obj: Command) -> str:
+        return json.dumps(redact(obj.action, obj.payload))
+
+    @admin.display(description="response")
+    def shown_response(self, obj: Command) -> str:
+        return "" if obj.response is None else json.dumps(redact(obj.action, obj.response))
+
     @admin.display(description="answer")
     def short_response(self, obj: Command) -> str:
         if obj.error_code or obj.error_description:
             return f"{obj.error_code} {obj.error_description}".strip()[:80]
-        return str(obj.response)[:80] if obj.response is not None else ""
+        return self.shown_response(obj)[:80]
 
     @admin.action(description="Cancel the selected commands (if not sent yet)", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Command]) -> None:

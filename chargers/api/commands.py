@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from chargers import selectors
 from chargers.actions import CENTRAL_ACTIONS
 from chargers.models import ChargePoint, Command, CommandBatch, CommandStatus
+from chargers.ocpp.redaction import redact
 from chargers.services import commands as command_services
 
 
@@ -27,12 +28,25 @@ def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(get_error_detail(error))
 
 
+class RedactedJSONField(serializers.JSONField):
+    """A command's payload or answer as stored, with any AuthorizationKey masked: the row keeps one only until
+    the command is sent (chargers/services/secret_payloads.py), and no reader ever sees it."""
+
+    def __init__(self, *, attribute: str, **kwargs) -> None:
+        self.attribute = attribute
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, command: Command) -> object:
+        return super().to_representation(redact(command.action, getattr(command, self.attribute)))
+
+
 class CommandSerializer(serializers.ModelSerializer):
     charge_point_id = serializers.CharField(source="charge_point.charge_point_id", read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True)
     batch_id = serializers.IntegerField(read_only=True, allow_null=True)
     transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
-    response = serializers.JSONField(read_only=True, allow_null=True, help_text="The charger's CALLRESULT payload")
+    payload = RedactedJSONField(attribute="payload", help_text="The OCPP request payload (secrets masked)")
+    response = RedactedJSONField(attribute="response", allow_null=True, help_text="The charger's CALLRESULT payload")
 
     class Meta:
         model = Command
