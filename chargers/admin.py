@@ -3,7 +3,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from chargers import services
-from chargers.admin_commands import CommandInline, ConfigurationKeyInline, command_urls, send_command_action
+from chargers.admin_commands import (
+    CommandInline,
+    ConfigurationKeyInline,
+    command_urls,
+    send_command_action,
+    user_may_send_commands,
+)
 from chargers.models import (
     ChargePoint,
     ConnectionAttempt,
@@ -89,13 +95,16 @@ class ChargePointAdmin(admin.ModelAdmin):
     def has_auth_key(self, obj: ChargePoint) -> bool:
         return obj.has_auth_key
 
-    @admin.action(description="Accept the selected chargers")
+    def has_send_command_permission(self, request: HttpRequest) -> bool:
+        return user_may_send_commands(request.user)
+
+    @admin.action(description="Accept the selected chargers", permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[ChargePoint]) -> None:
         for charge_point in queryset:
             services.charge_point_set_registration(charge_point=charge_point, status=RegistrationStatus.ACCEPTED)
         self.message_user(request, f"{queryset.count()} charger(s) accepted", messages.SUCCESS)
 
-    @admin.action(description="Reject the selected chargers")
+    @admin.action(description="Reject the selected chargers", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[ChargePoint]) -> None:
         for charge_point in queryset:
             services.charge_point_set_registration(charge_point=charge_point, status=RegistrationStatus.REJECTED)

@@ -1,8 +1,11 @@
 """Admin for remote commands: the audit trail, and a typed form to send any operation to one charger or many."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -12,6 +15,7 @@ from django.utils.html import format_html
 from chargers import schema_forms
 from chargers.actions import CENTRAL_ACTIONS
 from chargers.models import ChargePoint, Command, CommandBatch, ConfigurationKey, Reservation
+from chargers.ocpp.redaction import redact
 from chargers.services.commands import command_batch_create, command_cancel, command_create, command_supported
 
 
@@ -33,7 +37,14 @@ class CommandAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("charge_point", "requested_by")
     raw_id_fields = ("charge_point", "batch", "requested_by", "transaction")
-    readonly_fields = [f.name for f in Command._meta.fields]
+    # payload and response through `redact`: a queued ChangeConfiguration still holds the AuthorizationKey it
+    # is to send (chargers/services/secret_payloads.py).
+    readonly_fields = [
+        *(f.name for f in Command._meta.fields if f.name not in ("payload", "response")),
+        "shown_payload",
+        "shown_response",
+    ]
+    exclude = ("payload", "response")
     actions = ["cancel"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -46,13 +57,21 @@ class CommandAdmin(admin.ModelAdmin):
         )
         return format_html('<b style="color:{}">{}</b>', colour, obj.status)
 
+    @admin.display(description="payload")
+    def shown_payload(self, obj: Command) -> str:
+        return json.dumps(redact(obj.action, obj.payload))
+
+    @admin.display(description="response")
+    def shown_response(self, obj: Command) -> str:
+        return "" if obj.response is None else json.dumps(redact(obj.action, obj.response))
+
     @admin.display(description="answer")
     def short_response(self, obj: Command) -> str:
         if obj.error_code or obj.error_description:
             return f"{obj.error_code} {obj.error_description}".strip()[:80]
-        return str(obj.response)[:80] if obj.response is not None else ""
+        return self.shown_response(obj)[:80]
 
-    @admin.action(description="Cancel the selected commands (if not sent yet)")
+    @admin.action(description="Cancel the selected commands (if not sent yet)", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Command]) -> None:
         cancelled = sum(command_cancel(command=command) for command in queryset)
         self.message_user(request, f"{cancelled} command(s) cancelled", messages.SUCCESS)
@@ -102,8 +121,18 @@ class ActionChoiceForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in sorted(CENTRAL_ACTIONS)])
 
 
+# Sending a command adds a Command row: the permission the REST API asks for too (portal.permissions).
+SEND_COMMAND_PERMISSION = "chargers.add_command"
+
+
+def user_may_send_commands(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.has_perm(SEND_COMMAND_PERMISSION)
+
+
 def send_command_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """Step 1: pick the operation (unsupported ones greyed out); step 2: its typed form; then queue."""
+    if not user_may_send_commands(request.user):
+        raise PermissionDenied("Sending commands needs the permission to add commands (viewers may not).")
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
     chargers = list(ChargePoint.objects.filter(pk__in=ids))
     if not chargers:
@@ -175,7 +204,7 @@ def command_urls(model_admin: admin.ModelAdmin) -> list:
     return [path("send-command/", view, name="chargers_chargepoint_send_command")]
 
 
-@admin.action(description="Send a command to the selected chargers…")
+@admin.action(description="Send a command to the selected chargers…", permissions=["send_command"])
 def send_command_action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
     ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
     return HttpResponseRedirect(reverse("admin:chargers_chargepoint_send_command") + f"?ids={ids}")

@@ -1,12 +1,14 @@
 """Operator pages of chargers: the list, a charger's page (with its model profile's labels, operations and
 DataTransfer forms), the operator's choice of its profile, and sending one of its DataTransfer messages.
 
-Thin: parse, call a service or selector, render; every page needs a staff login. The profile pages themselves
-are in chargers/profiles/views.py.
+Thin: parse, call a service or selector, render; every page needs a staff login, and a page that changes
+something also the model permission the admin would ask for (viewers have none: portal/roles.py). The profile
+pages themselves are in chargers/profiles/views.py.
 """
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -73,6 +75,7 @@ def _charge_point_context(charge_point: ChargePoint, profile: ChargerModel | Non
 
 
 @staff_member_required
+@permission_required("chargers.change_chargepoint", raise_exception=True)
 @require_POST
 def charge_point_set_profile(request: HttpRequest, charge_point_id: str) -> HttpResponse:
     charge_point = _charge_point(charge_point_id)
@@ -96,6 +99,7 @@ def charge_point_set_profile(request: HttpRequest, charge_point_id: str) -> Http
 
 
 @staff_member_required
+@permission_required("chargers.add_command", raise_exception=True)
 @require_POST
 def data_transfer_check(request: HttpRequest, charge_point_id: str, spec_pk: int) -> HttpResponse:
     """Validate a DataTransfer form of the charger's model and queue it as a command."""

@@ -1,13 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from portal import views
+from portal.login import LoginView
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("setup/", views.first_operator, name="first-operator"),
     path("health/", views.health, name="health"),
+    # One login page for the portal and the admin, throttled (portal/login.py); before Django's own routes.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
     path("admin/", admin.site.urls),
     path("chargers/", include("chargers.page_urls")),
     path("api/v1/", include("portal.api_urls")),

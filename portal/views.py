@@ -1,9 +1,11 @@
 """Portal-wide pages: the dashboard, first-run setup and the health check."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +25,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("first-operator")
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if not request.user.is_staff:
+        # The fleet is operators' business; customers get their own pages.
+        raise PermissionDenied
     return render(request, "portal/dashboard.html", {"summary": dashboard_summary()})
 
 
@@ -44,7 +49,7 @@ def first_operator(request: HttpRequest) -> HttpResponse:
         user.is_staff = True
         user.is_superuser = True
         user.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return redirect("dashboard")
     return render(request, "portal/first_operator.html", {"form": form})
 

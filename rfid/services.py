@@ -63,6 +63,10 @@ def id_tag_authorize(*, raw: str, match_reversed_bytes: bool = False) -> Authori
     )
 
 
+def id_tag_exists_message(*, id_tag: str) -> str:
+    return f"An id tag {id_tag} already exists."
+
+
 def id_tag_create(
     *,
     id_tag: str,
@@ -81,7 +85,16 @@ def id_tag_create(
         user=user,
     )
     tag.full_clean()
-    tag.save()
+    try:
+        # A savepoint: the caller's transaction stays usable when the insert loses a race.
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError:
+        # Another request stored the same tag between the check above and this insert: the same answer the
+        # check would have given, keyed by the field.
+        if not IdTag.objects.filter(id_tag=tag.id_tag).exists():
+            raise
+        raise ValidationError({"id_tag": [id_tag_exists_message(id_tag=tag.id_tag)]}) from None
     return tag
 
 
@@ -146,7 +159,7 @@ def id_tag_bulk_import(*, items: list[dict]) -> list[IdTag]:
     stored = id_tags_existing(id_tags=[*first_index, *(p for p in parents.values() if p)])
     for value, index in first_index.items():
         if value in stored:
-            fail(index, "id_tag", f"An id tag {value} already exists.")
+            fail(index, "id_tag", id_tag_exists_message(id_tag=value))
     for index, parent in parents.items():
         if not parent:
             continue
@@ -178,6 +191,6 @@ def id_tag_bulk_import(*, items: list[dict]) -> list[IdTag]:
         if not now_stored:
             raise
         raise IdTagImportError(
-            {first_index[value]: {"id_tag": [f"An id tag {value} already exists."]} for value in now_stored}
+            {first_index[value]: {"id_tag": [id_tag_exists_message(id_tag=value)]} for value in now_stored}
         ) from exc
     return tags

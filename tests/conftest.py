@@ -13,6 +13,8 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
+from portal import login_throttle
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -235,3 +237,10 @@ def quiet_servers_before_flush(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         wait_until_servers_are_quiet()
+
+
+@pytest.fixture(autouse=True)
+def login_failures_forgotten() -> None:
+    """Every client of the suite comes from 127.0.0.1, and the counts live in Redis for minutes: a test's wrong
+    logins or keys must not lock the next test out."""
+    login_throttle.failures_clear(address="127.0.0.1")

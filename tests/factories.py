@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from chargers.models import ChargePoint, Connector, RegistrationStatus
+from portal.services import api_key_create
 from rfid.models import IdTag
 from transactions.models import MeterValue, Transaction
 
@@ -26,6 +27,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 class StaffUserFactory(UserFactory):
     username = factory.Sequence(lambda n: f"operator{n}")
     is_staff = True
+
+
+class OperatorFactory(StaffUserFactory):
+    """A full operator: staff with every model permission (writes check Django's permissions)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"full-operator{n}")
+
+    @factory.post_generation
+    def all_permissions(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.user_permissions.set(Permission.objects.all())
 
 
 class ChargePointFactory(factory.django.DjangoModelFactory):
@@ -89,6 +104,11 @@ def token_client(user=None) -> APIClient:
     """An API client that speaks as `user` through a real `Authorization: Token` header (anonymous if None)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
+
+
+def api_key_for(user) -> str:
+    """A new API key of `user`, as `Authorization: Token <key>` takes it."""
+    _, key = api_key_create(user=user, name="tests")
+    return key

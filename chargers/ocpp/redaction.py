@@ -3,11 +3,13 @@
 from typing import Any
 
 SECRET_KEYS = frozenset({"authorizationkey"})
+# The operations whose requests or answers can carry such a value.
+SECRET_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration"})
 REDACTED = "***redacted***"
 
 
 def redact(action: str, payload: Any) -> Any:
-    if action not in ("ChangeConfiguration", "GetConfiguration") or not isinstance(payload, dict):
+    if action not in SECRET_ACTIONS or not isinstance(payload, dict):
         return payload
     return _walk(payload)
 

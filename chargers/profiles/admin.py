@@ -77,6 +77,6 @@ class QuestionnaireShareLinkAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created from the profile page, which shows the link
 
-    @admin.action(description="Revoke the selected share links")
+    @admin.action(description="Revoke the selected share links", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[QuestionnaireShareLink]) -> None:
         queryset.update(revoked=True)

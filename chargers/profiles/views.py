@@ -1,11 +1,13 @@
 """The charger model profile pages (the vendor questionnaire as data) and the vendor's questionnaire page.
 
 Thin: parse, call a service or selector, render. Every page needs a staff login except the vendor's page, which
-a secret, expiring link opens for one questionnaire only.
+a secret, expiring link opens for one questionnaire only; a page that changes something also needs the model
+permission the admin would ask for (viewers have none: portal/roles.py).
 """
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -85,6 +87,7 @@ def _questionnaire(request: HttpRequest, profile: ChargerModel, *, vendor_view: 
 
 
 @staff_member_required
+@permission_required("chargers.add_chargermodel", raise_exception=True)
 def profile_create(request: HttpRequest) -> HttpResponse:
     saved, context = _questionnaire(request, ChargerModel())
     if saved:
@@ -94,6 +97,7 @@ def profile_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("chargers.change_chargermodel", raise_exception=True)
 def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(ChargerModel, pk=pk)
     saved, context = _questionnaire(request, profile)
@@ -104,6 +108,7 @@ def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("chargers.change_chargermodel", raise_exception=True)
 @require_POST
 def profile_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(ChargerModel, pk=pk)
@@ -131,6 +136,7 @@ def profile_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("chargers.add_chargermodel", raise_exception=True)
 def profile_import(request: HttpRequest) -> HttpResponse:
     form = ProfileImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -145,6 +151,7 @@ def profile_import(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("chargers.add_questionnairesharelink", raise_exception=True)
 @require_POST
 def share_link_create(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(ChargerModel, pk=pk)

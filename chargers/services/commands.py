@@ -27,9 +27,11 @@ from chargers.models import (
     RegistrationStatus,
 )
 from chargers.ocpp.frames import OcppError
+from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import validate_request, validate_response
 from chargers.services.command_dispatch import commands_dispatch_on_commit
 from chargers.services.operations import command_apply_result, command_prepare_payload
+from chargers.services.secret_payloads import commands_scrub_ended, commands_scrub_secrets, schedule_refuse_secret
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +150,12 @@ def command_batch_create(
     reason; the others get one command each, dispatched together."""
     refused: dict[str, list[str]] = {}
     with transaction.atomic():
+        # The batch records the request and is never sent: it keeps no secret (its commands do, until sent).
         batch = CommandBatch.objects.create(
-            action=action, payload=payload, description=description[:200], requested_by=_user(requested_by)
+            action=action,
+            payload=redact(action, payload),
+            description=description[:200],
+            requested_by=_user(requested_by),
         )
         rows = []
         for charge_point in charge_points:
@@ -187,6 +193,8 @@ def command_cancel(*, command: Command) -> bool:
     updated = Command.objects.filter(pk=command.pk, status=CommandStatus.QUEUED).update(
         status=CommandStatus.CANCELLED, answered_at=timezone.now()
     )
+    if updated:
+        commands_scrub_ended(pks=[command.pk])
     command.refresh_from_db()
     return bool(updated)
 
@@ -217,9 +225,11 @@ def commands_claim_next(*, claims: list[tuple[int, str]]) -> list[ClaimedCommand
     now = timezone.now()
     pks = [pk for pk, _ in claims]
     with transaction.atomic():
-        Command.objects.filter(charge_point_id__in=pks, status=CommandStatus.QUEUED, expires_at__lte=now).update(
-            status=CommandStatus.EXPIRED, answered_at=now
-        )
+        expired = Command.objects.filter(
+            charge_point_id__in=pks, status=CommandStatus.QUEUED, expires_at__lte=now
+        ).update(status=CommandStatus.EXPIRED, answered_at=now)
+        if expired:
+            commands_scrub_ended()
         claim = _claim_pg if connection.vendor == "postgresql" else _claim_orm
         claimed = claim(dict(claims), now)
     return [claimed.pop(pk, None) for pk, _ in claims]
@@ -294,6 +304,7 @@ def commands_record_answers(*, answers: list[tuple[int, dict]]) -> list[str]:
         _answers_save(answered, now)
         for command in answered:
             command_apply_result(command=command)
+        commands_scrub_secrets(commands=answered)
     return statuses
 
 
@@ -342,28 +353,35 @@ def _read_answer(command: Command, response: dict, now: datetime) -> None:
 
 def command_record_failure(*, command_pk: int, status: str, error_code: str = "", description: str = "") -> None:
     """A CALLERROR, a timeout or a socket that closed mid-call: the command ends here, it is not retried."""
-    Command.objects.filter(pk=command_pk, status=CommandStatus.SENT).update(
+    if Command.objects.filter(pk=command_pk, status=CommandStatus.SENT).update(
         status=status, error_code=error_code[:40], error_description=description[:255], answered_at=timezone.now()
-    )
+    ):
+        commands_scrub_ended(pks=[command_pk])
 
 
 def commands_expire(*, now: datetime | None = None) -> int:
     """Close queued commands whose time has passed (a beat task; delivery checks too)."""
     now = now or timezone.now()
-    return Command.objects.filter(status=CommandStatus.QUEUED, expires_at__lte=now).update(
+    expired = Command.objects.filter(status=CommandStatus.QUEUED, expires_at__lte=now).update(
         status=CommandStatus.EXPIRED, answered_at=now
     )
+    if expired:
+        commands_scrub_ended()
+    return expired
 
 
 def commands_reap(*, now: datetime | None = None) -> int:
     """A command left 'sent' long past the answer timeout lost its consumer (a portal process stopped)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.OCPP_CALL_TIMEOUT * 2 + 60)
-    return Command.objects.filter(status=CommandStatus.SENT, sent_at__lt=cutoff).update(
+    reaped = Command.objects.filter(status=CommandStatus.SENT, sent_at__lt=cutoff).update(
         status=CommandStatus.FAILED,
         error_description="no answer recorded: the session holding the charger ended during the call",
         answered_at=now,
     )
+    if reaped:
+        commands_scrub_ended()
+    return reaped
 
 
 # --- Schedules --------------------------------------------------------------------------------------------
@@ -387,8 +405,11 @@ def command_schedule_create(
     else:
         try:
             validate_request(action, payload)
+            schedule_refuse_secret(action=action, payload=payload)
         except OcppError as error:
             errors["payload"] = _payload_error(error).message_dict["payload"]
+        except ValidationError as error:
+            errors["payload"] = error.message_dict["payload"]
     try:
         charge_points_matching(target=target)
     except ValueError as error:

@@ -14,6 +14,7 @@ from chargers.models import (
     Reservation,
     ReservationStatus,
 )
+from chargers.ocpp.redaction import SECRET_KEYS
 
 __all__ = ["command_apply_result", "command_prepare_payload", "remote_start_link", "reservation_use"]
 
@@ -65,10 +66,12 @@ def _get_configuration(command: Command) -> None:
     for entry in response.get("configurationKey") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             continue
+        # An AuthorizationKey read back is a secret: remember that there is one, not its value.
+        value = None if entry["key"].lower() in SECRET_KEYS else entry.get("value")
         ConfigurationKey.objects.update_or_create(
             charge_point_id=command.charge_point_id,
             key=entry["key"][:50],
-            defaults={"value": entry.get("value"), "readonly": bool(entry.get("readonly")), "updated_at": now},
+            defaults={"value": value, "readonly": bool(entry.get("readonly")), "updated_at": now},
         )
 
 
@@ -77,7 +80,7 @@ def _change_configuration(command: Command) -> None:
         return
     key = str(command.payload.get("key", ""))[:50]
     # An AuthorizationKey is a secret: remember that it was set, not its value.
-    value = None if key.lower() == "authorizationkey" else command.payload.get("value")
+    value = None if key.lower() in SECRET_KEYS else command.payload.get("value")
     ConfigurationKey.objects.update_or_create(
         charge_point_id=command.charge_point_id, key=key, defaults={"value": value, "updated_at": timezone.now()}
     )

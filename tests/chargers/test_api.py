@@ -8,7 +8,7 @@ import pytest
 
 from chargers.models import ChargePoint, Connector, RegistrationStatus
 from chargers.services import auth_key_matches
-from tests.factories import ChargePointFactory, ConnectorFactory, StaffUserFactory, UserFactory, token_client
+from tests.factories import ChargePointFactory, ConnectorFactory, OperatorFactory, UserFactory, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def detail(charge_point_id: str) -> str:
 
 @pytest.fixture
 def operator():
-    return token_client(StaffUserFactory())
+    return token_client(OperatorFactory())
 
 
 # --- Who may call -----------------------------------------------------------------------------------------
@@ -60,8 +60,8 @@ def test_an_unknown_token_is_rejected():
     assert "detail" in response.json()
 
 
-def test_staff_can_use_session_login_too(client):
-    user = StaffUserFactory()
+def test_an_operator_can_use_session_login_too(client):
+    user = OperatorFactory()
     client.force_login(user)
     assert client.get(LIST).status_code == 200
 

@@ -3,14 +3,14 @@
 import pytest
 
 from chargers.models import ChargePoint, Command, RegistrationStatus
-from tests.factories import ChargePointFactory, StaffUserFactory, UserFactory, token_client
+from tests.factories import ChargePointFactory, OperatorFactory, UserFactory, token_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def operator():
-    return token_client(StaffUserFactory())
+    return token_client(OperatorFactory())
 
 
 @pytest.fixture

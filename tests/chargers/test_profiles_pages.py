@@ -25,6 +25,7 @@ from chargers.profiles.forms import (
 from chargers.profiles.services import charge_point_set_charger_model, charger_model_dumps, share_link_create
 from chargers.services import charge_point_boot, charge_point_register
 from tests.chargers.test_profiles import load_inch
+from tests.factories import OperatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +39,8 @@ def inch() -> ChargerModel:
 
 @pytest.fixture
 def operator(client):
-    user = get_user_model().objects.create_user("operator", password="pw", is_staff=True)
-    client.force_login(user)
+    # Writes on these pages need model permissions: a full operator has them all.
+    client.force_login(OperatorFactory(username="operator"))
     return client
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from tests.factories import StaffUserFactory, token_client
+from tests.factories import OperatorFactory, token_client
 
 
 def test_the_schema_is_valid_and_generates_without_warnings(tmp_path: Path):
@@ -47,7 +47,7 @@ def test_the_schema_is_served(client):
 
 @pytest.mark.django_db
 def test_the_docs_page_loads_its_assets_from_the_portal_not_a_cdn(client):
-    client.force_login(StaffUserFactory())
+    client.force_login(OperatorFactory())
 
     response = client.get("/api/v1/docs/")
 
@@ -67,6 +67,6 @@ def test_the_docs_page_loads_its_assets_from_the_portal_not_a_cdn(client):
 
 @pytest.mark.django_db
 def test_a_token_works_for_the_documented_endpoints():
-    client = token_client(StaffUserFactory())
+    client = token_client(OperatorFactory())
     for path in ("/api/v1/chargers/", "/api/v1/transactions/", "/api/v1/id-tags/"):
         assert client.get(path).status_code == 200, path

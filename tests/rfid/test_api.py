@@ -6,7 +6,7 @@ import pytest
 
 from rfid.models import IdTag, IdTagStatus
 from rfid.services import id_tag_authorize
-from tests.factories import IdTagFactory, StaffUserFactory, UserFactory, token_client
+from tests.factories import IdTagFactory, OperatorFactory, UserFactory, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ BULK = f"{LIST}bulk/"
 
 @pytest.fixture
 def operator():
-    return token_client(StaffUserFactory())
+    return token_client(OperatorFactory())
 
 
 # --- Who may call -----------------------------------------------------------------------------------------
@@ -91,6 +91,24 @@ def test_a_duplicate_in_any_spelling_is_rejected(operator, spelling):
     assert response.status_code == 400
     assert response.json() == {"id_tag": ["An id tag 77FD2AFA already exists."]}
     assert IdTag.objects.get().note == "first"
+
+
+def test_a_tag_stored_by_someone_else_after_the_checks_is_a_400_naming_the_field(operator, monkeypatch):
+    # Forces the race: both uniqueness checks pass, then another request's insert lands before ours.
+    monkeypatch.setattr("rfid.selectors.id_tags_existing", lambda *, id_tags: {})
+    original_full_clean = IdTag.full_clean
+
+    def full_clean_then_lose_the_race(tag, *args, **kwargs):
+        original_full_clean(tag, *args, **kwargs)
+        IdTag.objects.bulk_create([IdTag(id_tag=tag.id_tag, note="the winner")])
+
+    monkeypatch.setattr(IdTag, "full_clean", full_clean_then_lose_the_race)
+
+    response = operator.post(LIST, {"id_tag": "77:fd:2a:fa"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"id_tag": ["An id tag 77FD2AFA already exists."]}
+    assert IdTag.objects.get().note == "the winner"
 
 
 @pytest.mark.parametrize(

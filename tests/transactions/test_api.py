@@ -8,7 +8,7 @@ import pytest
 from tests.factories import (
     ChargePointFactory,
     MeterValueFactory,
-    StaffUserFactory,
+    OperatorFactory,
     TransactionFactory,
     UserFactory,
     token_client,
@@ -22,7 +22,7 @@ T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def operator():
-    return token_client(StaffUserFactory())
+    return token_client(OperatorFactory())
 
 
 def ids(response) -> list[int]:

@@ -1,0 +1,62 @@
+"""Secrets in commands: an AuthorizationKey being set (ChangeConfiguration) or read back (GetConfiguration).
+
+The consumer sends a command's payload from its row, so a queued or sent command keeps the secret; once the
+command has left its queue for good (answered, failed, timed out, expired, cancelled) the row is scrubbed with
+the message log's redaction. Pages, the API and the admin show commands through `redact` at all times.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from chargers.models import Command, CommandStatus
+from chargers.ocpp.redaction import REDACTED, SECRET_ACTIONS, SECRET_KEYS, redact
+
+__all__ = ["commands_scrub_ended", "commands_scrub_secrets", "schedule_refuse_secret"]
+
+ENDED_STATUSES = tuple(
+    status for status in CommandStatus.values if status not in (CommandStatus.QUEUED, CommandStatus.SENT)
+)
+
+
+def commands_scrub_secrets(*, commands: Iterable[Command]) -> int:
+    """Scrub these commands, in memory and on their rows, if they have ended and still hold a secret. Costs no
+    query for commands without one (the answers of a bulk command come through here)."""
+    scrubbed = []
+    for command in commands:
+        if command.action not in SECRET_ACTIONS or command.status not in ENDED_STATUSES:
+            continue
+        payload, response = redact(command.action, command.payload), redact(command.action, command.response)
+        if payload != command.payload or response != command.response:
+            command.payload, command.response = payload, response
+            scrubbed.append(command)
+    if scrubbed:
+        Command.objects.bulk_update(scrubbed, ["payload", "response"])
+    return len(scrubbed)
+
+
+def commands_scrub_ended(*, pks: Iterable[int] | None = None) -> int:
+    """Scrub ended commands that still hold a secret: these `pks`, or any (after an UPDATE that ended many
+    commands at once, such as expiry; only a request can hold a secret then, never an answer)."""
+    ended = Command.objects.filter(action__in=SECRET_ACTIONS, status__in=ENDED_STATUSES)
+    if pks is not None:
+        ended = ended.filter(pk__in=list(pks))
+    else:
+        names_a_secret = Q()
+        for key in SECRET_KEYS:
+            names_a_secret |= Q(payload__key__iexact=key)
+        ended = ended.filter(names_a_secret).exclude(payload__value=REDACTED)
+    return commands_scrub_secrets(commands=ended.only("id", "action", "status", "payload", "response"))
+
+
+def schedule_refuse_secret(*, action: str, payload: dict) -> None:
+    """For what keeps a payload for good (a recurring schedule): a secret there could never be scrubbed."""
+    if redact(action, payload) != payload:
+        raise ValidationError(
+            {
+                "payload": [
+                    "An AuthorizationKey cannot be scheduled (the schedule would keep it in clear): send it once."
+                ]
+            }
+        )

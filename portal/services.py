@@ -1,0 +1,55 @@
+"""Writes of the portal app: API keys (created, checked, revoked). A key is shown once and stored as a hash."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from portal.models import ApiKey
+
+__all__ = ["api_key_authenticate", "api_key_create", "api_key_hash", "api_keys_revoke"]
+
+# 20 random bytes as 40 hex characters: the length integrators' DRF tokens had.
+KEY_BYTES = 20
+PREFIX_LENGTH = 8
+# last_used_at is written at most this often: a write per request would cost every API call a row lock.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def api_key_hash(*, key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_create(*, user: AbstractBaseUser, name: str = "default") -> tuple[ApiKey, str]:
+    """A new key for `user`, and the key itself (shown once: only its hash is kept). The user's previous
+    active key of the same name is revoked, which is what a leaked key needs."""
+    key = secrets.token_hex(KEY_BYTES)
+    with transaction.atomic():
+        api_keys_revoke(keys=ApiKey.objects.filter(user=user, name=name))
+        api_key = ApiKey.objects.create(
+            user=user, name=name, prefix=key[:PREFIX_LENGTH], key_hash=api_key_hash(key=key)
+        )
+    return api_key, key
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    """The active key `key` is, with its user; None for an unknown or revoked key."""
+    api_key = (
+        ApiKey.objects.select_related("user").filter(key_hash=api_key_hash(key=key), revoked_at__isnull=True).first()
+    )
+    if api_key is None:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def api_keys_revoke(*, keys: QuerySet[ApiKey]) -> int:
+    """Revoke these keys (those not revoked yet); the rows stay, for the record."""
+    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
