@@ -8,6 +8,7 @@ from datetime import datetime
 from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
 from chargers.services.commands import commands_claim_next, commands_record_answers
+from chargers.services.message_log import log_entry_describe
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -58,7 +59,7 @@ def writers() -> Writers:
     if found is None:
         found = Writers(
             meter_values=GroupCommit(_store_meter_values, name="meter values", max_batch=500),
-            message_log=GroupCommit(_store_log, name="message log", max_batch=2000),
+            message_log=GroupCommit(_store_log, name="message log", max_batch=2000, describe=log_entry_describe),
             last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
             disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),
             command_claims=GroupCommit(_claim_commands, name="command claims", max_batch=2000),
