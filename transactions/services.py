@@ -42,7 +42,9 @@ def transaction_start(
         "started_at": started_at,
         "meter_start_wh": meter_start_wh,
     }
-    existing = Transaction.objects.filter(**identity).first()
+    # Only rows of a StartTransaction: the ones unique_transaction_start keeps unique (not rows made from a stop).
+    started = Transaction.objects.filter(charger_transaction_id__isnull=True)
+    existing = started.filter(**identity).first()
     if existing is not None:
         return existing
     try:
@@ -58,7 +60,7 @@ def transaction_start(
             return created
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
-        return Transaction.objects.get(**identity)
+        return started.get(**identity)
 
 
 def _link_remote_start(started: Transaction) -> None:
