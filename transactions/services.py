@@ -107,7 +107,8 @@ def transaction_stop(
             found.meter_stop_wh = meter_stop_wh
             found.stopped_at = stopped_at
             found.stop_received_at = timezone.now()
-            found.stop_reason = reason or "Local"
+            # A vendor's own reason is kept (the lenient StopTransaction), as far as the column holds it.
+            found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
             found.stop_id_tag = id_tag
             found.save(
                 update_fields=[
