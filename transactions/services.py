@@ -154,7 +154,8 @@ def _orphan_transaction(
     id_tag: str,
     samples: list[Sample],
 ) -> Transaction:
-    logger.warning("StopTransaction for unknown transaction %s of charger #%s", transaction_id, charge_point_pk)
+    # INFO, not WARNING: ETREL stops every locally authorised session so (rule 4); the message log says it too.
+    logger.info("StopTransaction for unknown transaction %s of charger #%s", transaction_id, charge_point_pk)
     energy = sorted(
         (s for s in samples if s.measurand == ENERGY_REGISTER and s.value is not None and s.phase == ""),
         key=lambda s: s.timestamp,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from chargers.models import Connector
-from chargers.ocpp.frames import OcppError
+from chargers.ocpp.frames import OcppError, call_result_frame
 from chargers.ocpp.schemas import validate_request, validate_response
 from chargers.ocpp.timestamps import is_plausible, parse_timestamp
 from chargers.storable import storable_json
@@ -162,3 +162,9 @@ def test_a_number_past_the_columns_is_kept_as_text(raw) -> None:
         assert abs(sample.value) < 1
     else:
         assert "out of range, kept as text" in result.problems[0]
+
+
+def test_an_answer_frame_to_a_lone_surrogate_id_is_valid_utf8() -> None:
+    text = call_result_frame("id\ud800", {"status": "Accepted"})
+    text.encode("utf-8")
+    assert text == '[3,"id\\ud800",{"status":"Accepted"}]'
