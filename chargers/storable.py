@@ -72,3 +72,9 @@ def storable_json(value: Any) -> tuple[str, bool]:
     cleaned = json.dumps(_storable_value(value), ensure_ascii=False)
     # A string that merely spells backslash-u-0000 is stored as it is.
     return cleaned, cleaned != text
+
+
+def storable_value(value: Any) -> Any:
+    """`value` itself, or a copy the database can store (see storable_json) when it holds what it cannot."""
+    text, changed = storable_json(value)
+    return json.loads(text) if changed else value

@@ -9,6 +9,7 @@ from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
 from chargers.services.commands import commands_claim_next, commands_record_answers
 from chargers.services.message_log import log_entry_describe
+from chargers.storable import storable_value
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -37,7 +38,9 @@ def _claim_commands(claims: list[tuple[int, str]]) -> list:
 
 
 def _store_answers(answers: list[tuple[int, dict]]) -> list[str]:
-    return commands_record_answers(answers=answers)
+    # A charger's answer is kept whatever it holds (a NUL in a configuration key): sanitised, as the message log
+    # keeps it. Refused by the database, it would leave its command "sent" and end the session's delivery task.
+    return commands_record_answers(answers=[(pk, storable_value(answer)) for pk, answer in answers])
 
 
 @dataclass

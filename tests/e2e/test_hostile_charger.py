@@ -12,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from chargers.models import ChargePoint, Connector, MessageLog
+from chargers.models import ChargePoint, Command, CommandStatus, ConfigurationKey, Connector, MessageLog
 from chargers.services import charge_point_register
+from chargers.services.commands import command_create
+from tests.db import in_db_thread
 from tests.simulator import CallErrorReceived, SimulatedCharger, inch_sampled_values
 from transactions.models import MeterValue, Transaction
 
@@ -314,3 +316,32 @@ def test_two_unknown_stops_with_the_same_time_and_meter_are_both_stored(portal) 
     assert answers == [{}, {}, {}, {}]
     orphans = Transaction.objects.filter(charge_point=charger).order_by("charger_transaction_id")
     assert [(t.charger_transaction_id, t.meter_stop_wh) for t in orphans] == [(900001, 4200), (900002, 4200)]
+
+
+# --- 13. A charger's answer to a command is stored whatever it holds --------------------------------------------
+
+
+def test_an_answer_with_characters_the_database_cannot_hold_still_ends_its_command(command_portal, celery_worker):
+    charger = registered()
+
+    async def scenario() -> None:
+        async with SimulatedCharger(command_portal.ocpp_url, charger.charge_point_id, password=KEY) as sim:
+            sim.answers["GetConfiguration"] = {
+                "configurationKey": [{"key": "Heartbeat\x00Interval", "readonly": False, "value": "\ud800"}],
+                "unknownKey": ["x\x00"],
+            }
+            command = await in_db_thread(command_create, charge_point=charger, action="GetConfiguration", payload={})
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                await in_db_thread(command.refresh_from_db)
+                if command.status not in (CommandStatus.QUEUED, CommandStatus.SENT):
+                    return
+                await asyncio.sleep(0.05)
+
+    asyncio.run(scenario())
+    command = Command.objects.get(charge_point=charger)
+    assert command.status == CommandStatus.ACCEPTED, command.status
+    assert command.response["unknownKey"] == ["x\\x00"]
+    assert list(ConfigurationKey.objects.filter(charge_point=charger).values_list("key", "value")) == [
+        ("Heartbeat\\x00Interval", "\\ud800")
+    ]
