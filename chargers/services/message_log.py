@@ -15,7 +15,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from chargers.models import ConnectionAttempt, MessageLog
-from chargers.storable import UNSTORABLE_CHARACTERS, escape_unstorable, storable_json
+from chargers.storable import escape_unstorable, is_storable_text, storable_json
 
 
 class LogEntry(NamedTuple):
@@ -57,16 +57,17 @@ _LOG_TYPES = [
 ]
 _LOG_COPY = f"COPY chargers_messagelog ({_LOG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 _TEXT_FIELDS = ("charge_point_ident", "unique_id", "action", "raw", "error_code", "problems")
+_TEXT_INDEXES = [LogEntry._fields.index(name) for name in _TEXT_FIELDS]
 SANITISED = "stored sanitised: NUL characters and lone surrogates as their escapes, NaN and Infinity as strings"
 
 
 def _storable(entry: LogEntry) -> tuple[LogEntry, str | None]:
     """The entry as the database can store it, and its payload as JSON text (None for no payload)."""
     text, changed = storable_json(entry.payload) if entry.payload is not None else (None, False)
-    texts = {name: getattr(entry, name) for name in _TEXT_FIELDS}
-    if not changed and not any(UNSTORABLE_CHARACTERS.search(value) for value in texts.values()):
+    # One test of all the text fields together: every frame in and out makes an entry.
+    if not changed and is_storable_text("".join([entry[i] for i in _TEXT_INDEXES])):
         return entry, text
-    cleaned = {name: escape_unstorable(value) for name, value in texts.items()}
+    cleaned = {name: escape_unstorable(getattr(entry, name)) for name in _TEXT_FIELDS}
     cleaned["problems"] = "; ".join(filter(None, [cleaned["problems"], SANITISED]))
     payload = json.loads(text) if changed else entry.payload
     return entry._replace(**cleaned, payload=payload), text
