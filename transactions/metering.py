@@ -44,6 +44,17 @@ STANDARD_MEASURANDS = frozenset(
     }
 )
 
+# The fields of a sampledValue (OCPP 1.6, 7.43); any other field is a vendor's extra, noted and ignored.
+SAMPLED_VALUE_FIELDS = frozenset({"value", "context", "format", "measurand", "phase", "location", "unit"})
+
+# What the columns a reading lands in hold (a test keeps these in step with the models). A value past them (a
+# meter's "1e30", an overflowed register) is kept as text, or not shown as live power, never sent to a column
+# that would refuse it and with it the batch of every charger it is stored with.
+MAX_ABS_VALUE = Decimal(10) ** 14  # MeterValue.value, numeric(20, 6)
+VALUE_PLACES = Decimal("0.000001")  # its decimals: a value is rounded to them before it is stored
+MAX_ABS_LIVE_POWER_W = Decimal(10) ** 11  # Connector.power_w, numeric(14, 3)
+MAX_ABS_LIVE_ENERGY_WH = Decimal(10) ** 13  # Connector.energy_wh, numeric(16, 3)
+
 # unit as sent -> (SI unit, factor)
 _UNITS: dict[str, tuple[str, Decimal]] = {
     "Wh": ("Wh", Decimal(1)),
@@ -135,7 +146,10 @@ def read_sampled_value(
     number = _decimal(value) if fmt == DEFAULT_FORMAT else None
     if number is None and fmt == DEFAULT_FORMAT:
         result.problems.append(f"{where}.value: {value[:40]!r} is not a number, kept as text")
-    extra = set(raw) - {"value", "context", "format", "measurand", "phase", "location", "unit"}
+    elif number is not None and _si_value(number, factor) is None:
+        result.problems.append(f"{where}.value: {value[:40]!r} is out of range, kept as text")
+        number = None
+    extra = set(raw) - SAMPLED_VALUE_FIELDS
     if extra:
         result.problems.append(f"{where}: extra fields {sorted(extra)} ignored")
     result.samples.append(
@@ -148,7 +162,7 @@ def read_sampled_value(
             format=fmt[:12],
             unit=unit[:20],
             raw_value=value,
-            value=number * factor if number is not None else None,
+            value=_si_value(number, factor) if number is not None else None,
             si_unit=si_unit[:10],
         )
     )
@@ -166,6 +180,18 @@ def _decimal(value: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _si_value(number: Decimal, factor: Decimal) -> Decimal | None:
+    """The value in its SI unit as the columns hold it (VALUE_PLACES decimals), or None when it is too large.
+    copy_abs, unlike abs(), does not round: abs(Decimal("1e999999999")) overflows the decimal context."""
+    if number.copy_abs() >= MAX_ABS_VALUE:
+        return None
+    si = number * factor
+    if si.copy_abs() >= MAX_ABS_VALUE:
+        return None
+    # "1e-999999" rounds to 0 here: PostgreSQL's binary COPY refuses a decimal with that many places.
+    return si.quantize(VALUE_PLACES)
+
+
 @dataclass(frozen=True, slots=True)
 class Latest:
     timestamp: datetime
@@ -181,11 +207,16 @@ def latest_reading(samples: list[Sample]) -> Latest | None:
         return None
     newest = max(s.timestamp for s in readings)
     at_newest = [s for s in readings if s.timestamp == newest]
-    power = _total(at_newest, POWER_IMPORT, "W")
-    energy = _total(at_newest, ENERGY_REGISTER, "Wh")
+    power = _within(_total(at_newest, POWER_IMPORT, "W"), MAX_ABS_LIVE_POWER_W)
+    energy = _within(_total(at_newest, ENERGY_REGISTER, "Wh"), MAX_ABS_LIVE_ENERGY_WH)
     if power is None and energy is None:
         return None
     return Latest(timestamp=newest, power_w=power, energy_wh=energy)
+
+
+def _within(value: Decimal | None, limit: Decimal) -> Decimal | None:
+    """Three phases of power each within MAX_ABS_VALUE can sum past what the connector's column holds."""
+    return value if value is None or value.copy_abs() < limit else None
 
 
 def _total(samples: list[Sample], measurand: str, si_unit: str) -> Decimal | None:

@@ -28,9 +28,12 @@ class Transaction(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
-            # A resent StartTransaction (new message id, same content) is the same transaction.
+            # A resent StartTransaction (new message id, same content) is the same transaction. A row made from
+            # a StopTransaction of a transaction we never started (charger_transaction_id set) is found by that
+            # id instead: two such stops may share connector, idTag, time and meter and still be two sessions.
             models.UniqueConstraint(
                 fields=["charge_point", "connector_id", "id_tag", "started_at", "meter_start_wh"],
+                condition=models.Q(charger_transaction_id__isnull=True),
                 name="unique_transaction_start",
             ),
         ]

@@ -42,7 +42,9 @@ def transaction_start(
         "started_at": started_at,
         "meter_start_wh": meter_start_wh,
     }
-    existing = Transaction.objects.filter(**identity).first()
+    # Only rows of a StartTransaction: the ones unique_transaction_start keeps unique (not rows made from a stop).
+    started = Transaction.objects.filter(charger_transaction_id__isnull=True)
+    existing = started.filter(**identity).first()
     if existing is not None:
         return existing
     try:
@@ -58,7 +60,7 @@ def transaction_start(
             return created
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
-        return Transaction.objects.get(**identity)
+        return started.get(**identity)
 
 
 def _link_remote_start(started: Transaction) -> None:
@@ -105,7 +107,8 @@ def transaction_stop(
             found.meter_stop_wh = meter_stop_wh
             found.stopped_at = stopped_at
             found.stop_received_at = timezone.now()
-            found.stop_reason = reason or "Local"
+            # A vendor's own reason is kept (the lenient StopTransaction), as far as the column holds it.
+            found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
             found.stop_id_tag = id_tag
             found.save(
                 update_fields=[
@@ -151,7 +154,8 @@ def _orphan_transaction(
     id_tag: str,
     samples: list[Sample],
 ) -> Transaction:
-    logger.warning("StopTransaction for unknown transaction %s of charger #%s", transaction_id, charge_point_pk)
+    # INFO, not WARNING: ETREL stops every locally authorised session so (rule 4); the message log says it too.
+    logger.info("StopTransaction for unknown transaction %s of charger #%s", transaction_id, charge_point_pk)
     energy = sorted(
         (s for s in samples if s.measurand == ENERGY_REGISTER and s.value is not None and s.phase == ""),
         key=lambda s: s.timestamp,

@@ -24,6 +24,7 @@ from chargers import services
 from chargers.models import Direction
 from chargers.ocpp.closing import CLOSE_MESSAGE_TOO_BIG, FRAME_TOO_BIG, FRAME_TOO_BIG_PROBLEM
 from chargers.ocpp.delivery import ChargerDisconnected, CommandDeliveryMixin
+from chargers.ocpp.failures import log_handler_failure
 from chargers.ocpp.frames import (
     CALL,
     CALLERROR,
@@ -222,8 +223,8 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
                 {"errorCode": error.code, "errorDescription": error.description},
             )
             return
-        except Exception:
-            logger.exception("charger %s: %s failed", self.charge_point_ident, action)
+        except Exception as error:
+            log_handler_failure(charge_point_ident=self.charge_point_ident, action=action, error=error)
             self._log(Direction.IN, CALL, frame.unique_id, action, frame.payload, error=ErrorCode.INTERNAL_ERROR)
             await self._send(
                 frame.unique_id,

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from chargers.storable import UNSTORABLE_CHARACTERS
+
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 
 
@@ -139,7 +141,11 @@ def _guess_id(text: str) -> str:
 
 
 def _dumps(data: list) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    if UNSTORABLE_CHARACTERS.search(text):
+        # A lone surrogate (a unique id a charger sent as "\ud800") cannot go out as UTF-8: escape it, as sent.
+        return json.dumps(data, separators=(",", ":"))
+    return text
 
 
 def call_frame(unique_id: str, action: str, payload: dict) -> str:

@@ -15,7 +15,15 @@ from django.utils import timezone
 from chargers import services as charger_services
 from chargers.models import RegistrationStatus
 from chargers.ocpp.frames import ErrorCode, OcppError
-from chargers.ocpp.timestamps import format_timestamp, parse_timestamp
+from chargers.ocpp.limits import sampled_value_problem
+from chargers.ocpp.schemas import STOP_REASONS
+from chargers.ocpp.timestamps import (
+    EARLIEST_PLAUSIBLE,
+    MAX_AHEAD,
+    format_timestamp,
+    is_plausible,
+    parse_timestamp,
+)
 from chargers.ocpp.writers import writers
 from chargers.profiles.selectors import ProfileTraits, profile_traits
 from rfid.services import Authorization, id_tag_authorize
@@ -33,6 +41,7 @@ class Session(Protocol):
     charge_point_ident: str
     registration_status: str
     problems: list[str]
+    received_at: datetime
 
 
 Handler = Callable[[Session, dict], Awaitable[dict]]
@@ -50,7 +59,18 @@ def _timestamp(session: Session, value: str, field: str) -> datetime:
     if naive:
         session.problems.append(f"{field}: no time zone, read as UTC")
         logger.warning("charger %s sent local time without zone in %s", session.charge_point_ident, field)
-    return moment
+    return _plausible(session, moment, field, session.problems)
+
+
+def _plausible(session: Session, moment: datetime, field: str, problems: list[str]) -> datetime:
+    """The charger's time, or the time received when the charger's clock cannot be right (timestamps.py)."""
+    if is_plausible(moment, received_at=session.received_at):
+        return moment
+    problems.append(
+        f"{field}: implausible charger time (before {EARLIEST_PLAUSIBLE.year} or more than {MAX_AHEAD.days} day "
+        "ahead), the time received is stored instead"
+    )
+    return session.received_at
 
 
 # How long a session trusts what it loaded of its charger's model profile (an operator may change it meanwhile).
@@ -154,11 +174,15 @@ def _read_meter_values(
             continue
         if naive:
             result.problems.append(f"{where}.timestamp: no time zone, read as UTC")
+        moment = _plausible(session, moment, f"{where}.timestamp", result.problems)
         sampled = meter_value.get("sampledValue")
         if not isinstance(sampled, list) or not sampled:
             result.problems.append(f"{where}.sampledValue: missing or empty, dropped")
             continue
         for j, raw in enumerate(sampled):
+            if problem := sampled_value_problem(raw):
+                result.problems.append(f"{where}.sampledValue[{j}].{problem}, dropped")
+                continue
             read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result, default_units)
     session.problems.extend(result.problems)
     return result
@@ -182,12 +206,15 @@ async def stop_transaction(session: Session, payload: dict) -> dict:
     traits = await _traits(session)
     samples = _read_meter_values(session, payload.get("transactionData", []), "transactionData", traits).samples
     id_tag = payload.get("idTag", "")
+    reason = payload.get("reason", "")
+    if reason and reason not in STOP_REASONS:
+        session.problems.append(f"reason: non-standard {reason[:40]!r}, kept")
     result = await database_sync_to_async(tx_services.transaction_stop)(
         charge_point_pk=session.charge_point_pk,
         transaction_id=payload["transactionId"],
         meter_stop_wh=payload["meterStop"],
         stopped_at=stopped_at,
-        reason=payload.get("reason", ""),
+        reason=reason,
         id_tag=id_tag,
         samples=samples,
     )

@@ -18,6 +18,7 @@ import ocpp.v16
 # KNOWN_ACTIONS is re-exported for the consumer, which still imports it from here (it moves with dispatch).
 from chargers.actions import CENTRAL_ACTIONS, CHARGER_ACTIONS, KNOWN_ACTIONS  # noqa: F401
 from chargers.ocpp.frames import ErrorCode, OcppError
+from chargers.ocpp.limits import compile_limits
 
 SCHEMA_DIR = Path(ocpp.v16.__file__).parent / "schemas"
 
@@ -62,16 +63,29 @@ def _relax(schema: dict) -> dict:
 
 
 LENIENT_ACTIONS = frozenset({"MeterValues", "StopTransaction"})
+# The lenient StopTransaction takes any reason (a vendor's own); the handler notes one that is not of 1.6.
+STOP_REASONS = frozenset(_load("StopTransaction")["properties"]["reason"]["enum"])
 
 
 @cache
-def _validator(name: str, lenient: bool) -> Callable[[dict], dict]:
+def _schema(name: str, lenient: bool) -> dict:
     schema = _load(name)
     if lenient:
         schema = _relax(schema)
         # Keep each sampledValue's own checks for the handler, which drops bad values one by one.
         _strip_sampled_value_checks(schema)
-    return fastjsonschema.compile(schema, formats=_FORMATS)
+    return schema
+
+
+@cache
+def _validator(name: str, lenient: bool) -> Callable[[dict], dict]:
+    return fastjsonschema.compile(_schema(name, lenient), formats=_FORMATS)
+
+
+@cache
+def _limits(name: str, lenient: bool) -> Callable[[dict], None]:
+    """What the schema does not say and the database needs: 32-bit integers, storable strings (limits.py)."""
+    return compile_limits(_schema(name, lenient))
 
 
 def _strip_sampled_value_checks(schema: dict) -> None:
@@ -85,12 +99,17 @@ def _strip_sampled_value_checks(schema: dict) -> None:
 
 
 def validate_request(action: str, payload: dict) -> None:
-    """Raise OcppError with the 1.6 code if a CALL's payload breaks its schema."""
-    _check(_validator(action, action in LENIENT_ACTIONS), payload)
+    """Raise OcppError with the 1.6 code if a CALL's payload breaks its schema or holds a value that cannot be
+    stored (a 33-bit integer, a NUL character)."""
+    lenient = action in LENIENT_ACTIONS
+    # The limits first: fastjsonschema's multipleOf check raises ValueError on NaN instead of reporting it.
+    _limits(action, lenient)(payload)
+    _check(_validator(action, lenient), payload)
 
 
 def validate_response(action: str, payload: dict) -> None:
     """Check a CALLRESULT payload (from us or from a charger) against the action's response schema."""
+    _limits(f"{action}Response", False)(payload)
     _check(_validator(f"{action}Response", False), payload)
 
 
@@ -113,11 +132,13 @@ def _check(validate: Callable[[dict], dict], payload: dict) -> None:
 def warm_up() -> None:
     """Compile every validator now rather than on a charger's first frame."""
     for action in CHARGER_ACTIONS:
-        _validator(action, action in LENIENT_ACTIONS)
-        _validator(f"{action}Response", False)
+        for name, lenient in ((action, action in LENIENT_ACTIONS), (f"{action}Response", False)):
+            _validator(name, lenient)
+            _limits(name, lenient)
     for action in CENTRAL_ACTIONS:
-        _validator(action, False)
-        _validator(f"{action}Response", False)
+        for name in (action, f"{action}Response"):
+            _validator(name, False)
+            _limits(name, False)
 
 
 def request_schema(action: str) -> dict:

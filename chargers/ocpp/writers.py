@@ -8,6 +8,8 @@ from datetime import datetime
 from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
 from chargers.services.commands import commands_claim_next, commands_record_answers
+from chargers.services.message_log import log_entry_describe
+from chargers.storable import storable_value
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -36,7 +38,9 @@ def _claim_commands(claims: list[tuple[int, str]]) -> list:
 
 
 def _store_answers(answers: list[tuple[int, dict]]) -> list[str]:
-    return commands_record_answers(answers=answers)
+    # A charger's answer is kept whatever it holds (a NUL in a configuration key): sanitised, as the message log
+    # keeps it. Refused by the database, it would leave its command "sent" and end the session's delivery task.
+    return commands_record_answers(answers=[(pk, storable_value(answer)) for pk, answer in answers])
 
 
 @dataclass
@@ -58,7 +62,7 @@ def writers() -> Writers:
     if found is None:
         found = Writers(
             meter_values=GroupCommit(_store_meter_values, name="meter values", max_batch=500),
-            message_log=GroupCommit(_store_log, name="message log", max_batch=2000),
+            message_log=GroupCommit(_store_log, name="message log", max_batch=2000, describe=log_entry_describe),
             last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
             disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),
             command_claims=GroupCommit(_claim_commands, name="command claims", max_batch=2000),

@@ -5,8 +5,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,11 +21,11 @@ from chargers.models import (
     ConnectionAttempt,
     Connector,
     DataTransferMessage,
-    MessageLog,
     RegistrationStatus,
 )
 from chargers.profiles.selectors import data_transfer_problems
 from chargers.profiles.services import charge_point_profile_apply
+from chargers.services.message_log import LogEntry, message_log_prune, message_log_write
 from chargers.storable import storable_text
 
 logger = logging.getLogger(__name__)
@@ -413,62 +412,6 @@ def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: s
         charge_point_pk=charge_point_pk, vendor_id=vendor_id, message_id=message_id, data=data
     )
     return status, problems
-
-
-# --- Message log ------------------------------------------------------------------------------------------
-
-
-class LogEntry(NamedTuple):
-    """One frame for the message log, in the table's column order (a tuple costs a tenth of a model instance,
-    and every frame in and out makes one)."""
-
-    charge_point_id: int | None
-    charge_point_ident: str
-    direction: str
-    message_type: int | None
-    unique_id: str
-    action: str
-    payload: Any
-    raw: str
-    error_code: str
-    problems: str
-    created_at: datetime
-
-
-_LOG_COLUMNS = ", ".join(LogEntry._fields)
-_LOG_TYPES = [
-    "int8",
-    "varchar",
-    "varchar",
-    "int2",
-    "varchar",
-    "varchar",
-    "jsonb",
-    "text",
-    "varchar",
-    "text",
-    "timestamptz",
-]
-_LOG_COPY = f"COPY chargers_messagelog ({_LOG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-
-
-def message_log_write(*, entries: list[LogEntry]) -> None:
-    """Append frames to the log: binary COPY on PostgreSQL (no conflicts to skip here), bulk insert elsewhere."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(_LOG_COPY) as copy:
-            copy.set_types(_LOG_TYPES)
-            for entry in entries:
-                copy.write_row(entry)
-        return
-    MessageLog.objects.bulk_create([MessageLog(**entry._asdict()) for entry in entries], batch_size=500)
-
-
-def message_log_prune(*, older_than_days: int | None = None) -> int:
-    days = settings.OCPP_MESSAGE_LOG_RETENTION_DAYS if older_than_days is None else older_than_days
-    cutoff = timezone.now() - timedelta(days=days)
-    deleted, _ = MessageLog.objects.filter(created_at__lt=cutoff).delete()
-    ConnectionAttempt.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 def charge_point_update(
