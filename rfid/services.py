@@ -128,11 +128,38 @@ def id_tag_bulk_import(*, items: list[dict]) -> list[IdTag]:
     may be a stored tag or another item of the same import, in any order. Raises IdTagImportError naming every
     bad item and field; then nothing is stored.
     """
-    errors: dict[int, dict[str, list[str]]] = {}
+    errors = _ImportErrors()
+    tags, first_index = _tags_from_items(items, errors)
+    parents = {index: id_tag_normalize(raw=item.get("parent_id_tag") or "") for index, item in enumerate(items)}
+    stored = id_tags_existing(id_tags=[*first_index, *(p for p in parents.values() if p)])
+    _check_against_stored(tags, first_index, parents, stored, errors)
+    if errors.by_index:
+        raise IdTagImportError(errors.by_index)
+    try:
+        _store_with_parents(tags, first_index, parents, stored)
+    except IntegrityError as exc:
+        # Someone stored one of these tags since the check above.
+        now_stored = id_tags_existing(id_tags=first_index)
+        if not now_stored:
+            raise
+        raise IdTagImportError(
+            {first_index[value]: {"id_tag": [id_tag_exists_message(id_tag=value)]} for value in now_stored}
+        ) from exc
+    return tags
 
-    def fail(index: int, field: str, message: str) -> None:
-        errors.setdefault(index, {}).setdefault(field, []).append(message)
 
+class _ImportErrors:
+    """Messages by item index and field, as IdTagImportError carries them."""
+
+    def __init__(self) -> None:
+        self.by_index: dict[int, dict[str, list[str]]] = {}
+
+    def add(self, index: int, field: str, message: str) -> None:
+        self.by_index.setdefault(index, {}).setdefault(field, []).append(message)
+
+
+def _tags_from_items(items: list[dict], errors: _ImportErrors) -> tuple[list[IdTag], dict[str, int]]:
+    """Unsaved tags, one per item, field rules checked; and the index of each id's first item."""
     tags: list[IdTag] = []
     first_index: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -143,54 +170,53 @@ def id_tag_bulk_import(*, items: list[dict]) -> list[IdTag]:
             note=item.get("note") or "",
         )
         try:
-            # Field rules only (length, choices): uniqueness and parents are checked for the batch below.
+            # Field rules only (length, choices): uniqueness and parents are checked for the batch afterwards.
             tag.clean_fields(exclude=["parent", "user"])
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:
-                    fail(index, field, message)
+                    errors.add(index, field, message)
         if tag.id_tag in first_index:
-            fail(index, "id_tag", f"Repeats item {first_index[tag.id_tag]} ({tag.id_tag}).")
+            errors.add(index, "id_tag", f"Repeats item {first_index[tag.id_tag]} ({tag.id_tag}).")
         elif tag.id_tag:
             first_index[tag.id_tag] = index
         tags.append(tag)
+    return tags, first_index
 
-    parents = {index: id_tag_normalize(raw=item.get("parent_id_tag") or "") for index, item in enumerate(items)}
-    stored = id_tags_existing(id_tags=[*first_index, *(p for p in parents.values() if p)])
+
+def _check_against_stored(
+    tags: list[IdTag],
+    first_index: dict[str, int],
+    parents: dict[int, str],
+    stored: dict[str, IdTag],
+    errors: _ImportErrors,
+) -> None:
     for value, index in first_index.items():
         if value in stored:
-            fail(index, "id_tag", id_tag_exists_message(id_tag=value))
+            errors.add(index, "id_tag", id_tag_exists_message(id_tag=value))
     for index, parent in parents.items():
         if not parent:
             continue
         if parent == tags[index].id_tag:
-            fail(index, "parent_id_tag", "A tag cannot be its own parent.")
+            errors.add(index, "parent_id_tag", "A tag cannot be its own parent.")
         elif parent not in first_index and parent not in stored:
-            fail(index, "parent_id_tag", f"Unknown parent id tag {parent}.")
-    if errors:
-        raise IdTagImportError(errors)
+            errors.add(index, "parent_id_tag", f"Unknown parent id tag {parent}.")
 
-    try:
-        with transaction.atomic():
-            IdTag.objects.bulk_create(tags, batch_size=500)
-            # Not every database returns the new ids from a bulk insert: read them back when missing.
-            if any(tag.pk is None for tag in tags):
-                created = id_tags_existing(id_tags=first_index)
-                for tag in tags:
-                    tag.pk = created[tag.id_tag].pk
-            by_value = {tag.id_tag: tag for tag in tags}
-            with_parent = []
-            for index, parent in parents.items():
-                if parent:
-                    tags[index].parent = by_value.get(parent) or stored[parent]
-                    with_parent.append(tags[index])
-            IdTag.objects.bulk_update(with_parent, ["parent"], batch_size=500)
-    except IntegrityError as exc:
-        # Someone stored one of these tags since the check above.
-        now_stored = id_tags_existing(id_tags=first_index)
-        if not now_stored:
-            raise
-        raise IdTagImportError(
-            {first_index[value]: {"id_tag": [id_tag_exists_message(id_tag=value)]} for value in now_stored}
-        ) from exc
-    return tags
+
+def _store_with_parents(
+    tags: list[IdTag], first_index: dict[str, int], parents: dict[int, str], stored: dict[str, IdTag]
+) -> None:
+    with transaction.atomic():
+        IdTag.objects.bulk_create(tags, batch_size=500)
+        # Not every database returns the new ids from a bulk insert: read them back when missing.
+        if any(tag.pk is None for tag in tags):
+            created = id_tags_existing(id_tags=first_index)
+            for tag in tags:
+                tag.pk = created[tag.id_tag].pk
+        by_value = {tag.id_tag: tag for tag in tags}
+        with_parent = []
+        for index, parent in parents.items():
+            if parent:
+                tags[index].parent = by_value.get(parent) or stored[parent]
+                with_parent.append(tags[index])
+        IdTag.objects.bulk_update(with_parent, ["parent"], batch_size=500)
