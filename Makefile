@@ -26,9 +26,10 @@ test: $(VENV)/.installed  ## the whole suite (embedded Redis/SQLite unless REDIS
 	$(VENV)/bin/ruff check .
 	$(PY) -m portal.launcher test
 
-lint: $(VENV)/.installed  ## ruff lint and format check
+lint: $(VENV)/.installed  ## ruff lint (complexity included), format check, and the layering (import-linter, .importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed  ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
