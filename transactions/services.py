@@ -5,17 +5,19 @@ and always answered, even for unknown, duplicate or negative transaction ids: a 
 retries and then drops the data, and that is billing lost.
 """
 
-import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chargers.models import Connector
+from chargers.models import ChargePoint, Connector
+from core import events
+from transactions import bulk
+from transactions.bulk import MeterValueRow
+from transactions.events import ReadingLatest, TransactionStarted, TransactionStopped
 from transactions.metering import ENERGY_REGISTER, Sample, latest_reading
 from transactions.models import MeterValue, Transaction
 
@@ -57,10 +59,41 @@ def transaction_start(
                 start_received_at=timezone.now(),
             )
             _link_remote_start(created)
+            events.publish([_started_event(created)])
             return created
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
         return started.get(**identity)
+
+
+def _ident(charge_point_pk: int) -> str:
+    return ChargePoint.objects.filter(pk=charge_point_pk).values_list("charge_point_id", flat=True).first() or ""
+
+
+def _started_event(started: Transaction) -> TransactionStarted:
+    return TransactionStarted(
+        charge_point_pk=started.charge_point_id,
+        charge_point_id=_ident(started.charge_point_id),
+        connector_id=started.connector_id,
+        transaction_pk=started.pk,
+        id_tag=started.id_tag,
+        started_at=started.started_at,
+        meter_start_wh=started.meter_start_wh,
+    )
+
+
+def _stopped_event(stopped: Transaction) -> TransactionStopped:
+    return TransactionStopped(
+        charge_point_pk=stopped.charge_point_id,
+        charge_point_id=_ident(stopped.charge_point_id),
+        connector_id=stopped.connector_id,
+        transaction_pk=stopped.pk,
+        id_tag=stopped.stop_id_tag or stopped.id_tag,
+        stopped_at=stopped.stopped_at,
+        meter_stop_wh=stopped.meter_stop_wh,
+        energy_wh=stopped.energy_wh,
+        reason=stopped.stop_reason,
+    )
 
 
 def _link_remote_start(started: Transaction) -> None:
@@ -104,25 +137,14 @@ def transaction_stop(
             found = _orphan_transaction(charge_point_pk, transaction_id, meter_stop_wh, stopped_at, id_tag, samples)
         already_stopped = found.stopped_at is not None
         if not already_stopped:
-            found.meter_stop_wh = meter_stop_wh
-            found.stopped_at = stopped_at
-            found.stop_received_at = timezone.now()
-            # A vendor's own reason is kept (the lenient StopTransaction), as far as the column holds it.
-            found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
-            found.stop_id_tag = id_tag
-            found.save(
-                update_fields=[
-                    "meter_stop_wh",
-                    "stopped_at",
-                    "stop_received_at",
-                    "stop_reason",
-                    "stop_id_tag",
-                ]
-            )
+            _close(found, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, id_tag=id_tag)
         if samples:
-            _meter_values_insert(
+            received_at = timezone.now()
+            bulk.meter_values_insert(
                 [
-                    _row(charge_point_pk, found.connector_id, found.pk, transaction_id, s, "StopTransaction")
+                    _row(
+                        charge_point_pk, found.connector_id, found.pk, transaction_id, s, "StopTransaction", received_at
+                    )
                     for s in samples
                 ]
             )
@@ -134,6 +156,17 @@ def transaction_stop(
                 reported_transaction_id=found.charger_transaction_id,
             ).update(transaction=found)
     return StopResult(found, was_known, already_stopped)
+
+
+def _close(found: Transaction, *, meter_stop_wh: int, stopped_at: datetime, reason: str, id_tag: str) -> None:
+    found.meter_stop_wh = meter_stop_wh
+    found.stopped_at = stopped_at
+    found.stop_received_at = timezone.now()
+    # A vendor's own reason is kept (the lenient StopTransaction), as far as the column holds it.
+    found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
+    found.stop_id_tag = id_tag
+    found.save(update_fields=["meter_stop_wh", "stopped_at", "stop_received_at", "stop_reason", "stop_id_tag"])
+    events.publish([_stopped_event(found)])
 
 
 def _transaction_for_charger(charge_point_pk: int, transaction_id: int, lock: bool = False) -> Transaction | None:
@@ -191,6 +224,7 @@ class MeterValuesReport:
     connector_id: int
     transaction_id: int | None
     samples: list[Sample] = field(default_factory=list)
+    charge_point_ident: str = ""  # for the events: the session knows it, so no query per frame
 
 
 @dataclass(frozen=True)
@@ -207,133 +241,33 @@ def meter_values_store(*, reports: list[MeterValuesReport]) -> list[LatestReadin
     """Store many MeterValues frames in one transaction (a batch from all chargers of this process).
 
     Resent frames store nothing twice (unique constraint, conflicts ignored). Returns the newest power and
-    energy per connector, for the live feed.
+    energy per connector (the caller keeps them on the connectors) and publishes them, once for the batch.
     """
     if not reports:
         return []
     received_at = timezone.now()
     with transaction.atomic():
-        known = _known_transactions(reports)
+        known = bulk.transactions_known(
+            r.transaction_id for r in reports if r.transaction_id and 0 < r.transaction_id <= MAX_TRANSACTION_ID
+        )
         latest = _latest_per_connector(reports, known)
-        if connection.vendor == "postgresql":
-            # The hot path of a busy node: plain tuples and COPY instead of model instances (see _meter_values_copy).
-            _meter_values_copy(_value_tuples(reports, known, received_at))
-            _connectors_update_latest_pg(latest)
-        else:
-            _meter_values_insert(_value_rows(reports, known, received_at))
-            _connectors_update_latest(latest)
+        bulk.meter_values_insert(_value_rows(reports, known, received_at))
+        events.publish(_reading_events(reports, latest))
     return latest
 
 
 def _value_rows(
     reports: list[MeterValuesReport], known: set[tuple[int, int]], received_at: datetime
-) -> list[MeterValue]:
-    """The rows of _value_tuples as model instances (the ORM path, for SQLite)."""
-    return [
-        MeterValue(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in _value_tuples(reports, known, received_at)
-    ]
-
-
-# The columns _value_tuples fills, in order (every MeterValue column but the id).
-_COPY_COLUMNS = (
-    "charge_point_id",
-    "connector_id",
-    "transaction_id",
-    "reported_transaction_id",
-    "timestamp",
-    "received_at",
-    "measurand",
-    "phase",
-    "location",
-    "context",
-    "format",
-    "unit",
-    "raw_value",
-    "value",
-    "si_unit",
-    "source",
-)
-
-
-def _value_tuples(reports: list[MeterValuesReport], known: set[tuple[int, int]], received_at: datetime) -> list[tuple]:
-    """The same rows as _value_rows, as tuples in _COPY_COLUMNS order (a Model instance costs ~10 us each)."""
-    rows: list[tuple] = []
+) -> list[MeterValueRow]:
+    rows: list[MeterValueRow] = []
     for report in reports:
         tx_pk = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
         reported = report.transaction_id if tx_pk is None else None
-        head = (report.charge_point_pk, report.connector_id, tx_pk, reported)
         rows.extend(
-            (
-                *head,
-                s.timestamp,
-                received_at,
-                s.measurand,
-                s.phase,
-                s.location,
-                s.context,
-                s.format,
-                s.unit,
-                s.raw_value,
-                s.value,
-                s.si_unit,
-                "MeterValues",
-            )
+            _row(report.charge_point_pk, report.connector_id, tx_pk, reported, s, "MeterValues", received_at)
             for s in report.samples
         )
     return rows
-
-
-_BATCH_TABLE = "meter_value_batch"
-_COLUMN_LIST = ", ".join(f'"{c}"' for c in _COPY_COLUMNS)
-# Built from constants only.
-_CREATE_BATCH = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} ON COMMIT DELETE ROWS AS "  # noqa: S608
-    f"SELECT {_COLUMN_LIST} FROM transactions_metervalue WITH NO DATA"
-)
-_COPY_BATCH = f"COPY {_BATCH_TABLE} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
-_INSERT_BATCH = (
-    f"INSERT INTO transactions_metervalue ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {_BATCH_TABLE} "  # noqa: S608
-    "ON CONFLICT DO NOTHING"
-)
-
-
-@functools.cache
-def _copy_types() -> list[str]:
-    """PostgreSQL type names of _COPY_COLUMNS, as binary COPY needs them ("varchar(60)" -> "varchar")."""
-    names = {"timestamp with time zone": "timestamptz"}
-    fields = {f.column: f for f in MeterValue._meta.concrete_fields}
-    types = []
-    for column in _COPY_COLUMNS:
-        base = fields[column].db_type(connection).split("(", 1)[0].strip()
-        types.append(names.get(base, base))
-    return types
-
-
-def _meter_values_copy(rows: list[tuple]) -> None:
-    """COPY into a per-connection temporary table, then one INSERT ... ON CONFLICT DO NOTHING into the real one
-    (COPY cannot skip the conflicts that resent frames cause). Binary COPY: a third of the text format's CPU per
-    row. The temporary table empties itself at commit; inside an outer transaction it is emptied here."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CREATE_BATCH)
-        with cursor.cursor.copy(_COPY_BATCH) as copy:
-            copy.set_types(_copy_types())
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_INSERT_BATCH)
-        if connection.savepoint_ids:
-            cursor.execute(f"DELETE FROM {_BATCH_TABLE}")  # noqa: S608 (a constant)
-
-
-def _known_transactions(reports: list[MeterValuesReport]) -> set[tuple[int, int]]:
-    ids = {r.transaction_id for r in reports if r.transaction_id and 0 < r.transaction_id <= MAX_TRANSACTION_ID}
-    if not ids:
-        return set()
-    if connection.vendor == "postgresql":
-        # One array parameter instead of the ORM's IN list (its compiler costs more than the query here).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id, charge_point_id FROM transactions_transaction WHERE id = ANY(%s)", [sorted(ids)])
-            return set(cursor.fetchall())
-    return set(Transaction.objects.filter(pk__in=ids).values_list("pk", "charge_point_id"))
 
 
 def _row(
@@ -343,30 +277,26 @@ def _row(
     reported_transaction_id: int | None,
     sample: Sample,
     source: str,
-    received_at: datetime | None = None,
-) -> MeterValue:
-    return MeterValue(
-        charge_point_id=charge_point_pk,
-        connector_id=connector_id,
-        transaction_id=transaction_pk,
-        reported_transaction_id=reported_transaction_id,
-        timestamp=sample.timestamp,
-        received_at=received_at or timezone.now(),
-        measurand=sample.measurand,
-        phase=sample.phase,
-        location=sample.location,
-        context=sample.context,
-        format=sample.format,
-        unit=sample.unit,
-        raw_value=sample.raw_value,
-        value=sample.value,
-        si_unit=sample.si_unit,
-        source=source,
+    received_at: datetime,
+) -> MeterValueRow:
+    return MeterValueRow(
+        charge_point_pk,
+        connector_id,
+        transaction_pk,
+        reported_transaction_id,
+        sample.timestamp,
+        received_at,
+        sample.measurand,
+        sample.phase,
+        sample.location,
+        sample.context,
+        sample.format,
+        sample.unit,
+        sample.raw_value,
+        sample.value,
+        sample.si_unit,
+        source,
     )
-
-
-def _meter_values_insert(rows: list[MeterValue]) -> None:
-    MeterValue.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
 def _latest_per_connector(reports: list[MeterValuesReport], known: set[tuple[int, int]]) -> list[LatestReading]:
@@ -390,53 +320,17 @@ def _latest_per_connector(reports: list[MeterValuesReport], known: set[tuple[int
     return list(newest.values())
 
 
-def _connectors_update_latest_pg(latest: list[LatestReading]) -> None:
-    """_connectors_update_latest in one statement: UPDATE ... FROM unnest(...), the same conditions per row."""
-    if not latest:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE chargers_connector AS c
-            SET meter_timestamp = v.ts,
-                power_w = COALESCE(v.power_w, c.power_w),
-                energy_wh = COALESCE(v.energy_wh, c.energy_wh)
-            FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::numeric[], %s::numeric[])
-                AS v(charge_point_id, connector_id, ts, power_w, energy_wh)
-            WHERE c.charge_point_id = v.charge_point_id AND c.connector_id = v.connector_id
-              AND (c.meter_timestamp IS NULL OR c.meter_timestamp <= v.ts)
-            RETURNING c.charge_point_id, c.connector_id
-            """,
-            [
-                [r.charge_point_pk for r in latest],
-                [r.connector_id for r in latest],
-                [r.timestamp for r in latest],
-                [r.power_w for r in latest],
-                [r.energy_wh for r in latest],
-            ],
-        )
-        updated = set(cursor.fetchall())
-    missing = [r for r in latest if (r.charge_point_pk, r.connector_id) not in updated]
-    if missing:
-        _connectors_update_latest(missing)  # the rare case (no connector row yet): the per-row ORM path
-
-
-def _connectors_update_latest(latest: list[LatestReading]) -> None:
-    """One conditional UPDATE per connector: a replayed old value never overwrites a newer one."""
-    for reading in latest:
-        changes = {"meter_timestamp": reading.timestamp}
-        if reading.power_w is not None:
-            changes["power_w"] = reading.power_w
-        if reading.energy_wh is not None:
-            changes["energy_wh"] = reading.energy_wh
-        updated = Connector.objects.filter(
-            Q(meter_timestamp__isnull=True) | Q(meter_timestamp__lte=reading.timestamp),
-            charge_point_id=reading.charge_point_pk,
+def _reading_events(reports: list[MeterValuesReport], latest: list[LatestReading]) -> list[ReadingLatest]:
+    idents = {report.charge_point_pk: report.charge_point_ident for report in reports}
+    return [
+        ReadingLatest(
+            charge_point_pk=reading.charge_point_pk,
+            charge_point_id=idents.get(reading.charge_point_pk, ""),
             connector_id=reading.connector_id,
-        ).update(**changes)
-        if not updated:
-            # No connector row yet (or a newer reading already stored: then the insert is a no-op).
-            Connector.objects.bulk_create(
-                [Connector(charge_point_id=reading.charge_point_pk, connector_id=reading.connector_id, **changes)],
-                ignore_conflicts=True,
-            )
+            transaction_pk=reading.transaction_id,
+            timestamp=reading.timestamp,
+            power_w=reading.power_w,
+            energy_wh=reading.energy_wh,
+        )
+        for reading in latest
+    ]

@@ -5,16 +5,21 @@ from asyncio import AbstractEventLoop, get_running_loop
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
+
 from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
 from chargers.services.commands import commands_claim_next, commands_record_answers
+from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
 from chargers.storable import storable_value
 from transactions.services import MeterValuesReport, meter_values_store
 
 
 def _store_meter_values(reports: list[MeterValuesReport]) -> None:
-    meter_values_store(reports=reports)
+    # The rows and the connectors' newest readings in one transaction: a page never shows a reading not stored.
+    with transaction.atomic():
+        connectors_record_readings(readings=meter_values_store(reports=reports))
 
 
 def _store_log(entries: list[LogEntry]) -> None:

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 
 from chargers.models import ChargePoint, Connector, MessageLog, RegistrationStatus
+from chargers.selectors import charge_point_list
 from chargers.services import charge_point_register
 from rfid.services import id_tag_create
 from tests.db import in_db_thread
-from tests.simulator import SimulatedCharger, inch_sampled_values
+from tests.simulator import SimulatedCharger, inch_sampled_values, now_iso
 from transactions.models import MeterValue, Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,9 +92,51 @@ def test_a_charger_boots_charges_and_stops_and_everything_is_stored(portal) -> N
     assert (frequency.unit, frequency.si_unit) == ("Hz", "Hz")
     connector = Connector.objects.get(charge_point=charger, connector_id=1)
     assert connector.status == "Preparing"
-    assert connector.power_w == Decimal("11100")  # three phases of 3.7 kW, summed
+    # The session stopped: its 11.1 kW (three phases of 3.7 kW, summed) is history, not live power.
+    assert connector.power_w == 0
     assert connector.energy_wh == Decimal("2500")
     assert Connector.objects.get(charge_point=charger, connector_id=0).status == "Available"
+
+
+def _live_power(charge_point_pk: int) -> tuple[Decimal | None, Decimal | None]:
+    """(connector 1's power, the charger's live_power_w as the API and the pages read it)."""
+    charger = charge_point_list().get(pk=charge_point_pk)
+    return Connector.objects.get(charge_point_id=charge_point_pk, connector_id=1).power_w, charger.live_power_w
+
+
+def test_a_connectors_live_power_drops_to_zero_when_its_session_stops(portal) -> None:
+    charger = registered()
+    id_tag_create(id_tag="FA2AFD77")
+
+    async def meter(sim: SimulatedCharger, tx_id: int, kw_per_phase: float) -> None:
+        await sim.call(
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "transactionId": tx_id,
+                "meterValue": [{"timestamp": now_iso(), "sampledValue": inch_sampled_values(1.0, kw_per_phase)}],
+            },
+        )
+
+    async def scenario() -> list:
+        seen = []
+        async with SimulatedCharger(portal.ocpp_url, charger.charge_point_id, password=KEY) as sim:
+            await sim.boot()
+            await sim.status(1, "Charging")
+            first = (await sim.start(1, "FA2AFD77", 0))["transactionId"]
+            await meter(sim, first, 3.7)
+            seen.append(await in_db_thread(_live_power, charger.pk))
+            await sim.stop(first, 2500, idTag="FA2AFD77")
+            seen.append(await in_db_thread(_live_power, charger.pk))
+            second = (await sim.start(1, "FA2AFD77", 2500))["transactionId"]
+            await meter(sim, second, 2.0)
+            seen.append(await in_db_thread(_live_power, charger.pk))
+        return seen
+
+    during, after_stop, during_second = asyncio.run(scenario())
+    assert during == (Decimal("11100"), Decimal("11100"))
+    assert after_stop == (0, 0)
+    assert during_second == (Decimal("6000"), Decimal("6000"))
 
 
 def test_every_frame_in_and_out_is_in_the_message_log(portal) -> None:

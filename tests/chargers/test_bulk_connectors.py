@@ -1,0 +1,64 @@
+"""The connectors' newest reading: the raw UPDATE ... FROM unnest and its ORM twin agree on the same cases."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+import pytest
+
+from chargers import bulk
+from chargers.models import Connector
+from tests.factories import ChargePointFactory, ConnectorFactory
+from tests.twins import twins
+
+pytestmark = [pytest.mark.django_db, pytest.mark.twins]
+
+AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+TWINS = twins(bulk.connectors_update_latest_orm, bulk.connectors_update_latest_sql)
+
+
+class Reading(NamedTuple):
+    charge_point_pk: int
+    connector_id: int
+    timestamp: datetime
+    power_w: Decimal | None
+    energy_wh: Decimal | None
+
+
+def stored(charge_point_pk: int, connector_id: int = 1) -> tuple:
+    c = Connector.objects.get(charge_point_id=charge_point_pk, connector_id=connector_id)
+    return c.meter_timestamp, c.power_w, c.energy_wh
+
+
+@pytest.mark.parametrize("update", TWINS)
+def test_a_newer_reading_replaces_the_stored_one_and_an_older_one_does_not(update) -> None:
+    connector = ConnectorFactory(connector_id=1)
+    pk = connector.charge_point_id
+    update([Reading(pk, 1, AT, Decimal("7000"), Decimal("1500"))])
+    update([Reading(pk, 1, AT - timedelta(minutes=5), Decimal("1"), Decimal("1"))])  # an offline replay
+    assert stored(pk) == (AT, Decimal("7000"), Decimal("1500"))
+    update([Reading(pk, 1, AT + timedelta(minutes=1), Decimal("6500"), Decimal("1600"))])
+    assert stored(pk) == (AT + timedelta(minutes=1), Decimal("6500"), Decimal("1600"))
+
+
+@pytest.mark.parametrize("update", TWINS)
+def test_a_reading_without_power_keeps_the_stored_power(update) -> None:
+    connector = ConnectorFactory(connector_id=1)
+    pk = connector.charge_point_id
+    update([Reading(pk, 1, AT, Decimal("7000"), Decimal("1500"))])
+    update([Reading(pk, 1, AT + timedelta(minutes=1), None, Decimal("1600"))])
+    assert stored(pk) == (AT + timedelta(minutes=1), Decimal("7000"), Decimal("1600"))
+
+
+@pytest.mark.parametrize("update", TWINS)
+def test_a_connector_without_a_row_gets_one(update) -> None:
+    charger = ChargePointFactory()
+    other = ConnectorFactory(connector_id=1)
+    update(
+        [
+            Reading(charger.pk, 2, AT, Decimal("3000"), None),
+            Reading(other.charge_point_id, 1, AT, Decimal("100"), Decimal("5")),
+        ]
+    )
+    assert stored(charger.pk, 2) == (AT, Decimal("3000"), None)
+    assert stored(other.charge_point_id) == (AT, Decimal("100"), Decimal("5"))
