@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chargers.commands.effects import remote_start_link, reservation_use
 from chargers.models import Connector
 from transactions.metering import ENERGY_REGISTER, Sample, latest_reading
 from transactions.models import MeterValue, Transaction
@@ -63,8 +64,6 @@ def transaction_start(
 
 def _link_remote_start(started: Transaction) -> None:
     """Link the transaction to the RemoteStartTransaction or reservation it came from."""
-    from chargers.services.operations import remote_start_link, reservation_use
-
     remote_start_link(
         charge_point_pk=started.charge_point_id,
         connector_id=started.connector_id,

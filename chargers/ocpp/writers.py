@@ -5,9 +5,9 @@ from asyncio import AbstractEventLoop, get_running_loop
 from dataclasses import dataclass
 from datetime import datetime
 
+from chargers.commands.pipeline import Answer, commands_claim_next, commands_record_answers
 from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
-from chargers.services.commands import commands_claim_next, commands_record_answers
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -35,7 +35,7 @@ def _claim_commands(claims: list[tuple[int, str]]) -> list:
     return commands_claim_next(claims=claims)
 
 
-def _store_answers(answers: list[tuple[int, dict]]) -> list[str]:
+def _store_answers(answers: list[tuple[int, Answer]]) -> list[str]:
     return commands_record_answers(answers=answers)
 
 
