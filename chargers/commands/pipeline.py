@@ -3,9 +3,11 @@ conditional UPDATE, so that a command is never sent twice, whoever pokes and how
 could not send, and records the answer or the failure; beat expires what waited too long and reaps what a dead
 process left 'sent'.
 
-Any secret a command held is scrubbed from its row once it has ended here.
+Every command that ends here is published once, after commit (CommandFinished; one batch per group commit of
+claims or answers), and any secret it held is scrubbed from its row.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,8 @@ from chargers.commands.effects import effects_apply
 from chargers.commands.models import Command, CommandStatus
 from chargers.commands.secrets import commands_scrub_ended, commands_scrub_secrets
 from chargers.commands.values import Answer, ClaimedCommand
+from chargers.events import CommandFinished
+from core.events import publish
 
 __all__ = [
     "Answer",
@@ -35,16 +39,36 @@ __all__ = [
 ]
 
 
+def _finished(rows: Iterable[tuple[int, str, int, str, str]]) -> list[CommandFinished]:
+    """The events for (command pk, action, charger pk, charge point id, final status) rows."""
+    return [
+        CommandFinished(
+            charge_point_pk=charge_point_pk,
+            charge_point_id=charge_point_id,
+            command_pk=pk,
+            action=action,
+            status=str(status),  # plain text on the wire, not the enum
+        )
+        for pk, action, charge_point_pk, charge_point_id, status in rows
+    ]
+
+
 def command_end(*, commands: QuerySet[Command], status: str, **changes: Any) -> list[int]:
-    """End these commands with `status` (and `changes`) and scrub any secret they held; returns their pks. Call
-    inside a transaction: the rows are locked while they are read, in id order, so that two enders of overlapping
-    sets (beat's expiry and a claim) wait for each other instead of deadlocking, and a row another process ended
-    meanwhile is not ended twice."""
-    pks = list(commands.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
-    if not pks:
+    """End these commands with `status` (and `changes`), scrub any secret they held and publish that they
+    finished; returns their pks. Call inside a transaction: the rows are locked while they are read, in id order,
+    so that two enders of overlapping sets (beat's expiry and a claim) wait for each other instead of deadlocking,
+    and a row another process ended meanwhile is not ended (or published) twice."""
+    rows = list(
+        commands.select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "action", "charge_point_id", "charge_point__charge_point_id")
+    )
+    if not rows:
         return []
+    pks = [row[0] for row in rows]
     Command.objects.filter(pk__in=pks).update(status=status, **changes)
     commands_scrub_ended(pks=pks)
+    publish(_finished((*row, status) for row in rows))
     return pks
 
 
@@ -105,6 +129,7 @@ def commands_record_answers(*, answers: list[tuple[int, Answer]]) -> list[str]:
                 charge_point_pk=command.charge_point_id, command_pk=command.pk, effects=read[command.pk].effects
             )
         commands_scrub_secrets(commands=answered)
+        publish(_answered_events(answered))
     return statuses
 
 
@@ -113,7 +138,8 @@ def _waiting(pks: list[int]) -> dict[int, Command]:
     command's thousand answers arrive together)."""
     waiting = (
         Command.objects.select_for_update(of=("self",))
-        .only("id", "action", "payload", "status", "charge_point_id")
+        .select_related("charge_point")
+        .only("id", "action", "payload", "status", "charge_point_id", "charge_point__charge_point_id")
         .filter(pk__in=pks, status=CommandStatus.SENT)
     )
     return {command.pk: command for command in waiting}
@@ -125,6 +151,10 @@ def _take(command: Command, answer: Answer, now: datetime) -> None:
     # Lenient in what we accept: the answer is kept, with what is wrong with it.
     command.error_description = answer.problems[:255]
     command.answered_at = now
+
+
+def _answered_events(answered: list[Command]) -> list[CommandFinished]:
+    return _finished([(c.pk, c.action, c.charge_point_id, c.charge_point.charge_point_id, c.status) for c in answered])
 
 
 def command_record_failure(*, command_pk: int, status: str, error_code: str = "", description: str = "") -> None:
