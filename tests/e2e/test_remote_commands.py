@@ -318,6 +318,25 @@ def test_get_configuration_and_change_configuration_keep_the_keys_up_to_date(com
     assert keys == {"HeartbeatInterval": ("60", False), "NumberOfConnectors": ("1", True)}
 
 
+def test_a_configuration_answer_of_the_wrong_shape_ends_its_command_and_is_kept(command_portal, celery_worker):
+    charger = new_charger()
+
+    async def scenario() -> Command:
+        sim = await connected(command_portal, charger)
+        sim.answers["GetConfiguration"] = {"configurationKey": 5}
+        command = await in_thread(
+            command_create, check_payload=request_problem, charge_point=charger, action="GetConfiguration", payload={}
+        )
+        done = await in_thread(wait_until_final, command=command, timeout=8)
+        await sim.close()
+        return done
+
+    command = asyncio.run(scenario())
+    assert (command.status, command.response) == (CommandStatus.ACCEPTED, {"configurationKey": 5})
+    assert "configurationKey" in command.error_description
+    assert not ConfigurationKey.objects.filter(charge_point=charger).exists()
+
+
 def test_a_remote_start_is_linked_to_the_transaction_that_follows(command_portal, celery_worker) -> None:
     charger = new_charger()
 
