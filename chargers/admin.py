@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from chargers import services
-from chargers.admin_commands import (
+from chargers.commands.admin import (
     CommandInline,
     ConfigurationKeyInline,
     command_urls,

@@ -1,22 +1,14 @@
-"""Typed Django forms built from JSON schemas: one form per OCPP operation, from the OCA schema of its request.
+"""Typed Django forms built from JSON schemas: the OCA schema of an operation's request (the command forms,
+chargers/commands/forms.py), a vendor's DataTransfer schema (the profile forms).
 
 Scalars become typed fields (integers, enums as choices, date-times); nested objects and lists of objects
 (a charging profile, a local list) become JSON fields, checked against the same schema when the command is
-created. `payload` turns cleaned data back into the OCPP payload.
+created. The schemas are handed in: forms never import the protocol room.
 """
 
 import json
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 from django import forms
-
-from chargers.ocpp.schemas import request_schema
-from chargers.ocpp.timestamps import format_timestamp
-
-# Fields the portal fills in when they are left empty.
-PORTAL_OWNED = {"ReserveNow": {"reservationId"}}
 
 
 def schema_field(name: str, spec: dict, required: bool) -> forms.Field:
@@ -55,31 +47,6 @@ def schema_form_class(schema: dict, *, name: str, optional: frozenset[str] = fro
     form_class = type(f"{name}Form", (forms.Form,), fields)
     form_class.json_schema = schema
     return form_class
-
-
-def action_form_class(action: str) -> type[forms.Form]:
-    return schema_form_class(request_schema(action), name=action, optional=frozenset(PORTAL_OWNED.get(action, ())))
-
-
-def payload(schema: dict, cleaned_data: dict[str, Any]) -> dict:
-    """The OCPP payload for cleaned form data: empty optional fields are left out, types as OCPP wants."""
-    result: dict[str, Any] = {}
-    for key, spec in schema.get("properties", {}).items():
-        value = cleaned_data.get(key)
-        if value is None or value == "" or value == []:
-            continue
-        result[key] = _ocpp_value(spec, value)
-    return result
-
-
-def _ocpp_value(spec: dict, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if spec.get("type") == "array" and isinstance(value, str):
-        return [line.strip() for line in value.splitlines() if line.strip()]
-    return value
 
 
 def payload_text(data: dict) -> str:

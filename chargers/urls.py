@@ -3,7 +3,8 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from chargers.api import charge_points, commands
+from chargers.api import charge_points
+from chargers.commands import api as commands
 
 router = SimpleRouter()
 router.register("chargers", charge_points.ChargePointViewSet, basename="charger")

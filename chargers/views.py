@@ -14,11 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from chargers.commands.services import command_create
 from chargers.models import ChargePoint, ChargerModel, DataTransferSpec
+from chargers.ocpp.results import request_problem
 from chargers.profiles import selectors as profile_selectors
 from chargers.profiles.forms import ChargePointProfileForm, data_transfer_form_class, data_transfer_payload
 from chargers.profiles.services import charge_point_set_charger_model
-from chargers.services.commands import command_create
 from transactions.models import MeterValue
 
 
@@ -114,6 +115,7 @@ def data_transfer_check(request: HttpRequest, charge_point_id: str, spec_pk: int
                 charge_point=charge_point,
                 action="DataTransfer",
                 payload=payload,
+                check_payload=request_problem,
                 requested_by=request.user,
                 requested_via="web",
             )

@@ -172,7 +172,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The database scheduler copies these into django-celery-beat's tables, where operators also add their own
-# recurring commands (chargers.services.commands.command_schedule_create).
+# recurring commands (chargers.commands.services.command_schedule_create).
 CELERY_BEAT_SCHEDULE = {
     "commands-housekeeping": {"task": "chargers.tasks.commands_housekeeping", "schedule": 60.0},
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},

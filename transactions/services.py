@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chargers.commands.effects import remote_start_link, reservation_use
 from chargers.models import ChargePoint, Connector
 from core import events
 from transactions import bulk
@@ -98,8 +99,6 @@ def _stopped_event(stopped: Transaction) -> TransactionStopped:
 
 def _link_remote_start(started: Transaction) -> None:
     """Link the transaction to the RemoteStartTransaction or reservation it came from."""
-    from chargers.services.operations import remote_start_link, reservation_use
-
     remote_start_link(
         charge_point_pk=started.charge_point_id,
         connector_id=started.connector_id,

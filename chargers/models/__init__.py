@@ -1,6 +1,17 @@
-"""Charge points and everything around them; one module per topic, all exported here (the profile models live
-in chargers/profiles/ and are exported here too, so that `from chargers.models import ChargerModel` works)."""
+"""Charge points and everything around them; one module per topic, all exported here (the command and profile
+models live in chargers/commands/ and chargers/profiles/ and are exported here too, so that
+`from chargers.models import Command` works for migrations and the other apps)."""
 
+from chargers.commands.models import (
+    ENDED_COMMAND_STATUSES,
+    OPEN_COMMAND_STATUSES,
+    Command,
+    CommandBatch,
+    CommandStatus,
+    ConfigurationKey,
+    Reservation,
+    ReservationStatus,
+)
 from chargers.models.charge_points import (
     ChargePoint,
     ConnectionAttempt,
@@ -10,8 +21,6 @@ from chargers.models.charge_points import (
     MessageLog,
     RegistrationStatus,
 )
-from chargers.models.commands import OPEN_COMMAND_STATUSES, Command, CommandBatch, CommandStatus
-from chargers.models.operations import ConfigurationKey, Reservation, ReservationStatus
 from chargers.profiles.models import (
     ChargerInterface,
     ChargerModel,
@@ -32,6 +41,7 @@ from chargers.profiles.vocabulary import (
 )
 
 __all__ = [
+    "ENDED_COMMAND_STATUSES",
     "OPEN_COMMAND_STATUSES",
     "ByteOrder",
     "ChargePoint",

@@ -14,11 +14,12 @@ import uuid
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from chargers.commands import pipeline as command_services
 from chargers.models import CommandStatus
 from chargers.ocpp.frames import CallError
+from chargers.ocpp.results import answer_read
 from chargers.ocpp.writers import writers
 from chargers.selectors import charge_point_registration_status
-from chargers.services import commands as command_services
 
 logger = logging.getLogger(__name__)
 
@@ -115,4 +116,5 @@ class CommandDeliveryMixin:
                 description=answer.error_description,
             )
             return CommandStatus.FAILED
-        return await writers().command_answers.submit((claimed.pk, answer.payload))
+        read = answer_read(action=claimed.action, request=claimed.payload, response=answer.payload)
+        return await writers().command_answers.submit((claimed.pk, read))

@@ -1,23 +1,6 @@
-"""Keep secrets out of the message log: an AuthorizationKey set or read through configuration keys."""
+"""The protocol room's name for the redaction rule, which lives in chargers/redaction.py so that the command
+services apply it too without importing the room."""
 
-from typing import Any
+from chargers.redaction import REDACTED, SECRET_ACTIONS, SECRET_KEYS, redact
 
-SECRET_KEYS = frozenset({"authorizationkey"})
-# The operations whose requests or answers can carry such a value.
-SECRET_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration"})
-REDACTED = "***redacted***"
-
-
-def redact(action: str, payload: Any) -> Any:
-    if action not in SECRET_ACTIONS or not isinstance(payload, dict):
-        return payload
-    return _walk(payload)
-
-
-def _walk(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_walk(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    is_secret = str(node.get("key", "")).lower() in SECRET_KEYS
-    return {k: (REDACTED if is_secret and k == "value" else _walk(v)) for k, v in node.items()}
+__all__ = ["REDACTED", "SECRET_ACTIONS", "SECRET_KEYS", "redact"]

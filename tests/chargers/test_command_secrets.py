@@ -9,13 +9,8 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from chargers.models import Command, CommandBatch, CommandStatus, ConfigurationKey
-from chargers.services import charge_point_register
-from chargers.services.commands import (
-    command_batch_create,
-    command_cancel,
+from chargers.commands.pipeline import (
     command_claim_next,
-    command_create,
     command_record_answer,
     command_record_failure,
     command_unclaim,
@@ -23,6 +18,10 @@ from chargers.services.commands import (
     commands_expire,
     commands_reap,
 )
+from chargers.commands.services import command_batch_create, command_cancel, command_create
+from chargers.models import Command, CommandBatch, CommandStatus, ConfigurationKey
+from chargers.ocpp.results import answer_read, request_problem
+from chargers.services import charge_point_register
 from tests.factories import OperatorFactory, token_client
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +36,9 @@ def charger():
 
 
 def queue_key_change(charger, **options) -> Command:
-    return command_create(charge_point=charger, action="ChangeConfiguration", payload=SET_KEY, **options)
+    return command_create(
+        check_payload=request_problem, charge_point=charger, action="ChangeConfiguration", payload=SET_KEY, **options
+    )
 
 
 def stored(command: Command) -> str:
@@ -55,14 +56,18 @@ def test_a_queued_command_keeps_the_key_on_its_row_until_it_is_sent(charger) -> 
     assert SECRET in stored(command)
 
 
+def key_change_answer(response: dict):
+    return answer_read(action="ChangeConfiguration", request=SET_KEY, response=response)
+
+
 def end_by_answer(command: Command, charger) -> None:
     command_claim_next(charge_point_pk=charger.pk, unique_id="u-answer")
-    command_record_answer(command_pk=command.pk, response={"status": "Accepted"})
+    command_record_answer(command_pk=command.pk, answer=key_change_answer({"status": "Accepted"}))
 
 
 def end_by_rejection(command: Command, charger) -> None:
     command_claim_next(charge_point_pk=charger.pk, unique_id="u-reject")
-    command_record_answer(command_pk=command.pk, response={"status": "Rejected"})
+    command_record_answer(command_pk=command.pk, answer=key_change_answer({"status": "Rejected"}))
 
 
 def end_by_call_error(command: Command, charger) -> None:
@@ -121,7 +126,10 @@ def test_the_key_is_scrubbed_from_the_row_once_the_command_has_left_its_queue_fo
 
 def test_other_configuration_keys_are_kept_as_sent(charger) -> None:
     command = command_create(
-        charge_point=charger, action="ChangeConfiguration", payload={"key": "HeartbeatInterval", "value": "120"}
+        check_payload=request_problem,
+        charge_point=charger,
+        action="ChangeConfiguration",
+        payload={"key": "HeartbeatInterval", "value": "120"},
     )
     end_by_answer(command, charger)
     command.refresh_from_db()
@@ -131,7 +139,9 @@ def test_other_configuration_keys_are_kept_as_sent(charger) -> None:
 def test_a_bulk_command_keeps_the_key_only_on_the_commands_that_still_have_to_send_it(charger) -> None:
     other = charge_point_register(charge_point_id="SECRET-2")
 
-    batch, refused = command_batch_create(charge_points=[charger, other], action="ChangeConfiguration", payload=SET_KEY)
+    batch, refused = command_batch_create(
+        check_payload=request_problem, charge_points=[charger, other], action="ChangeConfiguration", payload=SET_KEY
+    )
 
     assert refused == {}
     assert SECRET not in str(CommandBatch.objects.filter(pk=batch.pk).values().get())
@@ -139,17 +149,21 @@ def test_a_bulk_command_keeps_the_key_only_on_the_commands_that_still_have_to_se
 
 
 def test_a_configuration_read_back_never_stores_the_key(charger) -> None:
-    command = command_create(charge_point=charger, action="GetConfiguration", payload={})
+    command = command_create(check_payload=request_problem, charge_point=charger, action="GetConfiguration", payload={})
     command_claim_next(charge_point_pk=charger.pk, unique_id="u-get")
 
     command_record_answer(
         command_pk=command.pk,
-        response={
-            "configurationKey": [
-                {"key": "AuthorizationKey", "readonly": False, "value": SECRET},
-                {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
-            ]
-        },
+        answer=answer_read(
+            action="GetConfiguration",
+            request={},
+            response={
+                "configurationKey": [
+                    {"key": "AuthorizationKey", "readonly": False, "value": SECRET},
+                    {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+                ]
+            },
+        ),
     )
 
     assert SECRET not in stored(command)

@@ -1,20 +1,17 @@
 """Where the profile code lives (issue 8): the OCPP action sets in a module that imports nothing, the profile
 code in one package, models that reach no service and no protocol room, and no import cycle through them.
 
-The import graph is read from the source (ast), function-level imports included: a lazy import still runs, it
-only hides the edge from whoever reads the top of the module.
+The import graph is read from the source (tests/imports.py).
 """
 
 import ast
 import sys
-from functools import cache
-from pathlib import Path
 
 import pytest
 from django.urls import resolve, reverse
 
-ROOT = Path(__file__).resolve().parents[2]
-APPS = frozenset({"chargers", "core", "portal", "rfid", "transactions"})
+from tests.imports import ROOT, module_path, module_tree, reachable
+
 PROFILES = ROOT / "chargers" / "profiles"
 PROFILE_MODULES = ("admin", "forms", "models", "selectors", "services", "urls", "validation", "views", "vocabulary")
 # Reads, writes and rows: none of them may reach the protocol room (only edges and the room itself do).
@@ -28,67 +25,13 @@ INNER_MODULES = (
 )
 
 
-def _path(module: str) -> Path | None:
-    base = ROOT.joinpath(*module.split("."))
-    for candidate in (base / "__init__.py", base.with_suffix(".py")):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def _tree(module: str) -> ast.Module:
-    path = _path(module)
-    assert path is not None, f"{module} does not exist"
-    return ast.parse(path.read_text(), filename=str(path))
-
-
-def _targets(module: str, node: ast.Import | ast.ImportFrom) -> list[str]:
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    base = node.module or ""
-    if node.level:
-        package = module if _path(module).name == "__init__.py" else module.rpartition(".")[0]
-        for _ in range(node.level - 1):
-            package = package.rpartition(".")[0]
-        base = f"{package}.{base}".rstrip(".")
-    # `from a import b` imports the module a.b when there is one, else the name b of a.
-    return [f"{base}.{alias.name}" if _path(f"{base}.{alias.name}") else base for alias in node.names]
-
-
-@cache
-def imports_of(module: str) -> frozenset[str]:
-    """The project's modules that importing `module` runs directly: parents of a dotted name included, except the
-    packages `module` itself sits in (they are imported before it, not by it)."""
-    found = set()
-    for node in ast.walk(_tree(module)):
-        if not isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        for target in _targets(module, node):
-            parts = target.split(".")
-            if parts[0] in APPS:
-                found.update(p for i in range(1, len(parts) + 1) if _path(p := ".".join(parts[:i])))
-    parts = module.split(".")
-    return frozenset(found - {".".join(parts[:i]) for i in range(1, len(parts) + 1)})
-
-
-def reachable(module: str) -> set[str]:
-    seen: set[str] = set()
-    todo = list(imports_of(module))
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(imports_of(name))
-    return seen
-
-
 def test_the_action_sets_live_in_a_module_that_imports_nothing() -> None:
     from chargers import actions
     from chargers.ocpp import schemas
 
     imported = {
         alias.name.split(".")[0] if isinstance(node, ast.Import) else (node.module or "").split(".")[0]
-        for node in ast.walk(_tree("chargers.actions"))
+        for node in ast.walk(module_tree("chargers.actions"))
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
@@ -109,7 +52,7 @@ def test_the_profile_code_lives_in_one_package_and_the_old_modules_are_gone() ->
         "chargers.admin_profiles",
         "chargers.forms",
     ):
-        assert _path(old) is None, f"{old} is still there"
+        assert module_path(old) is None, f"{old} is still there"
 
 
 @pytest.mark.parametrize("module", INNER_MODULES)
@@ -129,8 +72,8 @@ def test_no_profile_module_sits_in_an_import_cycle(module: str) -> None:
 
 @pytest.mark.parametrize("module", ["chargers.actions", *(f"chargers.profiles.{m}" for m in PROFILE_MODULES)])
 def test_the_profile_code_imports_at_the_top_and_stays_short(module: str) -> None:
-    tree = _tree(module)
-    assert len(_path(module).read_text().splitlines()) <= 400
+    tree = module_tree(module)
+    assert len(module_path(module).read_text().splitlines()) <= 400
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             assert node.end_lineno - node.lineno < 45, f"{node.name} is {node.end_lineno - node.lineno + 1} lines"

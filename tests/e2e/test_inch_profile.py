@@ -126,8 +126,9 @@ def test_a_simulated_inch_is_refused_get_local_list_version_before_anything_is_q
 ) -> None:
     from django.core.exceptions import ValidationError
 
+    from chargers.commands.services import command_create
     from chargers.models import Command
-    from chargers.services.commands import command_create
+    from chargers.ocpp.results import request_problem
 
     charger = registered()
 
@@ -140,7 +141,7 @@ def test_a_simulated_inch_is_refused_get_local_list_version_before_anything_is_q
     calls = asyncio.run(scenario())
     charger.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
-        command_create(charge_point=charger, action="GetLocalListVersion", payload={})
+        command_create(check_payload=request_problem, charge_point=charger, action="GetLocalListVersion", payload={})
     assert "does not support GetLocalListVersion" in refused.value.message_dict["action"][0]
     assert not Command.objects.filter(charge_point=charger).exists()
     assert calls == []

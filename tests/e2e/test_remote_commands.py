@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from chargers.commands.services import command_batch_create, command_create
 from chargers.models import ChargePoint, Command, CommandStatus, ConfigurationKey, Reservation
+from chargers.ocpp.results import request_problem
 from chargers.services import charge_point_register
-from chargers.services.commands import command_batch_create, command_create
 from tests.db import in_db_thread
 from tests.simulator import CallErrorReceived, SimulatedCharger
 
@@ -93,7 +94,9 @@ def test_each_operation_reaches_the_charger_and_its_answer_is_stored(command_por
 
     async def scenario() -> tuple[Command, list]:
         sim = await connected(command_portal, charger)
-        command = await in_thread(command_create, charge_point=charger, action=action, payload=payload)
+        command = await in_thread(
+            command_create, check_payload=request_problem, charge_point=charger, action=action, payload=payload
+        )
         done = await in_thread(wait_until_final, command=command)
         await sim.close()
         return done, sim.received_calls
@@ -113,7 +116,13 @@ def test_a_call_error_answer_fails_the_command_with_the_charger_s_code(command_p
     async def scenario() -> Command:
         sim = await connected(command_portal, charger)
         sim.answers["Reset"] = CallErrorReceived("NotSupported", "not today", {})
-        command = await in_thread(command_create, charge_point=charger, action="Reset", payload={"type": "Hard"})
+        command = await in_thread(
+            command_create,
+            check_payload=request_problem,
+            charge_point=charger,
+            action="Reset",
+            payload={"type": "Hard"},
+        )
         done = await in_thread(wait_until_final, command=command)
         await sim.close()
         return done
@@ -130,7 +139,11 @@ def test_a_rejected_answer_is_recorded_as_rejected(command_portal, celery_worker
         sim = await connected(command_portal, charger)
         sim.answers["UnlockConnector"] = {"status": "UnlockFailed"}
         command = await in_thread(
-            command_create, charge_point=charger, action="UnlockConnector", payload={"connectorId": 1}
+            command_create,
+            check_payload=request_problem,
+            charge_point=charger,
+            action="UnlockConnector",
+            payload={"connectorId": 1},
         )
         done = await in_thread(wait_until_final, command=command)
         await sim.close()
@@ -147,7 +160,9 @@ def test_a_charger_that_does_not_answer_times_the_command_out(command_portal, ce
     async def scenario() -> Command:
         sim = await connected(command_portal, charger)
         sim.answers["ClearCache"] = lambda payload: None  # never answers
-        command = await in_thread(command_create, charge_point=charger, action="ClearCache", payload={})
+        command = await in_thread(
+            command_create, check_payload=request_problem, charge_point=charger, action="ClearCache", payload={}
+        )
         done = await in_thread(wait_until_final, command=command)
         await sim.close()
         return done
@@ -168,8 +183,16 @@ def test_a_charger_that_disconnects_mid_call_fails_the_command_and_the_next_wait
             return None
 
         sim.answers["Reset"] = hang_up
-        first = await in_thread(command_create, charge_point=charger, action="Reset", payload={"type": "Soft"})
-        second = await in_thread(command_create, charge_point=charger, action="ClearCache", payload={})
+        first = await in_thread(
+            command_create,
+            check_payload=request_problem,
+            charge_point=charger,
+            action="Reset",
+            payload={"type": "Soft"},
+        )
+        second = await in_thread(
+            command_create, check_payload=request_problem, charge_point=charger, action="ClearCache", payload={}
+        )
         await asyncio.wait_for(called.wait(), 10)
         await sim.close()
         first = await in_thread(wait_until_final, command=first)
@@ -191,7 +214,9 @@ def test_commands_for_an_offline_charger_wait_and_go_out_in_order_on_reconnect(c
         ("ClearCache", {}),
         ("Reset", {"type": "Soft"}),
     ]
-    commands = [command_create(charge_point=charger, action=a, payload=p) for a, p in actions]
+    commands = [
+        command_create(check_payload=request_problem, charge_point=charger, action=a, payload=p) for a, p in actions
+    ]
     time.sleep(0.5)  # the worker has seen them: the charger is offline, so they stay queued
     assert {c.status for c in Command.objects.filter(charge_point=charger)} == {CommandStatus.QUEUED}
 
@@ -210,6 +235,7 @@ def test_commands_for_an_offline_charger_wait_and_go_out_in_order_on_reconnect(c
 def test_an_expired_command_is_never_sent(command_portal, celery_worker) -> None:
     charger = new_charger()
     stale = command_create(
+        check_payload=request_problem,
         charge_point=charger,
         action="Reset",
         payload={"type": "Hard"},
@@ -237,6 +263,7 @@ def test_a_bulk_command_reaches_every_charger_and_each_answer_is_kept(command_po
         sims[2].answers["Reset"] = {"status": "Rejected"}
         batch, refused = await in_thread(
             command_batch_create,
+            check_payload=request_problem,
             charge_points=chargers,
             action="Reset",
             payload={"type": "Soft"},
@@ -272,10 +299,13 @@ def test_get_configuration_and_change_configuration_keep_the_keys_up_to_date(com
             ],
             "unknownKey": [],
         }
-        command = await in_thread(command_create, charge_point=charger, action="GetConfiguration", payload={})
+        command = await in_thread(
+            command_create, check_payload=request_problem, charge_point=charger, action="GetConfiguration", payload={}
+        )
         await in_thread(wait_until_final, command=command)
         change = await in_thread(
             command_create,
+            check_payload=request_problem,
             charge_point=charger,
             action="ChangeConfiguration",
             payload={"key": "HeartbeatInterval", "value": "60"},
@@ -288,6 +318,25 @@ def test_get_configuration_and_change_configuration_keep_the_keys_up_to_date(com
     assert keys == {"HeartbeatInterval": ("60", False), "NumberOfConnectors": ("1", True)}
 
 
+def test_a_configuration_answer_of_the_wrong_shape_ends_its_command_and_is_kept(command_portal, celery_worker):
+    charger = new_charger()
+
+    async def scenario() -> Command:
+        sim = await connected(command_portal, charger)
+        sim.answers["GetConfiguration"] = {"configurationKey": 5}
+        command = await in_thread(
+            command_create, check_payload=request_problem, charge_point=charger, action="GetConfiguration", payload={}
+        )
+        done = await in_thread(wait_until_final, command=command, timeout=8)
+        await sim.close()
+        return done
+
+    command = asyncio.run(scenario())
+    assert (command.status, command.response) == (CommandStatus.ACCEPTED, {"configurationKey": 5})
+    assert "configurationKey" in command.error_description
+    assert not ConfigurationKey.objects.filter(charge_point=charger).exists()
+
+
 def test_a_remote_start_is_linked_to_the_transaction_that_follows(command_portal, celery_worker) -> None:
     charger = new_charger()
 
@@ -295,6 +344,7 @@ def test_a_remote_start_is_linked_to_the_transaction_that_follows(command_portal
         sim = await connected(command_portal, charger)
         command = await in_thread(
             command_create,
+            check_payload=request_problem,
             charge_point=charger,
             action="RemoteStartTransaction",
             payload={"idTag": "REMOTE01", "connectorId": 1},
@@ -316,6 +366,7 @@ def test_a_reservation_without_id_gets_one_from_the_portal_and_follows_the_answe
         sim = await connected(command_portal, charger)
         command = await in_thread(
             command_create,
+            check_payload=request_problem,
             charge_point=charger,
             action="ReserveNow",
             payload={"connectorId": 1, "expiryDate": SOON, "idTag": "AABBCCDD"},
@@ -341,6 +392,7 @@ def test_commands_reach_chargers_on_two_portal_processes(celery_worker) -> None:
             sims = [await connected(first_portal if i % 2 else second_portal, c) for i, c in enumerate(chargers)]
             batch, _ = await in_thread(
                 command_batch_create,
+                check_payload=request_problem,
                 charge_points=chargers,
                 action="TriggerMessage",
                 payload={"requestedMessage": "Heartbeat"},

@@ -8,16 +8,11 @@ the message log's redaction. Pages, the API and the admin show commands through 
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from chargers.models import Command, CommandStatus
-from chargers.ocpp.redaction import REDACTED, SECRET_ACTIONS, SECRET_KEYS, redact
+from chargers.commands.models import ENDED_COMMAND_STATUSES, Command
+from chargers.redaction import SECRET_ACTIONS, redact
 
 __all__ = ["commands_scrub_ended", "commands_scrub_secrets", "schedule_refuse_secret"]
-
-ENDED_STATUSES = tuple(
-    status for status in CommandStatus.values if status not in (CommandStatus.QUEUED, CommandStatus.SENT)
-)
 
 
 def commands_scrub_secrets(*, commands: Iterable[Command]) -> int:
@@ -25,7 +20,7 @@ def commands_scrub_secrets(*, commands: Iterable[Command]) -> int:
     query for commands without one (the answers of a bulk command come through here)."""
     scrubbed = []
     for command in commands:
-        if command.action not in SECRET_ACTIONS or command.status not in ENDED_STATUSES:
+        if command.action not in SECRET_ACTIONS or command.status not in ENDED_COMMAND_STATUSES:
             continue
         payload, response = redact(command.action, command.payload), redact(command.action, command.response)
         if payload != command.payload or response != command.response:
@@ -36,17 +31,9 @@ def commands_scrub_secrets(*, commands: Iterable[Command]) -> int:
     return len(scrubbed)
 
 
-def commands_scrub_ended(*, pks: Iterable[int] | None = None) -> int:
-    """Scrub ended commands that still hold a secret: these `pks`, or any (after an UPDATE that ended many
-    commands at once, such as expiry; only a request can hold a secret then, never an answer)."""
-    ended = Command.objects.filter(action__in=SECRET_ACTIONS, status__in=ENDED_STATUSES)
-    if pks is not None:
-        ended = ended.filter(pk__in=list(pks))
-    else:
-        names_a_secret = Q()
-        for key in SECRET_KEYS:
-            names_a_secret |= Q(payload__key__iexact=key)
-        ended = ended.filter(names_a_secret).exclude(payload__value=REDACTED)
+def commands_scrub_ended(*, pks: Iterable[int]) -> int:
+    """Scrub these commands if they have ended and still hold a secret (after an UPDATE that ended them)."""
+    ended = Command.objects.filter(pk__in=list(pks), action__in=SECRET_ACTIONS, status__in=ENDED_COMMAND_STATUSES)
     return commands_scrub_secrets(commands=ended.only("id", "action", "status", "payload", "response"))
 
 

@@ -1,9 +1,8 @@
-"""The command pipeline's record: every central-system CALL, and batches of them."""
+"""The command pipeline's records: every central-system CALL, batches of them, and what remote operations leave
+behind on the portal's side (configuration keys, reservations). Same app (label `chargers`), same tables."""
 
 from django.db import models
 from django.utils import timezone
-
-from chargers.models.charge_points import ChargePoint
 
 
 class CommandStatus(models.TextChoices):
@@ -18,6 +17,8 @@ class CommandStatus(models.TextChoices):
 
 
 OPEN_COMMAND_STATUSES = (CommandStatus.QUEUED, CommandStatus.SENT)
+# A command in one of these has left its queue for good: it is never sent (again).
+ENDED_COMMAND_STATUSES = tuple(status for status in CommandStatus.values if status not in OPEN_COMMAND_STATUSES)
 
 
 class CommandBatch(models.Model):
@@ -43,7 +44,7 @@ class Command(models.Model):
     """A central-system CALL to one charger: the audit trail and the source of truth of the command pipeline
     (the channel layer is only the wire)."""
 
-    charge_point = models.ForeignKey(ChargePoint, on_delete=models.CASCADE, related_name="commands")
+    charge_point = models.ForeignKey("chargers.ChargePoint", on_delete=models.CASCADE, related_name="commands")
     action = models.CharField(max_length=50)
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=CommandStatus.choices, default=CommandStatus.QUEUED)
@@ -77,3 +78,48 @@ class Command(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_COMMAND_STATUSES
+
+
+class ConfigurationKey(models.Model):
+    """A configuration key as the charger last reported it (GetConfiguration) or accepted it (ChangeConfiguration)."""
+
+    charge_point = models.ForeignKey("chargers.ChargePoint", on_delete=models.CASCADE, related_name="configuration")
+    key = models.CharField(max_length=50)
+    # None (the charger did not say, or a secret) differs from an empty value.
+    value = models.TextField(blank=True, null=True, help_text="Empty when the charger did not say")  # noqa: DJ001
+    readonly = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["charge_point", "key"]
+        constraints = [models.UniqueConstraint(fields=["charge_point", "key"], name="unique_configuration_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class ReservationStatus(models.TextChoices):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+class Reservation(models.Model):
+    """A ReserveNow; its primary key is the OCPP reservationId."""
+
+    charge_point = models.ForeignKey("chargers.ChargePoint", on_delete=models.CASCADE, related_name="reservations")
+    connector_id = models.PositiveIntegerField()
+    id_tag = models.CharField(max_length=20)
+    parent_id_tag = models.CharField(max_length=20, blank=True)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.REQUESTED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"reservation #{self.pk} {self.charge_point}/{self.connector_id} for {self.id_tag}"

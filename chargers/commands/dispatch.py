@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from chargers.commands.selectors import command_targets
 from chargers.layer import channels_send
-from chargers.selectors import command_targets
 from core.layer_resilience import LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 # The broker or the layer away: one WARNING line. Anything else after commit is a bug: a traceback, still no 500.
 _OUTAGE_ERRORS = (*LAYER_ERRORS, BrokerError)
 
-# By name: the task module imports the command services, which import this module.
+# By name: the task module (chargers/commands/tasks.py) imports the command services, which import this module.
+# The name is the one the task had before it moved there, which it keeps.
 DISPATCH_TASK = "chargers.tasks.commands_dispatch"
 
 __all__ = ["commands_dispatch_on_commit", "commands_poke"]

@@ -2,7 +2,6 @@
 
 import json
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,11 +11,15 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from chargers import schema_forms
 from chargers.actions import CENTRAL_ACTIONS
-from chargers.models import ChargePoint, Command, CommandBatch, ConfigurationKey, Reservation
-from chargers.ocpp.redaction import redact
-from chargers.services.commands import command_batch_create, command_cancel, command_create, command_supported
+from chargers.commands.forms import action_form_class, command_payload
+from chargers.commands.models import Command, CommandBatch, ConfigurationKey, Reservation
+from chargers.commands.services import command_batch_create, command_cancel, command_create, command_supported
+from chargers.models import ChargePoint
+from chargers.ocpp.results import request_problem
+from chargers.ocpp.schemas import request_schema
+from chargers.ocpp.timestamps import format_timestamp
+from chargers.redaction import redact
 
 
 @admin.register(Command)
@@ -38,7 +41,7 @@ class CommandAdmin(admin.ModelAdmin):
     list_select_related = ("charge_point", "requested_by")
     raw_id_fields = ("charge_point", "batch", "requested_by", "transaction")
     # payload and response through `redact`: a queued ChangeConfiguration still holds the AuthorizationKey it
-    # is to send (chargers/services/secret_payloads.py).
+    # is to send (chargers/commands/secrets.py).
     readonly_fields = [
         *(f.name for f in Command._meta.fields if f.name not in ("payload", "response")),
         "shown_payload",
@@ -117,10 +120,6 @@ class ReservationAdmin(admin.ModelAdmin):
     raw_id_fields = ("charge_point",)
 
 
-class ActionChoiceForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in sorted(CENTRAL_ACTIONS)])
-
-
 # Sending a command adds a Command row: the permission the REST API asks for too (portal.permissions).
 SEND_COMMAND_PERMISSION = "chargers.add_command"
 
@@ -148,10 +147,12 @@ def send_command_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Ht
     }
     if action not in CENTRAL_ACTIONS:
         return render(request, "admin/chargers/send_command.html", context)
-    form_class = schema_forms.action_form_class(action)
+    form_class = action_form_class(action=action, schema=request_schema(action))
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        data = schema_forms.payload(form_class.json_schema, form.cleaned_data)
+        data = command_payload(
+            schema=form_class.json_schema, cleaned_data=form.cleaned_data, format_time=format_timestamp
+        )
         try:
             return _queue(model_admin, request, chargers, action, data)
         except ValidationError as error:
@@ -179,7 +180,12 @@ def _queue(
     changelist = reverse("admin:chargers_command_changelist")
     if len(chargers) == 1:
         command = command_create(
-            charge_point=chargers[0], action=action, payload=data, requested_by=request.user, requested_via="admin"
+            charge_point=chargers[0],
+            action=action,
+            payload=data,
+            check_payload=request_problem,
+            requested_by=request.user,
+            requested_via="admin",
         )
         model_admin.message_user(request, f"{action} queued for {chargers[0]}", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:chargers_command_change", args=[command.pk]))
@@ -187,6 +193,7 @@ def _queue(
         charge_points=chargers,
         action=action,
         payload=data,
+        check_payload=request_problem,
         requested_by=request.user,
         requested_via="admin",
         description=f"{len(chargers)} chargers chosen in the admin",

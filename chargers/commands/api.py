@@ -1,7 +1,8 @@
 """REST API for remote commands: queue one (202), queue many (a list or a filter), follow them, cancel, schedule.
 
 Views are thin: the serializer checks the shape, the commands service checks everything else (the OCPP schema
-of the payload, the charger's registration and model profile) and names the field at fault.
+of the payload, through the protocol room's check handed to it; the charger's registration and model profile)
+and names the field at fault.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,11 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers import selectors
 from chargers.actions import CENTRAL_ACTIONS
-from chargers.models import ChargePoint, Command, CommandBatch, CommandStatus
-from chargers.ocpp.redaction import redact
-from chargers.services import commands as command_services
+from chargers.commands import selectors
+from chargers.commands import services as command_services
+from chargers.commands.models import Command, CommandBatch, CommandStatus
+from chargers.models import ChargePoint
+from chargers.ocpp.results import request_problem
+from chargers.redaction import redact
 
 
 def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -30,7 +33,7 @@ def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
 
 class RedactedJSONField(serializers.JSONField):
     """A command's payload or answer as stored, with any AuthorizationKey masked: the row keeps one only until
-    the command is sent (chargers/services/secret_payloads.py), and no reader ever sees it."""
+    the command is sent (chargers/commands/secrets.py), and no reader ever sees it."""
 
     def __init__(self, *, attribute: str, **kwargs) -> None:
         self.attribute = attribute
@@ -160,7 +163,11 @@ class ChargerCommandsView(ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         try:
             command = command_services.command_create(
-                charge_point=charge_point, requested_by=request.user, requested_via="api", **serializer.validated_data
+                charge_point=charge_point,
+                check_payload=request_problem,
+                requested_by=request.user,
+                requested_via="api",
+                **serializer.validated_data,
             )
         except DjangoValidationError as error:
             raise _as_drf_error(error) from error
@@ -222,6 +229,7 @@ class CommandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 charge_points=chargers,
                 action=data["action"],
                 payload=data["payload"],
+                check_payload=request_problem,
                 requested_by=request.user,
                 requested_via="api",
                 description=_describe(data["target"]),
@@ -277,7 +285,9 @@ class CommandScheduleView(APIView):
         serializer = ScheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            task = command_services.command_schedule_create(requested_by=request.user, **serializer.validated_data)
+            task = command_services.command_schedule_create(
+                check_payload=request_problem, requested_by=request.user, **serializer.validated_data
+            )
         except DjangoValidationError as error:
             raise _as_drf_error(error) from error
         (created,) = selectors.command_schedule_list(pk=task.pk)

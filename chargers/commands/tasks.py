@@ -1,0 +1,68 @@
+"""Celery tasks of the command pipeline. A worker never touches a socket, and never waits on one: it pokes the
+session that holds the charger (its channel name is on the charger row), which makes the CALL, enforces its
+timeout and records the outcome; beat's housekeeping repairs what a dead process or a lost poke left behind.
+
+Each task keeps the name it had in chargers/tasks.py: beat's rows (CELERY_BEAT_SCHEDULE, the recurring commands
+operators made) and messages already in the broker name tasks by it.
+"""
+
+import logging
+
+from celery import shared_task
+
+from chargers.commands.dispatch import commands_poke
+from chargers.commands.pipeline import commands_expire, commands_reap
+from chargers.commands.selectors import (
+    SCHEDULE_TASK,
+    charge_points_matching,
+    commands_due_for_online_chargers,
+    schedule_requester,
+)
+from chargers.commands.services import command_batch_create
+from chargers.ocpp.results import request_problem
+
+logger = logging.getLogger(__name__)
+
+# A queued command of an online charger normally leaves within milliseconds; this old, it lost its poke.
+REDISPATCH_AFTER_S = 20.0
+
+
+@shared_task(name="chargers.tasks.commands_dispatch", ignore_result=True)
+def commands_dispatch(command_ids: list[int]) -> int:
+    """Poke the sessions holding the chargers of these queued commands (a batch, or a command whose time has
+    come) and return at once; returns how many sessions were poked. Commands of offline chargers stay queued:
+    the session delivers them, in order, when the charger reconnects.
+
+    Only sends, never a receive on the channel layer: the worker's threads each run their own event loop, and
+    channels_redis allows one receiving loop per layer object ("Two event loops are trying to receive() on one
+    channel layer at once!")."""
+    return commands_poke(command_ids=command_ids)
+
+
+@shared_task(name="chargers.tasks.commands_housekeeping", ignore_result=True)
+def commands_housekeeping() -> dict[str, int]:
+    """Expire queued commands past their time; fail 'sent' ones whose session went away without an answer;
+    poke the sessions of online chargers whose commands wait (a lost poke, or a schedule that came due)."""
+    due = commands_due_for_online_chargers(older_than_s=REDISPATCH_AFTER_S)
+    if due:
+        commands_poke(command_ids=due)
+    return {"expired": commands_expire(), "reaped": commands_reap(), "redispatched": len(due)}
+
+
+@shared_task(name=SCHEDULE_TASK, ignore_result=True)
+def command_schedule_run(
+    *, action: str, payload: dict, target: dict, requested_by_id: int | None = None, description: str = ""
+) -> dict:
+    """A recurring command firing: one batch for the chargers the schedule's filter matches now."""
+    batch, refused = command_batch_create(
+        charge_points=charge_points_matching(target=target),
+        action=action,
+        payload=payload,
+        check_payload=request_problem,
+        requested_by=schedule_requester(requested_by_id=requested_by_id),
+        requested_via="schedule",
+        description=description,
+    )
+    if refused:
+        logger.warning("schedule %r: %d charger(s) refused: %s", description, len(refused), refused)
+    return {"batch": batch.pk, "refused": len(refused)}
