@@ -20,6 +20,7 @@ from chargers.ocpp.frames import CallError
 from chargers.ocpp.results import answer_read
 from chargers.ocpp.writers import writers
 from chargers.selectors import charge_point_registration_status
+from chargers.storable import storable_value
 
 logger = logging.getLogger(__name__)
 
@@ -116,5 +117,7 @@ class CommandDeliveryMixin:
                 description=answer.error_description,
             )
             return CommandStatus.FAILED
-        read = answer_read(action=claimed.action, request=claimed.payload, response=answer.payload)
+        # Whatever the answer holds (a NUL in a configuration key) is read sanitised, as the message log keeps it:
+        # refused by the database, it would leave its command "sent" and end this delivery task.
+        read = answer_read(action=claimed.action, request=claimed.payload, response=storable_value(answer.payload))
         return await writers().command_answers.submit((claimed.pk, read))

@@ -1,6 +1,5 @@
 """The process's group-commit writers (one set per event loop)."""
 
-import dataclasses
 import weakref
 from asyncio import AbstractEventLoop, get_running_loop
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from chargers.ocpp.batching import GroupCommit
 from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
 from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
-from chargers.storable import storable_value
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -44,11 +42,7 @@ def _claim_commands(claims: list[tuple[int, str]]) -> list:
 
 
 def _store_answers(answers: list[tuple[int, Answer]]) -> list[str]:
-    # A charger's answer is kept whatever it holds (a NUL in a configuration key): sanitised, as the message log
-    # keeps it. Refused by the database, it would leave its command "sent" and end the session's delivery task.
-    return commands_record_answers(
-        answers=[(pk, dataclasses.replace(answer, response=storable_value(answer.response))) for pk, answer in answers]
-    )
+    return commands_record_answers(answers=answers)  # read sanitised by the delivery (chargers/ocpp/delivery.py)
 
 
 @dataclass
