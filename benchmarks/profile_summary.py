@@ -22,7 +22,7 @@ AREAS: list[tuple[str, re.Pattern[str]]] = [
     ("psycopg (driver)", re.compile(r"/psycopg/")),
     ("json (loads/dumps)", re.compile(r"json/(__init__|decoder|encoder)\.py")),
     ("fastjsonschema validation", re.compile(r"fastjsonschema|validate_(request|response)")),
-    ("meter reading (metering.py, Decimal)", re.compile(r"transactions/metering\.py")),
+    ("meter reading (metering.py, Decimal)", re.compile(r"chargers/ocpp/metering\.py")),
     ("channel layer (channels_redis, redis)", re.compile(r"channels_redis/|/redis/")),
     ("asgiref sync_to_async hand-off", re.compile(r"asgiref/sync\.py")),
     ("logging", re.compile(r"/logging/")),

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chargers.models import Connector
-from transactions.metering import ENERGY_REGISTER, Sample, latest_reading
 from transactions.models import MeterValue, Transaction
+from transactions.readings import ENERGY_REGISTER, Sample, latest_reading
 
 logger = logging.getLogger(__name__)
 

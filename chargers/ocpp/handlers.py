@@ -16,6 +16,7 @@ from chargers import services as charger_services
 from chargers.models import RegistrationStatus
 from chargers.ocpp.frames import ErrorCode, OcppError
 from chargers.ocpp.limits import sampled_value_problem
+from chargers.ocpp.metering import ReadResult, read_sampled_value
 from chargers.ocpp.schemas import STOP_REASONS
 from chargers.ocpp.timestamps import (
     EARLIEST_PLAUSIBLE,
@@ -28,7 +29,6 @@ from chargers.ocpp.writers import writers
 from chargers.profiles.selectors import ProfileTraits, profile_traits
 from rfid.services import Authorization, id_tag_authorize
 from transactions import services as tx_services
-from transactions.metering import ReadResult, read_sampled_value
 from transactions.services import MeterValuesReport
 
 logger = logging.getLogger(__name__)

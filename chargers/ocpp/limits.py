@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chargers.ocpp.frames import ErrorCode, OcppError
+from chargers.ocpp.metering import SAMPLED_VALUE_FIELDS
 from chargers.storable import unstorable_text_problem
-from transactions.metering import SAMPLED_VALUE_FIELDS
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1

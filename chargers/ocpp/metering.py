@@ -1,6 +1,8 @@
-"""Meter value reading: OCPP sampledValues in, stored rows out, every value also in an SI unit.
+"""Reading OCPP sampledValues: a charger's values in, plain Samples out (transactions/readings.py), every value
+also in an SI unit.
 
-Pure functions, no database: the OCPP handler feeds them parsed frames, the services store what they return.
+Pure functions, no database: the OCPP handlers feed them parsed frames, the services store what they return.
+Nothing outside the protocol room reads a sampledValue.
 """
 
 from collections.abc import Mapping
@@ -8,13 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-ENERGY_REGISTER = "Energy.Active.Import.Register"
-POWER_IMPORT = "Power.Active.Import"
+from transactions.readings import ENERGY_REGISTER, MAX_ABS_VALUE, OUTLET, VALUE_PLACES, Sample
 
 # OCPP 1.6 defaults (spec 7.17 SampledValue).
 DEFAULT_MEASURAND = ENERGY_REGISTER
 DEFAULT_CONTEXT = "Sample.Periodic"
-DEFAULT_LOCATION = "Outlet"
+DEFAULT_LOCATION = OUTLET
 DEFAULT_FORMAT = "Raw"
 
 STANDARD_MEASURANDS = frozenset(
@@ -46,14 +47,6 @@ STANDARD_MEASURANDS = frozenset(
 
 # The fields of a sampledValue (OCPP 1.6, 7.43); any other field is a vendor's extra, noted and ignored.
 SAMPLED_VALUE_FIELDS = frozenset({"value", "context", "format", "measurand", "phase", "location", "unit"})
-
-# What the columns a reading lands in hold (a test keeps these in step with the models). A value past them (a
-# meter's "1e30", an overflowed register) is kept as text, or not shown as live power, never sent to a column
-# that would refuse it and with it the batch of every charger it is stored with.
-MAX_ABS_VALUE = Decimal(10) ** 14  # MeterValue.value, numeric(20, 6)
-VALUE_PLACES = Decimal("0.000001")  # its decimals: a value is rounded to them before it is stored
-MAX_ABS_LIVE_POWER_W = Decimal(10) ** 11  # Connector.power_w, numeric(14, 3)
-MAX_ABS_LIVE_ENERGY_WH = Decimal(10) ** 13  # Connector.energy_wh, numeric(16, 3)
 
 # unit as sent -> (SI unit, factor)
 _UNITS: dict[str, tuple[str, Decimal]] = {
@@ -93,22 +86,6 @@ def default_unit(measurand: str) -> str:
     if measurand.startswith("Current"):
         return "A"
     return {"Voltage": "V", "Frequency": "Hz", "Temperature": "Celsius", "SoC": "Percent"}.get(measurand, "")
-
-
-@dataclass(slots=True)
-class Sample:
-    """One sampledValue, with OCPP's defaults filled in and the value in an SI unit."""
-
-    timestamp: datetime
-    measurand: str
-    phase: str
-    location: str
-    context: str
-    format: str
-    unit: str
-    raw_value: str
-    value: Decimal | None
-    si_unit: str
 
 
 @dataclass
@@ -190,42 +167,3 @@ def _si_value(number: Decimal, factor: Decimal) -> Decimal | None:
         return None
     # "1e-999999" rounds to 0 here: PostgreSQL's binary COPY refuses a decimal with that many places.
     return si.quantize(VALUE_PLACES)
-
-
-@dataclass(frozen=True, slots=True)
-class Latest:
-    timestamp: datetime
-    power_w: Decimal | None
-    energy_wh: Decimal | None
-
-
-def latest_reading(samples: list[Sample]) -> Latest | None:
-    """Power and energy at the newest timestamp of these samples. Per-phase power is summed (ETREL sends
-    Power.Active.Import per phase); a total without phase wins over the phases."""
-    readings = [s for s in samples if s.value is not None and s.location == DEFAULT_LOCATION]
-    if not readings:
-        return None
-    newest = max(s.timestamp for s in readings)
-    at_newest = [s for s in readings if s.timestamp == newest]
-    power = _within(_total(at_newest, POWER_IMPORT, "W"), MAX_ABS_LIVE_POWER_W)
-    energy = _within(_total(at_newest, ENERGY_REGISTER, "Wh"), MAX_ABS_LIVE_ENERGY_WH)
-    if power is None and energy is None:
-        return None
-    return Latest(timestamp=newest, power_w=power, energy_wh=energy)
-
-
-def _within(value: Decimal | None, limit: Decimal) -> Decimal | None:
-    """Three phases of power each within MAX_ABS_VALUE can sum past what the connector's column holds."""
-    return value if value is None or value.copy_abs() < limit else None
-
-
-def _total(samples: list[Sample], measurand: str, si_unit: str) -> Decimal | None:
-    matching = [s for s in samples if s.measurand == measurand and s.si_unit == si_unit]
-    whole = [s.value for s in matching if s.phase == "" and s.value is not None]
-    if whole:
-        return whole[-1]
-    # "L1" and "L1-N" are the same phase's power: count each phase once.
-    per_phase = {s.phase[:2]: s.value for s in matching if s.phase[:2] in ("L1", "L2", "L3")}
-    if not per_phase:
-        return None
-    return sum((v for v in per_phase.values() if v is not None), Decimal(0))
