@@ -8,8 +8,8 @@ from celery import shared_task
 
 from chargers.selectors import charge_points_matching, commands_due_for_online_chargers
 from chargers.services import commands as command_services
-from chargers.services.charge_points import message_log_prune
 from chargers.services.command_dispatch import commands_poke
+from chargers.services.message_log import message_log_prune
 
 logger = logging.getLogger(__name__)
 

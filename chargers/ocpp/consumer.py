@@ -46,7 +46,7 @@ from chargers.ocpp.handshake import SUBPROTOCOL, handshake_problem
 from chargers.ocpp.redaction import redact
 from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
 from chargers.ocpp.writers import writers
-from chargers.services.charge_points import LogEntry
+from chargers.services.message_log import LogEntry
 from core.layer_resilience import LayerResilientMixin
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,71 @@
+"""What a charger reports of its state: connector status, diagnostics and firmware status, DataTransfer in."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from chargers.models import ChargePoint, Connector, DataTransferMessage
+from chargers.profiles.selectors import data_transfer_problems
+
+__all__ = [
+    "charge_point_diagnostics_status",
+    "charge_point_firmware_status",
+    "connector_status_update",
+    "data_transfer_receive",
+]
+
+
+def connector_status_update(
+    *,
+    charge_point_pk: int,
+    connector_id: int,
+    status: str,
+    error_code: str,
+    timestamp: datetime | None,
+    info: str = "",
+    vendor_id: str = "",
+    vendor_error_code: str = "",
+) -> Connector:
+    """Keep the latest status per connector; a late (queued) notification does not overwrite a newer one."""
+    now = timezone.now()
+    connector, _ = Connector.objects.get_or_create(charge_point_id=charge_point_pk, connector_id=connector_id)
+    reported_at = timestamp or now
+    if connector.status_timestamp and reported_at < connector.status_timestamp:
+        return connector
+    connector.status = status
+    connector.error_code = error_code
+    connector.info = info
+    connector.vendor_id = vendor_id
+    connector.vendor_error_code = vendor_error_code
+    connector.status_timestamp = reported_at
+    connector.status_received_at = now
+    connector.save()
+    return connector
+
+
+def charge_point_diagnostics_status(*, charge_point_pk: int, status: str) -> None:
+    ChargePoint.objects.filter(pk=charge_point_pk).update(
+        diagnostics_status=status, diagnostics_status_at=timezone.now()
+    )
+
+
+def charge_point_firmware_status(*, charge_point_pk: int, status: str) -> None:
+    ChargePoint.objects.filter(pk=charge_point_pk).update(firmware_status=status, firmware_status_at=timezone.now())
+
+
+def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: str, data: str) -> tuple[str, list[str]]:
+    """Keep an incoming DataTransfer; return the answer's status and what in it does not fit the message's spec
+    in the charger's model profile. No vendor extension is implemented yet, so the answer is UnknownVendorId
+    (the 1.6 answer for a vendorId the central system has no handler for)."""
+    status = "UnknownVendorId"
+    DataTransferMessage.objects.create(
+        charge_point_id=charge_point_pk,
+        vendor_id=vendor_id,
+        message_id=message_id,
+        data=data,
+        response_status=status,
+    )
+    problems = data_transfer_problems(
+        charge_point_pk=charge_point_pk, vendor_id=vendor_id, message_id=message_id, data=data
+    )
+    return status, problems
