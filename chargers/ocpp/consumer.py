@@ -144,7 +144,9 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
             self._log(Direction.IN, None, "", "", None, error=FRAME_TOO_BIG, problems=FRAME_TOO_BIG_PROBLEM)
         if self._waiting is not None and not self._waiting[2].done():
             self._waiting[2].set_exception(ChargerDisconnected(f"socket closed ({code}) while waiting"))
-        await writers().disconnects.submit((self.charge_point_pk, self.channel_name))
+        await writers().disconnects.submit(
+            services.Departure(self.charge_point_pk, self.channel_name, self.charge_point_ident)
+        )
 
     # --- Channel-layer events ---------------------------------------------------------------------------
 

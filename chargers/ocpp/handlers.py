@@ -232,6 +232,7 @@ async def status_notification(session: Session, payload: dict) -> dict:
     timestamp = _timestamp(session, payload["timestamp"], "timestamp") if "timestamp" in payload else None
     await database_sync_to_async(charger_services.connector_status_update)(
         charge_point_pk=session.charge_point_pk,
+        charge_point_id=session.charge_point_ident,
         connector_id=payload["connectorId"],
         status=payload["status"],
         error_code=payload["errorCode"],

@@ -2,18 +2,22 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from chargers import bulk
+from chargers.events import ChargerOffline, ChargerOnline
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.services import charge_point_profile_apply
 from chargers.services.registration import charge_point_registration_status
+from core import events
 
 __all__ = [
     "Connected",
+    "Departure",
     "charge_point_boot",
     "charge_point_connected",
     "charge_point_heartbeat",
@@ -37,16 +41,40 @@ def charge_point_connected(*, charge_point: ChargePoint, channel_name: str, remo
         charge_point_pk=charge_point.pk, channel_name=channel_name, remote_addr=remote_addr, at=timezone.now()
     )
     previous = found.previous_channel
+    events.publish(
+        [
+            ChargerOnline(
+                charge_point_pk=charge_point.pk, charge_point_id=charge_point.charge_point_id, remote_addr=remote_addr
+            )
+        ]
+    )
     return Connected(previous if previous != channel_name else "", found.has_queued_commands)
 
 
-def charge_points_disconnected(*, sessions: list[tuple[int, str]]) -> int:
-    """Mark chargers offline, each unless a newer session already holds it: (charger pk, channel) pairs.
+class Departure(NamedTuple):
+    """A session that ended: its charger (pk and id, which the session knows) and the channel that held it."""
+
+    charge_point_pk: int
+    channel_name: str
+    charge_point_id: str
+
+
+def charge_points_disconnected(*, sessions: list[Departure]) -> int:
+    """Mark chargers offline, each unless a newer session already holds it; one ChargerOffline per charger
+    really marked, published together.
 
     Batched (the consumers hand their disconnects to a group-commit writer): when a network blip drops every
     charger at once, ten thousand single updates on the one database thread would outlast daphne's application
     close timeout, and a killed session leaves its charger marked online."""
-    return len(bulk.charge_points_disconnect(sessions=sessions, at=timezone.now()))
+    marked = set(
+        bulk.charge_points_disconnect(
+            sessions=[(s.charge_point_pk, s.channel_name) for s in sessions], at=timezone.now()
+        )
+    )
+    # A charger twice in one batch (a quick reconnect) is marked by one of its sessions: one event for it.
+    gone = {s.charge_point_pk: s.charge_point_id for s in sessions if s.charge_point_pk in marked}
+    events.publish([ChargerOffline(charge_point_pk=pk, charge_point_id=ident) for pk, ident in gone.items()])
+    return len(marked)
 
 
 def charge_points_mark_seen(*, charge_point_pks: list[int], seen_at: datetime) -> None:
