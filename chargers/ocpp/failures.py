@@ -4,7 +4,7 @@ import logging
 
 from django.db import DatabaseError
 
-logger = logging.getLogger("chargers.ocpp.consumer")
+logger = logging.getLogger("chargers.ocpp.dispatch")
 
 
 def log_handler_failure(*, charge_point_ident: str, action: str, error: Exception) -> None:

@@ -1,23 +1,23 @@
 """One thin handler per charger-initiated OCPP 1.6 action: read the payload, call a service, shape the reply.
 
-Shared by every transport (rule 2): a transport turns a frame into (session, action, payload) and back.
+Shared by every transport (rule 2) through dispatch.py, which checks the payload before and the reply after.
 """
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from chargers import services as charger_services
 from chargers.models import RegistrationStatus
-from chargers.ocpp.frames import ErrorCode, OcppError
 from chargers.ocpp.limits import sampled_value_problem
+from chargers.ocpp.messages import ErrorCode, OcppError
 from chargers.ocpp.metering import ReadResult, read_sampled_value
 from chargers.ocpp.schemas import STOP_REASONS
+from chargers.ocpp.session import Session
 from chargers.ocpp.timestamps import (
     EARLIEST_PLAUSIBLE,
     MAX_AHEAD,
@@ -32,16 +32,6 @@ from transactions import services as tx_services
 from transactions.services import MeterValuesReport
 
 logger = logging.getLogger(__name__)
-
-
-class Session(Protocol):
-    """What a handler may know of the connection a frame came on."""
-
-    charge_point_pk: int
-    charge_point_ident: str
-    registration_status: str
-    problems: list[str]
-    received_at: datetime
 
 
 Handler = Callable[[Session, dict], Awaitable[dict]]

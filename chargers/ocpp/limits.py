@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from chargers.ocpp.frames import ErrorCode, OcppError
+from chargers.ocpp.messages import ErrorCode, OcppError
 from chargers.ocpp.metering import SAMPLED_VALUE_FIELDS
 from chargers.storable import unstorable_text_problem
 
