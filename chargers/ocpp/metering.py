@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from chargers.ocpp.timestamps import parse_timestamp, plausible_or_received
+from chargers.storable import unstorable_text_problem
 from transactions.readings import ENERGY_REGISTER, MAX_ABS_VALUE, OUTLET, VALUE_PLACES, Sample
 
 # OCPP 1.6 defaults (spec 7.17 SampledValue).
@@ -94,6 +96,60 @@ class ReadResult:
     problems: list[str] = field(default_factory=list)
 
 
+def sampled_value_problem(raw: object) -> str:
+    """Why a sampledValue cannot be stored at all ("" when it can). MeterValues and StopTransaction are read
+    leniently, value by value: such a value is dropped and noted, the rest of the frame is kept."""
+    if not isinstance(raw, dict):
+        return ""
+    for name in sorted(SAMPLED_VALUE_FIELDS & raw.keys()):
+        value = raw[name]
+        if isinstance(value, str) and (problem := unstorable_text_problem(value)):
+            return f"{name}: {problem}"
+    return ""
+
+
+def read_meter_values(
+    meter_values: object, field: str, *, received_at: datetime, default_units: Mapping[str, str] | None = None
+) -> ReadResult:
+    """The samples of a MeterValues' meterValue list (or a StopTransaction's transactionData): every valid
+    sampledValue is kept, the rest is noted in the result's problems (rule 5: a vendor quirk never costs the
+    message). A time the charger's clock cannot have right is replaced by `received_at`."""
+    result = ReadResult()
+    if not isinstance(meter_values, list):
+        result.problems.append(f"{field}: not a list, dropped")
+        return result
+    for i, meter_value in enumerate(meter_values):
+        where = f"{field}[{i}]"
+        if not isinstance(meter_value, dict):
+            result.problems.append(f"{where}: not an object, dropped")
+            continue
+        try:
+            moment, naive = parse_timestamp(meter_value.get("timestamp"))
+        except (ValueError, TypeError):
+            result.problems.append(f"{where}.timestamp: missing or not a date-time, {where} dropped")
+            continue
+        if naive:
+            result.problems.append(f"{where}.timestamp: no time zone, read as UTC")
+        moment = plausible_or_received(
+            moment, received_at=received_at, field=f"{where}.timestamp", problems=result.problems
+        )
+        _read_sampled_values(meter_value.get("sampledValue"), moment, where, result, default_units)
+    return result
+
+
+def _read_sampled_values(
+    sampled: object, moment: datetime, where: str, result: ReadResult, default_units: Mapping[str, str] | None
+) -> None:
+    if not isinstance(sampled, list) or not sampled:
+        result.problems.append(f"{where}.sampledValue: missing or empty, dropped")
+        return
+    for j, raw in enumerate(sampled):
+        if problem := sampled_value_problem(raw):
+            result.problems.append(f"{where}.sampledValue[{j}].{problem}, dropped")
+            continue
+        read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result, default_units)
+
+
 def read_sampled_value(
     raw: dict, timestamp: datetime, where: str, result: ReadResult, default_units: Mapping[str, str] | None = None
 ) -> None:
@@ -104,13 +160,9 @@ def read_sampled_value(
     if not isinstance(raw, dict):
         result.problems.append(f"{where}: not an object, dropped")
         return
-    value = raw.get("value")
-    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
-        result.problems.append(f"{where}.value: missing or not a string, dropped")
+    value = _value_text(raw.get("value"), where, result.problems)
+    if value is None:
         return
-    if not isinstance(value, str):
-        result.problems.append(f"{where}.value: a number instead of a string, kept")
-        value = str(value)
     measurand = _text(raw.get("measurand")) or DEFAULT_MEASURAND
     if measurand not in STANDARD_MEASURANDS:
         result.problems.append(f"{where}.measurand: non-standard {measurand!r}, kept")
@@ -120,12 +172,7 @@ def read_sampled_value(
     if reading_unit and reading_unit not in _UNITS:
         result.problems.append(f"{where}.unit: unknown unit {reading_unit!r}, value kept unconverted")
     fmt = _text(raw.get("format")) or DEFAULT_FORMAT
-    number = _decimal(value) if fmt == DEFAULT_FORMAT else None
-    if number is None and fmt == DEFAULT_FORMAT:
-        result.problems.append(f"{where}.value: {value[:40]!r} is not a number, kept as text")
-    elif number is not None and _si_value(number, factor) is None:
-        result.problems.append(f"{where}.value: {value[:40]!r} is out of range, kept as text")
-        number = None
+    si_value = _si_number(value, fmt, factor, where, result.problems)
     extra = set(raw) - SAMPLED_VALUE_FIELDS
     if extra:
         result.problems.append(f"{where}: extra fields {sorted(extra)} ignored")
@@ -139,10 +186,35 @@ def read_sampled_value(
             format=fmt[:12],
             unit=unit[:20],
             raw_value=value,
-            value=_si_value(number, factor) if number is not None else None,
+            value=si_value,
             si_unit=si_unit[:10],
         )
     )
+
+
+def _value_text(value: object, where: str, problems: list[str]) -> str | None:
+    """The value as the string OCPP says it is; None (noted) when there is none to keep."""
+    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
+        problems.append(f"{where}.value: missing or not a string, dropped")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}.value: a number instead of a string, kept")
+        return str(value)
+    return value
+
+
+def _si_number(value: str, fmt: str, factor: Decimal, where: str, problems: list[str]) -> Decimal | None:
+    """The value as a number in its SI unit, or None (the value is kept as text) with the reason noted."""
+    if fmt != DEFAULT_FORMAT:
+        return None
+    number = _decimal(value)
+    if number is None:
+        problems.append(f"{where}.value: {value[:40]!r} is not a number, kept as text")
+        return None
+    si_value = _si_value(number, factor)
+    if si_value is None:
+        problems.append(f"{where}.value: {value[:40]!r} is out of range, kept as text")
+    return si_value
 
 
 def _text(value: object) -> str:
