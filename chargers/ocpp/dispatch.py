@@ -8,13 +8,18 @@ error mapping (an unexpected failure becomes InternalError with one log line) an
 CALL and of its answer. Nothing here knows of sockets or JSON text.
 """
 
+import logging
+
+from django.db import DatabaseError
+
 from chargers.actions import KNOWN_ACTIONS
-from chargers.ocpp.failures import log_handler_failure
 from chargers.ocpp.handlers import HANDLERS, check_registration
 from chargers.ocpp.logbook import IN, OUT, log_message
 from chargers.ocpp.messages import CALL, CALLERROR, CALLRESULT, ErrorCode, OcppError
 from chargers.ocpp.schemas import validate_request, validate_response
 from chargers.ocpp.session import Session
+
+logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR_DESCRIPTION = "The portal failed to process this message; please retry"
 
@@ -30,7 +35,7 @@ async def dispatch(session: Session, action: str, payload: dict, *, message_id: 
         _log_error_answer(session, message_id, action, error, {"errorDescription": error.description})
         raise
     except Exception as error:
-        log_handler_failure(charge_point_ident=session.charge_point_ident, action=action, error=error)
+        _log_failure(session.charge_point_ident, action, error)
         log_message(session, IN, CALL, message_id, action, payload, error=ErrorCode.INTERNAL_ERROR)
         failure = OcppError(ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_DESCRIPTION)
         _log_error_answer(session, message_id, action, failure, {})
@@ -58,3 +63,13 @@ async def _answer(session: Session, action: str, payload: dict) -> dict:
 
 def _log_error_answer(session: Session, message_id: str, action: str, error: OcppError, extra: dict) -> None:
     log_message(session, OUT, CALLERROR, message_id, action, {"errorCode": error.code, **extra})
+
+
+def _log_failure(charge_point_ident: str, action: str, error: Exception) -> None:
+    """The database refusing a frame's data (a value no check foresaw, a lost connection) is one WARNING line,
+    as any bad input is (the charger gets a CALLERROR); anything else is a bug, logged with its traceback."""
+    if isinstance(error, DatabaseError):
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        logger.warning("charger %s: %s could not be stored: %s", charge_point_ident, action, reason)
+        return
+    logger.error("charger %s: %s failed", charge_point_ident, action, exc_info=error)
