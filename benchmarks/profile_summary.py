@@ -14,15 +14,15 @@ from pathlib import Path
 
 # Areas, matched against "function (file:line)" frames; the first match from the leaf upwards names the leaf area.
 AREAS: list[tuple[str, re.Pattern[str]]] = [
-    ("message log (MessageLog rows, redact, bulk insert)", re.compile(r"_log \(.*consumer\.py|message_log_write")),
+    ("message log (MessageLog rows, redact, bulk insert)", re.compile(r"log_message|message_log_write")),
     ("meter values store (ORM, SQL)", re.compile(r"meter_values_store")),
-    ("connect/auth services (ORM)", re.compile(r"charge_point_(authenticate|connected|disconnected)")),
+    ("connect/auth services", re.compile(r"charge_points?_(authenticate|connected?|disconnect(ed)?|for_handshake)")),
     ("last seen writer", re.compile(r"charge_points_mark_seen")),
     ("Django ORM (all)", re.compile(r"django/db/")),
     ("psycopg (driver)", re.compile(r"/psycopg/")),
     ("json (loads/dumps)", re.compile(r"json/(__init__|decoder|encoder)\.py")),
     ("fastjsonschema validation", re.compile(r"fastjsonschema|validate_(request|response)")),
-    ("meter reading (metering.py, Decimal)", re.compile(r"transactions/metering\.py")),
+    ("meter reading (metering.py, Decimal)", re.compile(r"chargers/ocpp/metering\.py")),
     ("channel layer (channels_redis, redis)", re.compile(r"channels_redis/|/redis/")),
     ("asgiref sync_to_async hand-off", re.compile(r"asgiref/sync\.py")),
     ("logging", re.compile(r"/logging/")),

@@ -1,20 +1,202 @@
-"""Raw SQL of the chargers app (rule 11): each statement beside its ORM twin, the twins tested on the same cases
-(tests/chargers/test_bulk.py). The raw one runs on PostgreSQL, where a benchmark asked for it; the ORM one
-everywhere else."""
+"""The chargers app's raw SQL, each statement beside its ORM twin (DESIGN rule 11).
 
+Raw SQL only where a benchmark asked for it, and each rule written twice: `<name>_sql` for PostgreSQL, `<name>_orm`
+for the others (SQLite in development and tests), `<name>` picks one. tests/chargers/test_bulk.py runs both twins
+on the same cases, so the two copies of a rule cannot drift apart. The command SQL lives with the commands.
+"""
+
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
+from psycopg.types.json import Jsonb
 
-from chargers.models import Connector
+from chargers.models import ChargePoint, Command, CommandStatus, Connector, MessageLog
 
 
-def _on_postgresql() -> bool:
+def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+# --- Handshake lookup -----------------------------------------------------------------------------------------
+
+# What a handshake needs of the charger row; other fields load on access, as with .only().
+HANDSHAKE_FIELDS = ("id", "charge_point_id", "registration_status", "auth_key_hash", "channel_name")
+
+
+@functools.cache
+def _handshake_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(ChargePoint._meta.get_field(name).column) for name in HANDSHAKE_FIELDS)
+    table = quote(ChargePoint._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE {quote('charge_point_id')} = %s"  # noqa: S608 (names from _meta)
+
+
+def charge_point_for_handshake_sql(*, charge_point_id: str) -> ChargePoint | None:
+    """Without the ORM's query compiler: it costs ~0.5 ms of CPU per lookup on the one database thread all
+    consumers of a process share, and a reconnect storm does thousands of them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_handshake_sql(), [charge_point_id])
+        row = cursor.fetchone()
+    return ChargePoint.from_db(connection.alias, HANDSHAKE_FIELDS, row) if row else None
+
+
+def charge_point_for_handshake_orm(*, charge_point_id: str) -> ChargePoint | None:
+    return ChargePoint.objects.only(*HANDSHAKE_FIELDS).filter(charge_point_id=charge_point_id).first()
+
+
+def charge_point_for_handshake(*, charge_point_id: str) -> ChargePoint | None:
+    """The charger row for a websocket handshake (HANDSHAKE_FIELDS loaded), or None for an unknown id."""
+    twin = charge_point_for_handshake_sql if on_postgresql() else charge_point_for_handshake_orm
+    return twin(charge_point_id=charge_point_id)
+
+
+# --- A session connects ---------------------------------------------------------------------------------------
+
+
+class Takeover(NamedTuple):
+    """What connecting found: the channel of the session it replaces ("" for none), and whether commands wait."""
+
+    previous_channel: str
+    has_queued_commands: bool
+
+
+# The row lock of FOR UPDATE makes the read of the old channel and the write one step, as select_for_update does.
+_CONNECT_SQL = """
+    UPDATE chargers_chargepoint AS cp
+    SET is_online = TRUE, channel_name = %s, connected_at = %s, last_seen = %s, remote_addr = %s
+    FROM (SELECT id, channel_name FROM chargers_chargepoint WHERE id = %s FOR UPDATE) AS old
+    WHERE cp.id = old.id
+    RETURNING old.channel_name,
+        EXISTS (SELECT 1 FROM chargers_command AS c WHERE c.charge_point_id = cp.id AND c.status = 'queued')
+"""
+
+
+def charge_point_connect_sql(*, charge_point_pk: int, channel_name: str, remote_addr: str, at: datetime) -> Takeover:
+    """One statement (lock, read the old channel, write, look for queued commands) instead of BEGIN, SELECT ...
+    FOR UPDATE, UPDATE, COMMIT: a connect storm runs this once per charger on the one database thread."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CONNECT_SQL, [channel_name, at, at, remote_addr[:64], charge_point_pk])
+        found = cursor.fetchone()
+    return Takeover(found[0] or "", bool(found[1])) if found else Takeover("", False)
+
+
+def charge_point_connect_orm(*, charge_point_pk: int, channel_name: str, remote_addr: str, at: datetime) -> Takeover:
+    with transaction.atomic():
+        previous = (
+            ChargePoint.objects.select_for_update()
+            .filter(pk=charge_point_pk)
+            .values_list("channel_name", flat=True)
+            .first()
+        ) or ""
+        ChargePoint.objects.filter(pk=charge_point_pk).update(
+            is_online=True, channel_name=channel_name, connected_at=at, last_seen=at, remote_addr=remote_addr[:64]
+        )
+        queued = Command.objects.filter(charge_point_id=charge_point_pk, status=CommandStatus.QUEUED).exists()
+    return Takeover(previous, queued)
+
+
+def charge_point_connect(*, charge_point_pk: int, channel_name: str, remote_addr: str, at: datetime) -> Takeover:
+    """Mark the charger online and held by `channel_name`."""
+    twin = charge_point_connect_sql if on_postgresql() else charge_point_connect_orm
+    return twin(charge_point_pk=charge_point_pk, channel_name=channel_name, remote_addr=remote_addr, at=at)
+
+
+# --- Sessions end ---------------------------------------------------------------------------------------------
+
+_DISCONNECT_SQL = """
+    UPDATE chargers_chargepoint AS cp SET is_online = FALSE, channel_name = '', disconnected_at = %s
+    FROM unnest(%s::bigint[], %s::text[]) AS gone(id, channel)
+    WHERE cp.id = gone.id AND cp.channel_name = gone.channel
+    RETURNING cp.id
+"""
+
+
+def charge_points_disconnect_sql(*, sessions: Sequence[tuple[int, str]], at: datetime) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_DISCONNECT_SQL, [at, [pk for pk, _ in sessions], [channel for _, channel in sessions]])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def charge_points_disconnect_orm(*, sessions: Sequence[tuple[int, str]], at: datetime) -> list[int]:
+    with transaction.atomic():
+        return [
+            pk
+            for pk, channel in sessions
+            if ChargePoint.objects.filter(pk=pk, channel_name=channel).update(
+                is_online=False, channel_name="", disconnected_at=at
+            )
+        ]
+
+
+def charge_points_disconnect(*, sessions: Sequence[tuple[int, str]], at: datetime) -> list[int]:
+    """Mark offline each (charger pk, channel) whose channel still holds the charger; returns the pks marked."""
+    if not sessions:
+        return []
+    twin = charge_points_disconnect_sql if on_postgresql() else charge_points_disconnect_orm
+    return twin(sessions=sessions, at=at)
+
+
+# --- The message log ------------------------------------------------------------------------------------------
+
+
+class LogEntry(NamedTuple):
+    """One frame for the message log, in the table's column order (a tuple costs a tenth of a model instance,
+    and every frame in and out makes one)."""
+
+    charge_point_id: int | None
+    charge_point_ident: str
+    direction: str
+    message_type: int | None
+    unique_id: str
+    action: str
+    payload: Any
+    raw: str
+    error_code: str
+    problems: str
+    created_at: datetime
+
+
+LOG_COLUMNS = LogEntry._fields
+_LOG_TYPES = [
+    "int8",
+    "varchar",
+    "varchar",
+    "int2",
+    "varchar",
+    "varchar",
+    "jsonb",
+    "text",
+    "varchar",
+    "text",
+    "timestamptz",
+]
+_LOG_COPY = f"COPY chargers_messagelog ({', '.join(LOG_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+
+
+def message_log_append_sql(*, entries: Sequence[LogEntry], payload_texts: Sequence[str | None]) -> None:
+    """Binary COPY (no conflicts to skip in the log) of entries the database can store as they are. Each payload
+    goes in as its JSON text in `payload_texts`, already made and checked: the jsonb dumper takes it as it is."""
+    with connection.cursor() as cursor, cursor.cursor.copy(_LOG_COPY) as copy:
+        copy.set_types(_LOG_TYPES)
+        for entry, text in zip(entries, payload_texts, strict=True):
+            copy.write_row(entry._replace(payload=None if text is None else Jsonb(text, dumps=str)))
+
+
+def message_log_append_orm(*, entries: Sequence[LogEntry], payload_texts: Sequence[str | None]) -> None:
+    MessageLog.objects.bulk_create([MessageLog(**entry._asdict()) for entry in entries], batch_size=500)
+
+
+def message_log_append(*, entries: Sequence[LogEntry], payload_texts: Sequence[str | None]) -> None:
+    twin = message_log_append_sql if on_postgresql() else message_log_append_orm
+    twin(entries=entries, payload_texts=payload_texts)
+
+
+# --- The newest reading on each connector: a replayed old value never overwrites a newer one ------------------
 
 
 class ConnectorReading(Protocol):
@@ -32,7 +214,7 @@ class ConnectorReading(Protocol):
 
 def connectors_update_latest(readings: Sequence[ConnectorReading]) -> None:
     if readings:
-        (connectors_update_latest_sql if _on_postgresql() else connectors_update_latest_orm)(readings)
+        (connectors_update_latest_sql if on_postgresql() else connectors_update_latest_orm)(readings)
 
 
 def connectors_update_latest_orm(readings: Sequence[ConnectorReading]) -> None:

@@ -1,5 +1,5 @@
 """The app's websocket consumers; the OCPP ones live in the protocol room (chargers/ocpp/)."""
 
-from chargers.ocpp.consumer import OcppConsumer, RefusedConsumer
+from chargers.ocpp.websocket import OcppConsumer, RefusedConsumer
 
 __all__ = ["OcppConsumer", "RefusedConsumer"]

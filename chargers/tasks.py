@@ -3,7 +3,7 @@ under the names they had here)."""
 
 from celery import shared_task
 
-from chargers.services.charge_points import message_log_prune
+from chargers.services.message_log import message_log_prune
 
 
 @shared_task(ignore_result=True)

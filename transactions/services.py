@@ -19,8 +19,8 @@ from core import events
 from transactions import bulk
 from transactions.bulk import MeterValueRow
 from transactions.events import ReadingLatest, TransactionStarted, TransactionStopped
-from transactions.metering import ENERGY_REGISTER, Sample, latest_reading
 from transactions.models import MeterValue, Transaction
+from transactions.readings import ENERGY_REGISTER, Sample, latest_reading
 
 logger = logging.getLogger(__name__)
 

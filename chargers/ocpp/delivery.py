@@ -1,5 +1,5 @@
-"""Remote commands out of a websocket session: claim the charger's queued commands, oldest first, and perform
-them one CALL at a time, in a task of the session's own.
+"""Remote commands out of a session, whatever its transport: claim the charger's queued commands, oldest first,
+and perform them one CALL at a time (`call()`, calls.py), in a task of the session's own.
 
 The Command row is the record: a poke (`ocpp.command`) only says "look", and after a channel-layer outage the
 session looks again by itself (`on_layer_restored`, which also reads again what other lost messages said).
@@ -16,7 +16,8 @@ from django.conf import settings
 
 from chargers.commands import pipeline as command_services
 from chargers.models import CommandStatus
-from chargers.ocpp.frames import CallError
+from chargers.ocpp.calls import ChargerDisconnected
+from chargers.ocpp.messages import CallError
 from chargers.ocpp.results import answer_read
 from chargers.ocpp.writers import writers
 from chargers.selectors import charge_point_registration_status
@@ -25,12 +26,9 @@ from chargers.storable import storable_value
 logger = logging.getLogger(__name__)
 
 
-class ChargerDisconnected(Exception):
-    """The charger's socket closed while a CALL waited for its answer."""
-
-
 class CommandDeliveryMixin:
-    """For the OCPP session: it provides `call()`, `charge_point_pk`, `charge_point_ident` and `_closed`."""
+    """For a session (session.py) that can `call()` (calls.py's CallerMixin over its transport) and says when it
+    is `_closed`."""
 
     charge_point_pk: int | None
     charge_point_ident: str

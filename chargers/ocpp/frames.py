@@ -1,4 +1,5 @@
-"""OCPP-J frames: parse what a charger sends, build what the portal sends, with the OCPP 1.6 error codes.
+"""OCPP-J frames: parse the JSON text a charger sends, build the text the portal sends (the websocket
+transport's wire format; the messages themselves are in messages.py, shared by every transport).
 
 The `ocpp` library's `unpack` answers with 2.0.1 error names (FormatViolation); OCPP 1.6 chargers expect the 1.6
 names, so the parsing here is our own and small.
@@ -6,76 +7,21 @@ names, so the parsing here is our own and small.
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
 
+# The message types are re-exported for the callers that know them from here.
+from chargers.ocpp.messages import (  # noqa: F401
+    CALL,
+    CALLERROR,
+    CALLRESULT,
+    Call,
+    CallError,
+    CallResult,
+    ErrorCode,
+    Frame,
+    OcppError,
+    frame_payload,
+)
 from chargers.storable import UNSTORABLE_CHARACTERS
-
-CALL, CALLRESULT, CALLERROR = 2, 3, 4
-
-
-class ErrorCode:
-    """OCPP-J 1.6 CALLERROR codes (the 1.6 spelling, 'Occurence' included)."""
-
-    NOT_IMPLEMENTED = "NotImplemented"
-    NOT_SUPPORTED = "NotSupported"
-    INTERNAL_ERROR = "InternalError"
-    PROTOCOL_ERROR = "ProtocolError"
-    SECURITY_ERROR = "SecurityError"
-    FORMATION_VIOLATION = "FormationViolation"
-    PROPERTY_CONSTRAINT_VIOLATION = "PropertyConstraintViolation"
-    OCCURENCE_CONSTRAINT_VIOLATION = "OccurenceConstraintViolation"
-    TYPE_CONSTRAINT_VIOLATION = "TypeConstraintViolation"
-    GENERIC_ERROR = "GenericError"
-
-    ALL = frozenset(
-        {
-            "NotImplemented",
-            "NotSupported",
-            "InternalError",
-            "ProtocolError",
-            "SecurityError",
-            "FormationViolation",
-            "PropertyConstraintViolation",
-            "OccurenceConstraintViolation",
-            "TypeConstraintViolation",
-            "GenericError",
-        }
-    )
-
-
-class OcppError(Exception):
-    """Raised while handling a CALL; becomes a CALLERROR with this code."""
-
-    def __init__(self, code: str, description: str = "", details: dict | None = None) -> None:
-        super().__init__(f"{code}: {description}")
-        self.code = code
-        self.description = description[:255]
-        self.details = details or {}
-
-
-@dataclass(slots=True)
-class Call:
-    unique_id: str
-    action: str
-    payload: dict
-
-
-@dataclass(slots=True)
-class CallResult:
-    unique_id: str
-    payload: dict
-
-
-@dataclass(slots=True)
-class CallError:
-    unique_id: str
-    error_code: str
-    error_description: str
-    error_details: dict
-
-
-Frame = Call | CallResult | CallError
 
 _LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"]{1,36})"')
 
@@ -158,15 +104,3 @@ def call_result_frame(unique_id: str, payload: dict) -> str:
 
 def call_error_frame(unique_id: str, code: str, description: str = "", details: dict | None = None) -> str:
     return _dumps([CALLERROR, unique_id, code, description, details or {}])
-
-
-def frame_payload(frame: Any) -> dict | None:
-    if isinstance(frame, Call | CallResult):
-        return frame.payload
-    if isinstance(frame, CallError):
-        return {
-            "errorCode": frame.error_code,
-            "errorDescription": frame.error_description,
-            "errorDetails": frame.error_details,
-        }
-    return None

@@ -1,47 +1,30 @@
 """One thin handler per charger-initiated OCPP 1.6 action: read the payload, call a service, shape the reply.
 
-Shared by every transport (rule 2): a transport turns a frame into (session, action, payload) and back.
+Shared by every transport (rule 2) through dispatch.py, which checks the payload before and the reply after.
 """
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from chargers import services as charger_services
 from chargers.models import RegistrationStatus
-from chargers.ocpp.frames import ErrorCode, OcppError
-from chargers.ocpp.limits import sampled_value_problem
+from chargers.ocpp.messages import ErrorCode, OcppError
+from chargers.ocpp.metering import ReadResult, read_meter_values
 from chargers.ocpp.schemas import STOP_REASONS
-from chargers.ocpp.timestamps import (
-    EARLIEST_PLAUSIBLE,
-    MAX_AHEAD,
-    format_timestamp,
-    is_plausible,
-    parse_timestamp,
-)
+from chargers.ocpp.session import Session
+from chargers.ocpp.timestamps import format_timestamp, parse_timestamp, plausible_or_received
 from chargers.ocpp.writers import writers
 from chargers.profiles.selectors import ProfileTraits, profile_traits
 from rfid.services import Authorization, id_tag_authorize
 from transactions import services as tx_services
-from transactions.metering import ReadResult, read_sampled_value
 from transactions.services import MeterValuesReport
 
 logger = logging.getLogger(__name__)
-
-
-class Session(Protocol):
-    """What a handler may know of the connection a frame came on."""
-
-    charge_point_pk: int
-    charge_point_ident: str
-    registration_status: str
-    problems: list[str]
-    received_at: datetime
 
 
 Handler = Callable[[Session, dict], Awaitable[dict]]
@@ -59,18 +42,7 @@ def _timestamp(session: Session, value: str, field: str) -> datetime:
     if naive:
         session.problems.append(f"{field}: no time zone, read as UTC")
         logger.warning("charger %s sent local time without zone in %s", session.charge_point_ident, field)
-    return _plausible(session, moment, field, session.problems)
-
-
-def _plausible(session: Session, moment: datetime, field: str, problems: list[str]) -> datetime:
-    """The charger's time, or the time received when the charger's clock cannot be right (timestamps.py)."""
-    if is_plausible(moment, received_at=session.received_at):
-        return moment
-    problems.append(
-        f"{field}: implausible charger time (before {EARLIEST_PLAUSIBLE.year} or more than {MAX_AHEAD.days} day "
-        "ahead), the time received is stored instead"
-    )
-    return session.received_at
+    return plausible_or_received(moment, received_at=session.received_at, field=field, problems=session.problems)
 
 
 # How long a session trusts what it loaded of its charger's model profile (an operator may change it meanwhile).
@@ -157,33 +129,8 @@ def _read_meter_values(
     session: Session, meter_values: object, field: str, traits: ProfileTraits | None = None
 ) -> ReadResult:
     """Keep every valid sampledValue; note the rest (rule 5: a vendor quirk never costs the message)."""
-    result = ReadResult()
     default_units = traits.default_units if traits is not None else None
-    if not isinstance(meter_values, list):
-        result.problems.append(f"{field}: not a list, dropped")
-        return result
-    for i, meter_value in enumerate(meter_values):
-        where = f"{field}[{i}]"
-        if not isinstance(meter_value, dict):
-            result.problems.append(f"{where}: not an object, dropped")
-            continue
-        try:
-            moment, naive = parse_timestamp(meter_value.get("timestamp"))
-        except (ValueError, TypeError):
-            result.problems.append(f"{where}.timestamp: missing or not a date-time, {where} dropped")
-            continue
-        if naive:
-            result.problems.append(f"{where}.timestamp: no time zone, read as UTC")
-        moment = _plausible(session, moment, f"{where}.timestamp", result.problems)
-        sampled = meter_value.get("sampledValue")
-        if not isinstance(sampled, list) or not sampled:
-            result.problems.append(f"{where}.sampledValue: missing or empty, dropped")
-            continue
-        for j, raw in enumerate(sampled):
-            if problem := sampled_value_problem(raw):
-                result.problems.append(f"{where}.sampledValue[{j}].{problem}, dropped")
-                continue
-            read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result, default_units)
+    result = read_meter_values(meter_values, field, received_at=session.received_at, default_units=default_units)
     session.problems.extend(result.problems)
     return result
 
@@ -196,6 +143,7 @@ async def meter_values(session: Session, payload: dict) -> dict:
             connector_id=payload["connectorId"],
             transaction_id=payload.get("transactionId"),
             samples=result.samples,
+            charge_point_ident=session.charge_point_ident,
         )
         await writers().meter_values.submit(report)
     return {}
@@ -232,6 +180,7 @@ async def status_notification(session: Session, payload: dict) -> dict:
     timestamp = _timestamp(session, payload["timestamp"], "timestamp") if "timestamp" in payload else None
     await database_sync_to_async(charger_services.connector_status_update)(
         charge_point_pk=session.charge_point_pk,
+        charge_point_id=session.charge_point_ident,
         connector_id=payload["connectorId"],
         status=payload["status"],
         error_code=payload["errorCode"],

@@ -17,9 +17,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from chargers.ocpp.frames import ErrorCode, OcppError
+from chargers.ocpp.messages import ErrorCode, OcppError
 from chargers.storable import unstorable_text_problem
-from transactions.metering import SAMPLED_VALUE_FIELDS
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -27,18 +26,6 @@ NON_NEGATIVE_FIELDS = frozenset({"connectorId"})
 
 # A check takes a value and where it is, raises OcppError or returns the value to keep (see _check_integer).
 Check = Callable[[Any, str], Any]
-
-
-def sampled_value_problem(raw: object) -> str:
-    """Why a sampledValue cannot be stored at all ("" when it can). MeterValues and StopTransaction are read
-    leniently, value by value: such a value is dropped and noted, the rest of the frame is kept."""
-    if not isinstance(raw, dict):
-        return ""
-    for name in sorted(SAMPLED_VALUE_FIELDS & raw.keys()):
-        value = raw[name]
-        if isinstance(value, str) and (problem := unstorable_text_problem(value)):
-            return f"{name}: {problem}"
-    return ""
 
 
 def _violation(code: str, where: str, message: str) -> OcppError:

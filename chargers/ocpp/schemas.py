@@ -15,10 +15,9 @@ from pathlib import Path
 import fastjsonschema
 import ocpp.v16
 
-# KNOWN_ACTIONS is re-exported for the consumer, which still imports it from here (it moves with dispatch).
-from chargers.actions import CENTRAL_ACTIONS, CHARGER_ACTIONS, KNOWN_ACTIONS  # noqa: F401
-from chargers.ocpp.frames import ErrorCode, OcppError
+from chargers.actions import CENTRAL_ACTIONS, CHARGER_ACTIONS
 from chargers.ocpp.limits import compile_limits
+from chargers.ocpp.messages import ErrorCode, OcppError
 
 SCHEMA_DIR = Path(ocpp.v16.__file__).parent / "schemas"
 

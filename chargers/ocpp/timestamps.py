@@ -37,6 +37,17 @@ def is_plausible(moment: datetime, *, received_at: datetime) -> bool:
     return EARLIEST_PLAUSIBLE <= in_utc <= received_at + MAX_AHEAD
 
 
+def plausible_or_received(moment: datetime, *, received_at: datetime, field: str, problems: list[str]) -> datetime:
+    """The charger's time, or the time received (noted in `problems`) when the charger's clock cannot be right."""
+    if is_plausible(moment, received_at=received_at):
+        return moment
+    problems.append(
+        f"{field}: implausible charger time (before {EARLIEST_PLAUSIBLE.year} or more than {MAX_AHEAD.days} day "
+        "ahead), the time received is stored instead"
+    )
+    return received_at
+
+
 def format_timestamp(moment: datetime) -> str:
     """UTC, millisecond precision, with Z: the form every charger parses."""
     moment = moment.astimezone(UTC)

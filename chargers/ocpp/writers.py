@@ -9,7 +9,13 @@ from django.db import transaction
 
 from chargers.commands.pipeline import Answer, commands_claim_next, commands_record_answers
 from chargers.ocpp.batching import GroupCommit
-from chargers.services import LogEntry, charge_points_disconnected, charge_points_mark_seen, message_log_write
+from chargers.services import (
+    Departure,
+    LogEntry,
+    charge_points_disconnected,
+    charge_points_mark_seen,
+    message_log_write,
+)
 from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
 from transactions.services import MeterValuesReport, meter_values_store
@@ -33,7 +39,7 @@ def _store_seen(items: list[tuple[int, datetime]]) -> None:
     charge_points_mark_seen(charge_point_pks=list(newest), seen_at=max(newest.values()))
 
 
-def _store_disconnects(sessions: list[tuple[int, str]]) -> None:
+def _store_disconnects(sessions: list[Departure]) -> None:
     charge_points_disconnected(sessions=sessions)
 
 

@@ -6,33 +6,17 @@ nor its own row.
 """
 
 import json
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
+from chargers import bulk
+from chargers.bulk import LogEntry
 from chargers.models import ConnectionAttempt, MessageLog
 from chargers.storable import escape_unstorable, is_storable_text, storable_json
 
-
-class LogEntry(NamedTuple):
-    """One frame for the message log, in the table's column order (a tuple costs a tenth of a model instance,
-    and every frame in and out makes one)."""
-
-    charge_point_id: int | None
-    charge_point_ident: str
-    direction: str
-    message_type: int | None
-    unique_id: str
-    action: str
-    payload: Any
-    raw: str
-    error_code: str
-    problems: str
-    created_at: datetime
+__all__ = ["LogEntry", "log_entry_describe", "message_log_prune", "message_log_write"]
 
 
 def log_entry_describe(entry: LogEntry) -> str:
@@ -41,21 +25,6 @@ def log_entry_describe(entry: LogEntry) -> str:
     return f"the {entry.direction} frame {entry.unique_id!r} ({what}) of charger {entry.charge_point_ident!r}"
 
 
-_LOG_COLUMNS = ", ".join(LogEntry._fields)
-_LOG_TYPES = [
-    "int8",
-    "varchar",
-    "varchar",
-    "int2",
-    "varchar",
-    "varchar",
-    "jsonb",
-    "text",
-    "varchar",
-    "text",
-    "timestamptz",
-]
-_LOG_COPY = f"COPY chargers_messagelog ({_LOG_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 _TEXT_FIELDS = ("charge_point_ident", "unique_id", "action", "raw", "error_code", "problems")
 _TEXT_INDEXES = [LogEntry._fields.index(name) for name in _TEXT_FIELDS]
 SANITISED = "stored sanitised: NUL characters and lone surrogates as their escapes, NaN and Infinity as strings"
@@ -74,16 +43,9 @@ def _storable(entry: LogEntry) -> tuple[LogEntry, str | None]:
 
 
 def message_log_write(*, entries: list[LogEntry]) -> None:
-    """Append frames to the log: binary COPY on PostgreSQL (no conflicts to skip here), bulk insert elsewhere."""
+    """Append frames to the log (binary COPY on PostgreSQL, bulk insert elsewhere: chargers/bulk.py)."""
     storable = [_storable(entry) for entry in entries]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(_LOG_COPY) as copy:
-            copy.set_types(_LOG_TYPES)
-            for entry, text in storable:
-                # The JSON text is already made (and checked): the jsonb dumper takes it as it is.
-                copy.write_row(entry._replace(payload=None if text is None else Jsonb(text, dumps=str)))
-        return
-    MessageLog.objects.bulk_create([MessageLog(**entry._asdict()) for entry, _ in storable], batch_size=500)
+    bulk.message_log_append(entries=[entry for entry, _ in storable], payload_texts=[text for _, text in storable])
 
 
 def message_log_prune(*, older_than_days: int | None = None) -> int:

@@ -294,7 +294,7 @@ def sent_to_sessions(monkeypatch) -> list[tuple[str, dict]]:
     """What the services send to live OCPP sessions through the channel layer."""
     sent: list[tuple[str, dict]] = []
     monkeypatch.setattr(
-        "chargers.services.charge_points.channel_send", lambda channel, message: sent.append((channel, message))
+        "chargers.services.registration.channel_send", lambda channel, message: sent.append((channel, message))
     )
     return sent
 

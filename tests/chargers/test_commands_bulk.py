@@ -12,7 +12,7 @@ from chargers.commands.values import ClaimedCommand
 from chargers.models import Command, CommandStatus
 from chargers.services import charge_point_register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.twins]
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL twin is PostgreSQL's")
 CLAIM_TWINS = [

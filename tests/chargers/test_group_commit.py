@@ -13,8 +13,8 @@ from chargers.ocpp.batching import GroupCommit
 from chargers.ocpp.writers import writers
 from chargers.services import LogEntry
 from tests.factories import ChargePointFactory
-from transactions.metering import Sample
 from transactions.models import MeterValue
+from transactions.readings import Sample
 from transactions.services import MeterValuesReport
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,19 +7,18 @@ import pytest
 
 from chargers.models import Connector
 from chargers.ocpp.frames import OcppError, call_result_frame
+from chargers.ocpp.metering import ReadResult, read_sampled_value
 from chargers.ocpp.schemas import validate_request, validate_response
 from chargers.ocpp.timestamps import is_plausible, parse_timestamp
 from chargers.storable import storable_json
-from transactions.metering import (
+from transactions.models import MeterValue
+from transactions.readings import (
     MAX_ABS_LIVE_ENERGY_WH,
     MAX_ABS_LIVE_POWER_W,
     MAX_ABS_VALUE,
     VALUE_PLACES,
-    ReadResult,
     latest_reading,
-    read_sampled_value,
 )
-from transactions.models import MeterValue
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

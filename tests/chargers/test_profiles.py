@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chargers.models import ChargePoint, ChargerModel, Connector, ProfileStatus
+from chargers.ocpp.metering import ReadResult, read_sampled_value
 from chargers.profiles.selectors import (
     charge_point_local_list_version_from_charger,
     charge_point_supports_action,
@@ -29,7 +30,7 @@ from chargers.profiles.services import (
     charger_model_loads,
 )
 from chargers.services import charge_point_boot, charge_point_register
-from transactions.metering import ReadResult, latest_reading, read_sampled_value
+from transactions.readings import latest_reading
 
 pytestmark = pytest.mark.django_db
 

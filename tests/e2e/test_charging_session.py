@@ -104,7 +104,7 @@ def _live_power(charge_point_pk: int) -> tuple[Decimal | None, Decimal | None]:
     return Connector.objects.get(charge_point_id=charge_point_pk, connector_id=1).power_w, charger.live_power_w
 
 
-def test_a_connectors_live_power_drops_to_zero_when_its_session_stops(portal) -> None:
+def test_a_connectors_live_power_drops_to_zero_when_its_session_stops_or_it_becomes_available(portal) -> None:
     charger = registered()
     id_tag_create(id_tag="FA2AFD77")
 
@@ -131,12 +131,15 @@ def test_a_connectors_live_power_drops_to_zero_when_its_session_stops(portal) ->
             second = (await sim.start(1, "FA2AFD77", 2500))["transactionId"]
             await meter(sim, second, 2.0)
             seen.append(await in_db_thread(_live_power, charger.pk))
+            await sim.status(1, "Available")  # a charger that lost its session without a StopTransaction
+            seen.append(await in_db_thread(_live_power, charger.pk))
         return seen
 
-    during, after_stop, during_second = asyncio.run(scenario())
+    during, after_stop, during_second, after_available = asyncio.run(scenario())
     assert during == (Decimal("11100"), Decimal("11100"))
     assert after_stop == (0, 0)
     assert during_second == (Decimal("6000"), Decimal("6000"))
+    assert after_available == (0, 0)
 
 
 def test_every_frame_in_and_out_is_in_the_message_log(portal) -> None:

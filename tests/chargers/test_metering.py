@@ -6,7 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transactions.metering import ReadResult, latest_reading, read_sampled_value
+from chargers.ocpp.metering import ReadResult, read_sampled_value
+from transactions.readings import latest_reading
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 

@@ -1,6 +1,8 @@
-"""Meter value reading: OCPP sampledValues in, stored rows out, every value also in an SI unit.
+"""Reading OCPP sampledValues: a charger's values in, plain Samples out (transactions/readings.py), every value
+also in an SI unit.
 
-Pure functions, no database: the OCPP handler feeds them parsed frames, the services store what they return.
+Pure functions, no database: the OCPP handlers feed them parsed frames, the services store what they return.
+Nothing outside the protocol room reads a sampledValue.
 """
 
 from collections.abc import Mapping
@@ -8,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-ENERGY_REGISTER = "Energy.Active.Import.Register"
-POWER_IMPORT = "Power.Active.Import"
+from chargers.ocpp.timestamps import parse_timestamp, plausible_or_received
+from chargers.storable import unstorable_text_problem
+from transactions.readings import ENERGY_REGISTER, MAX_ABS_VALUE, OUTLET, VALUE_PLACES, Sample
 
 # OCPP 1.6 defaults (spec 7.17 SampledValue).
 DEFAULT_MEASURAND = ENERGY_REGISTER
 DEFAULT_CONTEXT = "Sample.Periodic"
-DEFAULT_LOCATION = "Outlet"
+DEFAULT_LOCATION = OUTLET
 DEFAULT_FORMAT = "Raw"
 
 STANDARD_MEASURANDS = frozenset(
@@ -46,14 +49,6 @@ STANDARD_MEASURANDS = frozenset(
 
 # The fields of a sampledValue (OCPP 1.6, 7.43); any other field is a vendor's extra, noted and ignored.
 SAMPLED_VALUE_FIELDS = frozenset({"value", "context", "format", "measurand", "phase", "location", "unit"})
-
-# What the columns a reading lands in hold (a test keeps these in step with the models). A value past them (a
-# meter's "1e30", an overflowed register) is kept as text, or not shown as live power, never sent to a column
-# that would refuse it and with it the batch of every charger it is stored with.
-MAX_ABS_VALUE = Decimal(10) ** 14  # MeterValue.value, numeric(20, 6)
-VALUE_PLACES = Decimal("0.000001")  # its decimals: a value is rounded to them before it is stored
-MAX_ABS_LIVE_POWER_W = Decimal(10) ** 11  # Connector.power_w, numeric(14, 3)
-MAX_ABS_LIVE_ENERGY_WH = Decimal(10) ** 13  # Connector.energy_wh, numeric(16, 3)
 
 # unit as sent -> (SI unit, factor)
 _UNITS: dict[str, tuple[str, Decimal]] = {
@@ -95,26 +90,64 @@ def default_unit(measurand: str) -> str:
     return {"Voltage": "V", "Frequency": "Hz", "Temperature": "Celsius", "SoC": "Percent"}.get(measurand, "")
 
 
-@dataclass(slots=True)
-class Sample:
-    """One sampledValue, with OCPP's defaults filled in and the value in an SI unit."""
-
-    timestamp: datetime
-    measurand: str
-    phase: str
-    location: str
-    context: str
-    format: str
-    unit: str
-    raw_value: str
-    value: Decimal | None
-    si_unit: str
-
-
 @dataclass
 class ReadResult:
     samples: list[Sample] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+def sampled_value_problem(raw: object) -> str:
+    """Why a sampledValue cannot be stored at all ("" when it can). MeterValues and StopTransaction are read
+    leniently, value by value: such a value is dropped and noted, the rest of the frame is kept."""
+    if not isinstance(raw, dict):
+        return ""
+    for name in sorted(SAMPLED_VALUE_FIELDS & raw.keys()):
+        value = raw[name]
+        if isinstance(value, str) and (problem := unstorable_text_problem(value)):
+            return f"{name}: {problem}"
+    return ""
+
+
+def read_meter_values(
+    meter_values: object, field: str, *, received_at: datetime, default_units: Mapping[str, str] | None = None
+) -> ReadResult:
+    """The samples of a MeterValues' meterValue list (or a StopTransaction's transactionData): every valid
+    sampledValue is kept, the rest is noted in the result's problems (rule 5: a vendor quirk never costs the
+    message). A time the charger's clock cannot have right is replaced by `received_at`."""
+    result = ReadResult()
+    if not isinstance(meter_values, list):
+        result.problems.append(f"{field}: not a list, dropped")
+        return result
+    for i, meter_value in enumerate(meter_values):
+        where = f"{field}[{i}]"
+        if not isinstance(meter_value, dict):
+            result.problems.append(f"{where}: not an object, dropped")
+            continue
+        try:
+            moment, naive = parse_timestamp(meter_value.get("timestamp"))
+        except (ValueError, TypeError):
+            result.problems.append(f"{where}.timestamp: missing or not a date-time, {where} dropped")
+            continue
+        if naive:
+            result.problems.append(f"{where}.timestamp: no time zone, read as UTC")
+        moment = plausible_or_received(
+            moment, received_at=received_at, field=f"{where}.timestamp", problems=result.problems
+        )
+        _read_sampled_values(meter_value.get("sampledValue"), moment, where, result, default_units)
+    return result
+
+
+def _read_sampled_values(
+    sampled: object, moment: datetime, where: str, result: ReadResult, default_units: Mapping[str, str] | None
+) -> None:
+    if not isinstance(sampled, list) or not sampled:
+        result.problems.append(f"{where}.sampledValue: missing or empty, dropped")
+        return
+    for j, raw in enumerate(sampled):
+        if problem := sampled_value_problem(raw):
+            result.problems.append(f"{where}.sampledValue[{j}].{problem}, dropped")
+            continue
+        read_sampled_value(raw, moment, f"{where}.sampledValue[{j}]", result, default_units)
 
 
 def read_sampled_value(
@@ -127,13 +160,9 @@ def read_sampled_value(
     if not isinstance(raw, dict):
         result.problems.append(f"{where}: not an object, dropped")
         return
-    value = raw.get("value")
-    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
-        result.problems.append(f"{where}.value: missing or not a string, dropped")
+    value = _value_text(raw.get("value"), where, result.problems)
+    if value is None:
         return
-    if not isinstance(value, str):
-        result.problems.append(f"{where}.value: a number instead of a string, kept")
-        value = str(value)
     measurand = _text(raw.get("measurand")) or DEFAULT_MEASURAND
     if measurand not in STANDARD_MEASURANDS:
         result.problems.append(f"{where}.measurand: non-standard {measurand!r}, kept")
@@ -143,12 +172,7 @@ def read_sampled_value(
     if reading_unit and reading_unit not in _UNITS:
         result.problems.append(f"{where}.unit: unknown unit {reading_unit!r}, value kept unconverted")
     fmt = _text(raw.get("format")) or DEFAULT_FORMAT
-    number = _decimal(value) if fmt == DEFAULT_FORMAT else None
-    if number is None and fmt == DEFAULT_FORMAT:
-        result.problems.append(f"{where}.value: {value[:40]!r} is not a number, kept as text")
-    elif number is not None and _si_value(number, factor) is None:
-        result.problems.append(f"{where}.value: {value[:40]!r} is out of range, kept as text")
-        number = None
+    si_value = _si_number(value, fmt, factor, where, result.problems)
     extra = set(raw) - SAMPLED_VALUE_FIELDS
     if extra:
         result.problems.append(f"{where}: extra fields {sorted(extra)} ignored")
@@ -162,10 +186,35 @@ def read_sampled_value(
             format=fmt[:12],
             unit=unit[:20],
             raw_value=value,
-            value=_si_value(number, factor) if number is not None else None,
+            value=si_value,
             si_unit=si_unit[:10],
         )
     )
+
+
+def _value_text(value: object, where: str, problems: list[str]) -> str | None:
+    """The value as the string OCPP says it is; None (noted) when there is none to keep."""
+    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
+        problems.append(f"{where}.value: missing or not a string, dropped")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}.value: a number instead of a string, kept")
+        return str(value)
+    return value
+
+
+def _si_number(value: str, fmt: str, factor: Decimal, where: str, problems: list[str]) -> Decimal | None:
+    """The value as a number in its SI unit, or None (the value is kept as text) with the reason noted."""
+    if fmt != DEFAULT_FORMAT:
+        return None
+    number = _decimal(value)
+    if number is None:
+        problems.append(f"{where}.value: {value[:40]!r} is not a number, kept as text")
+        return None
+    si_value = _si_value(number, factor)
+    if si_value is None:
+        problems.append(f"{where}.value: {value[:40]!r} is out of range, kept as text")
+    return si_value
 
 
 def _text(value: object) -> str:
@@ -190,42 +239,3 @@ def _si_value(number: Decimal, factor: Decimal) -> Decimal | None:
         return None
     # "1e-999999" rounds to 0 here: PostgreSQL's binary COPY refuses a decimal with that many places.
     return si.quantize(VALUE_PLACES)
-
-
-@dataclass(frozen=True, slots=True)
-class Latest:
-    timestamp: datetime
-    power_w: Decimal | None
-    energy_wh: Decimal | None
-
-
-def latest_reading(samples: list[Sample]) -> Latest | None:
-    """Power and energy at the newest timestamp of these samples. Per-phase power is summed (ETREL sends
-    Power.Active.Import per phase); a total without phase wins over the phases."""
-    readings = [s for s in samples if s.value is not None and s.location == DEFAULT_LOCATION]
-    if not readings:
-        return None
-    newest = max(s.timestamp for s in readings)
-    at_newest = [s for s in readings if s.timestamp == newest]
-    power = _within(_total(at_newest, POWER_IMPORT, "W"), MAX_ABS_LIVE_POWER_W)
-    energy = _within(_total(at_newest, ENERGY_REGISTER, "Wh"), MAX_ABS_LIVE_ENERGY_WH)
-    if power is None and energy is None:
-        return None
-    return Latest(timestamp=newest, power_w=power, energy_wh=energy)
-
-
-def _within(value: Decimal | None, limit: Decimal) -> Decimal | None:
-    """Three phases of power each within MAX_ABS_VALUE can sum past what the connector's column holds."""
-    return value if value is None or value.copy_abs() < limit else None
-
-
-def _total(samples: list[Sample], measurand: str, si_unit: str) -> Decimal | None:
-    matching = [s for s in samples if s.measurand == measurand and s.si_unit == si_unit]
-    whole = [s.value for s in matching if s.phase == "" and s.value is not None]
-    if whole:
-        return whole[-1]
-    # "L1" and "L1-N" are the same phase's power: count each phase once.
-    per_phase = {s.phase[:2]: s.value for s in matching if s.phase[:2] in ("L1", "L2", "L3")}
-    if not per_phase:
-        return None
-    return sum((v for v in per_phase.values() if v is not None), Decimal(0))

@@ -1,9 +1,11 @@
-"""The OCPP-J 1.6 websocket endpoint: one consumer per connected charger.
+"""The OCPP-J 1.6 websocket transport: one consumer per connected charger.
 
-A frame is parsed, checked against its compiled schema and handed to its thin handler; the answer goes out
-when the handler's writes are committed. Outgoing CALLs (remote commands, chargers/ocpp/delivery.py) run in
-their own task through `call()`, one at a time per charger; they never run inside a frame or event handler, or
-the reply could never be read. A channel-layer outage leaves the charger's socket open (core/layer_resilience.py).
+One transport over the protocol room: frames in, `dispatch` (dispatch.py: registration, schemas, handler, errors,
+message log), frames out; the answer goes out once the handler's writes are committed. Outgoing CALLs (remote
+commands, delivery.py) go through `call()` (calls.py), one at a time per charger, in their own task; this
+transport only sends the frame and hands back the reply with the same id. They never run inside a frame or
+event handler, or the reply could never be read. A channel-layer outage leaves the charger's socket open
+(core/layer_resilience.py).
 """
 
 import asyncio
@@ -11,8 +13,6 @@ import base64
 import binascii
 import logging
 import time
-import uuid
-from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -21,18 +21,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers import services
-from chargers.models import Direction
+from chargers.ocpp.calls import CallerMixin, ChargerDisconnected
 from chargers.ocpp.closing import CLOSE_MESSAGE_TOO_BIG, FRAME_TOO_BIG, FRAME_TOO_BIG_PROBLEM
-from chargers.ocpp.delivery import ChargerDisconnected, CommandDeliveryMixin
-from chargers.ocpp.failures import log_handler_failure
+from chargers.ocpp.delivery import CommandDeliveryMixin
+from chargers.ocpp.dispatch import dispatch as dispatch_call
 from chargers.ocpp.frames import (
-    CALL,
     CALLERROR,
     CALLRESULT,
     Call,
     CallError,
     CallResult,
-    ErrorCode,
     FrameError,
     OcppError,
     call_error_frame,
@@ -41,19 +39,15 @@ from chargers.ocpp.frames import (
     frame_payload,
     parse_frame,
 )
-from chargers.ocpp.handlers import HANDLERS, check_registration
 from chargers.ocpp.handshake import SUBPROTOCOL, handshake_problem
-from chargers.ocpp.redaction import redact
-from chargers.ocpp.schemas import KNOWN_ACTIONS, validate_request, validate_response
+from chargers.ocpp.logbook import IN, OUT, log_message
 from chargers.ocpp.writers import writers
-from chargers.services.charge_points import LogEntry
 from core.layer_resilience import LayerResilientMixin
 
 logger = logging.getLogger(__name__)
 
 # Close code for a session that a newer connection of the same charger replaced (daphne passes 3000-4999).
 CLOSE_REPLACED = 4001
-MAX_RAW_LOG = 10_000
 
 
 def basic_auth(headers: list[tuple[bytes, bytes]]) -> tuple[str, bytes] | None:
@@ -75,12 +69,13 @@ def basic_auth(headers: list[tuple[bytes, bytes]]) -> tuple[str, bytes] | None:
     return None
 
 
-class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketConsumer):
+class OcppConsumer(CommandDeliveryMixin, CallerMixin, LayerResilientMixin, AsyncWebsocketConsumer):
+    """A session (chargers/ocpp/session.py) over OCPP-J."""
+
     charge_point_pk: int | None = None
     charge_point_ident: str = ""
     registration_status: str = ""
     _last_seen_written: float = 0.0
-    _call_lock: asyncio.Lock | None = None
     _waiting: tuple[str, str, asyncio.Future] | None = None
     _closed: bool = False
     received_at = None
@@ -141,10 +136,12 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
         if code == CLOSE_MESSAGE_TOO_BIG:
             logger.warning("charger %s: %s", self.charge_point_ident, FRAME_TOO_BIG_PROBLEM)
             self.received_at = timezone.now()
-            self._log(Direction.IN, None, "", "", None, error=FRAME_TOO_BIG, problems=FRAME_TOO_BIG_PROBLEM)
+            log_message(self, IN, None, "", "", None, error=FRAME_TOO_BIG, problems=FRAME_TOO_BIG_PROBLEM)
         if self._waiting is not None and not self._waiting[2].done():
             self._waiting[2].set_exception(ChargerDisconnected(f"socket closed ({code}) while waiting"))
-        await writers().disconnects.submit((self.charge_point_pk, self.channel_name))
+        await writers().disconnects.submit(
+            services.Departure(self.charge_point_pk, self.channel_name, self.charge_point_ident)
+        )
 
     # --- Channel-layer events ---------------------------------------------------------------------------
 
@@ -167,120 +164,55 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
         try:
             frame = parse_frame(text)
         except FrameError as error:
-            self._log(
-                Direction.IN,
-                error.message_type,
-                error.unique_id,
-                "",
-                None,
-                raw=text,
-                error=error.code,
-                problems=error.description,
-            )
-            if error.message_type not in (CALLRESULT, CALLERROR):
-                await self._send(
-                    error.unique_id,
-                    "",
-                    call_error_frame(error.unique_id, error.code, error.description),
-                    CALLERROR,
-                    {"errorCode": error.code},
-                )
+            await self._refuse(error, text)
             return
         if isinstance(frame, Call):
-            await self._handle_call(frame)
+            await self._answer(frame)
         else:
             self._handle_reply(frame)
 
-    async def _handle_call(self, frame: Call) -> None:
-        self.problems: list[str] = []
-        action = frame.action
+    async def _refuse(self, error: FrameError, text: str) -> None:
+        """A frame that cannot be read: logged as it came, and answered unless it was meant as a reply."""
+        problems = error.description
+        log_message(
+            self, IN, error.message_type, error.unique_id, "", None, raw=text, error=error.code, problems=problems
+        )
+        if error.message_type not in (CALLRESULT, CALLERROR):
+            log_message(self, OUT, CALLERROR, error.unique_id, "", {"errorCode": error.code})
+            await self.send(text_data=call_error_frame(error.unique_id, error.code, error.description))
+
+    async def _answer(self, frame: Call) -> None:
         try:
-            handler = HANDLERS.get(action)
-            if handler is None:
-                raise OcppError(
-                    ErrorCode.NOT_SUPPORTED if action in KNOWN_ACTIONS else ErrorCode.NOT_IMPLEMENTED,
-                    f"{action} is {'not supported' if action in KNOWN_ACTIONS else 'not a known action'}",
-                )
-            check_registration(self, action)
-            validate_request(action, frame.payload)
-            response = await handler(self, frame.payload)
-            validate_response(action, response)
+            response = await dispatch_call(self, frame.action, frame.payload, message_id=frame.unique_id)
         except OcppError as error:
-            self._log(
-                Direction.IN,
-                CALL,
-                frame.unique_id,
-                action,
-                frame.payload,
-                error=error.code,
-                problems=error.description,
-            )
-            await self._send(
-                frame.unique_id,
-                action,
-                call_error_frame(frame.unique_id, error.code, error.description, error.details),
-                CALLERROR,
-                {"errorCode": error.code, "errorDescription": error.description},
-            )
-            return
-        except Exception as error:
-            log_handler_failure(charge_point_ident=self.charge_point_ident, action=action, error=error)
-            self._log(Direction.IN, CALL, frame.unique_id, action, frame.payload, error=ErrorCode.INTERNAL_ERROR)
-            await self._send(
-                frame.unique_id,
-                action,
-                call_error_frame(
-                    frame.unique_id,
-                    ErrorCode.INTERNAL_ERROR,
-                    "The portal failed to process this message; please retry",
-                ),
-                CALLERROR,
-                {"errorCode": ErrorCode.INTERNAL_ERROR},
-            )
-            return
-        self._log(Direction.IN, CALL, frame.unique_id, action, frame.payload, problems="; ".join(self.problems))
-        await self._send(frame.unique_id, action, call_result_frame(frame.unique_id, response), CALLRESULT, response)
+            text = call_error_frame(frame.unique_id, error.code, error.description, error.details)
+        else:
+            text = call_result_frame(frame.unique_id, response)
+        await self.send(text_data=text)
 
     def _handle_reply(self, frame: CallResult | CallError) -> None:
         waiting = self._waiting
         action = waiting[1] if waiting and waiting[0] == frame.unique_id else ""
         message_type = CALLRESULT if isinstance(frame, CallResult) else CALLERROR
         problems = "" if action else "reply to no outstanding CALL, ignored"
-        self._log(
-            Direction.IN,
-            message_type,
-            frame.unique_id,
-            action,
-            frame_payload(frame),
-            problems=problems,
-            error=frame.error_code if isinstance(frame, CallError) else "",
+        error = frame.error_code if isinstance(frame, CallError) else ""
+        log_message(
+            self, IN, message_type, frame.unique_id, action, frame_payload(frame), problems=problems, error=error
         )
         if action and not waiting[2].done():
             waiting[2].set_result(frame)
 
     # --- Frames out -------------------------------------------------------------------------------------
 
-    async def call(
-        self, action: str, payload: dict, timeout: float = 30.0, unique_id: str | None = None
-    ) -> CallResult | CallError:
-        """Send a CALL and wait for its answer. Run it in its own task, never inside receive() or an event
-        handler. Raises TimeoutError, ChargerDisconnected, or OcppError for a payload that breaks the schema."""
-        validate_request(action, payload)
-        if self._call_lock is None:
-            self._call_lock = asyncio.Lock()
-        async with self._call_lock:
-            unique_id = unique_id or str(uuid.uuid4())
-            future = asyncio.get_running_loop().create_future()
-            self._waiting = (unique_id, action, future)
-            try:
-                await self._send(unique_id, action, call_frame(unique_id, action, payload), CALL, payload)
-                return await asyncio.wait_for(future, timeout)
-            finally:
-                self._waiting = None
-
-    async def _send(self, unique_id: str, action: str, text: str, message_type: int, payload: Any) -> None:
-        self._log(Direction.OUT, message_type, unique_id, action, payload)
-        await self.send(text_data=text)
+    async def transmit_call(self, unique_id: str, action: str, payload: dict) -> CallResult | CallError:
+        """calls.py's raw send: the CALL as a frame, and the reply with the same id (`_handle_reply`)."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting = (unique_id, action, future)
+        try:
+            await self.send(text_data=call_frame(unique_id, action, payload))
+            return await future
+        finally:
+            self._waiting = None
 
     # --- Bookkeeping ------------------------------------------------------------------------------------
 
@@ -289,34 +221,6 @@ class OcppConsumer(CommandDeliveryMixin, LayerResilientMixin, AsyncWebsocketCons
         if now - self._last_seen_written >= settings.OCPP_LAST_SEEN_RESOLUTION:
             self._last_seen_written = now
             writers().last_seen.submit_nowait((self.charge_point_pk, timezone.now()))
-
-    def _log(
-        self,
-        direction: str,
-        message_type: int | None,
-        unique_id: str,
-        action: str,
-        payload: Any,
-        *,
-        raw: str = "",
-        error: str = "",
-        problems: str = "",
-    ) -> None:
-        writers().message_log.submit_nowait(
-            LogEntry(
-                self.charge_point_pk,
-                self.charge_point_ident,
-                direction,
-                message_type,
-                (unique_id or "")[:64],
-                action[:50],
-                redact(action, payload),
-                raw[:MAX_RAW_LOG],
-                error[:40],
-                problems,
-                self.received_at if direction == Direction.IN else timezone.now(),
-            )
-        )
 
 
 class RefusedConsumer(AsyncWebsocketConsumer):

@@ -1,0 +1,129 @@
+"""Who may open a charger's session: AuthorizationKeys, the handshake decision and the log of refused attempts."""
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from chargers import bulk
+from chargers.models import ChargePoint, ConnectionAttempt, Connector, RegistrationStatus
+from chargers.storable import storable_text
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ConnectDecision",
+    "auth_key_generate",
+    "auth_key_hash",
+    "auth_key_matches",
+    "charge_point_authenticate",
+    "charge_point_set_auth_key",
+    "connection_attempt_log",
+]
+
+_KEY_SALT = "chargers.auth_key"
+
+
+def auth_key_generate() -> str:
+    """A new AuthorizationKey: 20 random bytes as 40 hex characters (the form chargers accept)."""
+    return secrets.token_hex(20)
+
+
+def _auth_key_canonical(key: bytes) -> bytes:
+    """The 40-hex form and the raw 20 bytes are the same key (1.6 security whitepaper)."""
+    try:
+        text = key.decode("ascii")
+    except UnicodeDecodeError:
+        return key
+    if len(text) == 40:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return key
+    return key
+
+
+def auth_key_hash(*, key: bytes) -> str:
+    """A keyed fast hash (HMAC-SHA256): keys are long random secrets, so a slow password hasher would only
+    make a reconnect storm fail."""
+    return salted_hmac(_KEY_SALT, _auth_key_canonical(key), algorithm="sha256").hexdigest()
+
+
+def auth_key_matches(*, charge_point: ChargePoint, key: bytes) -> bool:
+    return bool(charge_point.auth_key_hash) and hmac.compare_digest(charge_point.auth_key_hash, auth_key_hash(key=key))
+
+
+def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargePoint:
+    if len(key) < 16:
+        raise ValueError("An AuthorizationKey must be at least 16 characters (OCPP 1.6 security whitepaper)")
+    charge_point.auth_key_hash = auth_key_hash(key=key.encode())
+    charge_point.save(update_fields=["auth_key_hash"])
+    return charge_point
+
+
+@dataclass(frozen=True)
+class ConnectDecision:
+    charge_point: ChargePoint | None
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.charge_point is not None
+
+
+def charge_point_authenticate(*, charge_point_id: str, password: bytes | None) -> ConnectDecision:
+    """Decide whether a websocket handshake for this id may proceed, under the registration policy.
+
+    A charger with an AuthorizationKey must present it (Basic auth). An unknown id is refused, kept Pending
+    or accepted as OCPP_REGISTRATION says; if it presents a key, that key becomes its key (trust on first use,
+    safe because a Pending charger can do nothing until an operator accepts it).
+    """
+    charge_point = bulk.charge_point_for_handshake(charge_point_id=charge_point_id)
+    if charge_point is None:
+        policy = settings.OCPP_REGISTRATION
+        if policy == "reject":
+            return ConnectDecision(None, "unknown charge point id (OCPP_REGISTRATION=reject)")
+        status = RegistrationStatus.ACCEPTED if policy == "accept" else RegistrationStatus.PENDING
+        key_hash = auth_key_hash(key=password) if password and len(password) >= 16 else ""
+        charge_point = _charge_point_create_on_connect(charge_point_id, status, key_hash)
+        return ConnectDecision(charge_point)
+    if charge_point.auth_key_hash:
+        if password is None:
+            return ConnectDecision(None, "no Basic auth credentials (the charger has an AuthorizationKey)")
+        if not auth_key_matches(charge_point=charge_point, key=password):
+            return ConnectDecision(None, "wrong AuthorizationKey")
+    return ConnectDecision(charge_point)
+
+
+def _charge_point_create_on_connect(charge_point_id: str, status: str, key_hash: str) -> ChargePoint:
+    with transaction.atomic():
+        charge_point, created = ChargePoint.objects.get_or_create(
+            charge_point_id=charge_point_id,
+            defaults={"registration_status": status, "auth_key_hash": key_hash},
+        )
+        if created:
+            Connector.objects.create(charge_point=charge_point, connector_id=0)
+    return charge_point
+
+
+def connection_attempt_log(
+    *,
+    charge_point_ident: str,
+    reason: str,
+    remote_addr: str = "",
+    path: str = "",
+    charge_point: ChargePoint | None = None,
+) -> None:
+    # Whatever the peer sent is kept, escaped where the database or a page could not hold it as it is.
+    ConnectionAttempt.objects.create(
+        charge_point_ident=storable_text(charge_point_ident)[:200],
+        reason=storable_text(reason)[:200],
+        remote_addr=storable_text(remote_addr)[:64],
+        path=storable_text(path)[:500],
+        charge_point=charge_point,
+    )
+    logger.warning("refused charger connection %r from %s: %s", charge_point_ident, remote_addr, reason)

@@ -1,0 +1,72 @@
+"""An operator's side of a charger: registering it, accepting or rejecting it, renaming it, giving it a key."""
+
+from django.db import transaction
+
+from chargers.layer import channel_send
+from chargers.models import ChargePoint, Connector, RegistrationStatus
+from chargers.services.authentication import auth_key_hash, charge_point_set_auth_key
+
+__all__ = [
+    "charge_point_register",
+    "charge_point_registration_status",
+    "charge_point_set_registration",
+    "charge_point_update",
+]
+
+
+def charge_point_register(
+    *,
+    charge_point_id: str,
+    auth_key: str | None = None,
+    registration_status: str = RegistrationStatus.ACCEPTED,
+    name: str = "",
+) -> ChargePoint:
+    """An operator registers a charger ahead of its first connection."""
+    charge_point = ChargePoint(charge_point_id=charge_point_id, registration_status=registration_status, name=name)
+    if auth_key:
+        if len(auth_key) < 16:
+            raise ValueError("An AuthorizationKey must be at least 16 characters")
+        charge_point.auth_key_hash = auth_key_hash(key=auth_key.encode())
+    charge_point.full_clean()
+    with transaction.atomic():
+        charge_point.save()
+        Connector.objects.get_or_create(charge_point=charge_point, connector_id=0)
+    return charge_point
+
+
+def charge_point_set_registration(*, charge_point: ChargePoint, status: str) -> ChargePoint:
+    """Accept or reject a charger (a Pending one learns it at its next BootNotification)."""
+    if status not in RegistrationStatus.values:
+        raise ValueError(f"registration status must be one of {RegistrationStatus.values}")
+    charge_point.registration_status = status
+    charge_point.save(update_fields=["registration_status"])
+    charge_point.refresh_from_db(fields=["channel_name"])
+    if charge_point.channel_name:
+        # The live session caches the status: tell it, wherever (whichever daphne process) it runs.
+        channel = charge_point.channel_name
+        transaction.on_commit(lambda: channel_send(channel, {"type": "ocpp.registration", "status": status}))
+    return charge_point
+
+
+def charge_point_registration_status(*, charge_point_pk: int) -> str:
+    return ChargePoint.objects.filter(pk=charge_point_pk).values_list("registration_status", flat=True).get()
+
+
+def charge_point_update(
+    *,
+    charge_point: ChargePoint,
+    name: str | None = None,
+    registration_status: str | None = None,
+    authorization_key: str | None = None,
+) -> ChargePoint:
+    """One operator edit, one transaction: rename, set a new key, accept or reject (the live session hears of
+    a registration change on commit)."""
+    with transaction.atomic():
+        if name is not None and name != charge_point.name:
+            charge_point.name = name
+            charge_point.save(update_fields=["name"])
+        if authorization_key is not None:
+            charge_point_set_auth_key(charge_point=charge_point, key=authorization_key)
+        if registration_status is not None and registration_status != charge_point.registration_status:
+            charge_point_set_registration(charge_point=charge_point, status=registration_status)
+    return charge_point

@@ -1,0 +1,76 @@
+"""Plain meter readings and the energy/power maths: what the protocol room hands the rest of the house.
+
+No OCPP here: chargers/ocpp/metering.py reads a charger's sampledValues into these values, every value already
+in an SI unit; the services store them and derive the connector's live power and energy from them.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+POWER_IMPORT = "Power.Active.Import"
+OUTLET = "Outlet"  # the location of a reading at the connector's outlet (OCPP's default location)
+
+# What the columns a reading lands in hold (a test keeps these in step with the models). A value past them (a
+# meter's "1e30", an overflowed register) is kept as text, or not shown as live power, never sent to a column
+# that would refuse it and with it the batch of every charger it is stored with.
+MAX_ABS_VALUE = Decimal(10) ** 14  # MeterValue.value, numeric(20, 6)
+VALUE_PLACES = Decimal("0.000001")  # its decimals: a value is rounded to them before it is stored
+MAX_ABS_LIVE_POWER_W = Decimal(10) ** 11  # Connector.power_w, numeric(14, 3)
+MAX_ABS_LIVE_ENERGY_WH = Decimal(10) ** 13  # Connector.energy_wh, numeric(16, 3)
+
+
+@dataclass(slots=True)
+class Sample:
+    """One sampled value, with OCPP's defaults filled in and the value in an SI unit."""
+
+    timestamp: datetime
+    measurand: str
+    phase: str
+    location: str
+    context: str
+    format: str
+    unit: str
+    raw_value: str
+    value: Decimal | None
+    si_unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    timestamp: datetime
+    power_w: Decimal | None
+    energy_wh: Decimal | None
+
+
+def latest_reading(samples: list[Sample]) -> Latest | None:
+    """Power and energy at the newest timestamp of these samples. Per-phase power is summed (ETREL sends
+    Power.Active.Import per phase); a total without phase wins over the phases."""
+    readings = [s for s in samples if s.value is not None and s.location == OUTLET]
+    if not readings:
+        return None
+    newest = max(s.timestamp for s in readings)
+    at_newest = [s for s in readings if s.timestamp == newest]
+    power = _within(_total(at_newest, POWER_IMPORT, "W"), MAX_ABS_LIVE_POWER_W)
+    energy = _within(_total(at_newest, ENERGY_REGISTER, "Wh"), MAX_ABS_LIVE_ENERGY_WH)
+    if power is None and energy is None:
+        return None
+    return Latest(timestamp=newest, power_w=power, energy_wh=energy)
+
+
+def _within(value: Decimal | None, limit: Decimal) -> Decimal | None:
+    """Three phases of power each within MAX_ABS_VALUE can sum past what the connector's column holds."""
+    return value if value is None or value.copy_abs() < limit else None
+
+
+def _total(samples: list[Sample], measurand: str, si_unit: str) -> Decimal | None:
+    matching = [s for s in samples if s.measurand == measurand and s.si_unit == si_unit]
+    whole = [s.value for s in matching if s.phase == "" and s.value is not None]
+    if whole:
+        return whole[-1]
+    # "L1" and "L1-N" are the same phase's power: count each phase once.
+    per_phase = {s.phase[:2]: s.value for s in matching if s.phase[:2] in ("L1", "L2", "L3")}
+    if not per_phase:
+        return None
+    return sum((v for v in per_phase.values() if v is not None), Decimal(0))
