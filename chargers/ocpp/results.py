@@ -17,7 +17,7 @@ from chargers.commands.values import (
     ReservationAnswered,
     TransactionNamed,
 )
-from chargers.ocpp.frames import OcppError
+from chargers.ocpp.messages import OcppError
 from chargers.ocpp.schemas import validate_request, validate_response
 
 __all__ = ["answer_read", "request_problem"]

@@ -12,7 +12,7 @@ from chargers.ocpp import dispatch as dispatch_module
 from chargers.ocpp import handlers, logbook
 from chargers.ocpp.dispatch import INTERNAL_ERROR_DESCRIPTION, dispatch
 from chargers.ocpp.messages import CALL, CALLERROR, CALLRESULT, ErrorCode, OcppError
-from tests.chargers.test_profiles_layout import imports_of
+from tests.imports import imports_of
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 chargers/ocpp/, the charge point services split by topic, raw SQL in chargers/bulk.py, and nothing of the
 services, readings or events reaching into the room.
 
-The import graph is read from the source (function-level imports included), as in test_profiles_layout.py.
+The import graph is read from the source (function-level imports included), as in tests/imports.py.
 """
 
 import ast
@@ -12,7 +12,9 @@ import pytest
 
 from chargers import consumers, routing
 from chargers.ocpp import websocket
-from tests.chargers.test_profiles_layout import ROOT, _path, _tree, imports_of, reachable
+from tests.imports import ROOT, imports_of, reachable
+from tests.imports import module_path as _path
+from tests.imports import module_tree as _tree
 
 CHARGE_POINT_SERVICES = ("authentication", "message_log", "registration", "sessions", "status")
 # Rows, writes, reads and plain values: none of them may reach the protocol room.
