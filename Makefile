@@ -24,6 +24,7 @@ run: $(VENV)/.installed  ## migrate and start daphne, celery worker and beat (an
 
 test: $(VENV)/.installed  ## the whole suite (embedded Redis/SQLite unless REDIS_URL/DATABASE_URL are set)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m portal.launcher test
 
 lint: $(VENV)/.installed  ## ruff lint (complexity included), format check, and the layering (import-linter, .importlinter)
