@@ -7,7 +7,9 @@ publish: the browser has one way to read both.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
@@ -17,6 +19,7 @@ from django.utils import timezone
 from chargers.events import ChargerOffline, ChargerOnline, ConnectorStatusChanged
 from chargers.models import ChargePoint, Connector
 from chargers.profiles.models import ByteOrder
+from chargers.selectors import charge_point_list
 from rfid.models import IdTag
 from rfid.services import id_tag_reversed_bytes
 from transactions.events import ReadingLatest, TransactionStarted, TransactionStopped
@@ -84,9 +87,10 @@ def charger_events(*, charge_point_pks: Iterable[int] | None = None) -> list[dic
         kind = ChargerOnline if charger.is_online else ChargerOffline
         events.append(kind(charge_point_pk=charger.pk, charge_point_id=charger.charge_point_id))
     running_by_connector = {(t.charge_point_id, t.connector_id): t for t in running}
+    # Sessions before readings: a page reads a session's energy so far from its start.
+    events.extend(_started(t) for t in running_by_connector.values())
     for connector in connectors:
         events.extend(_connector_events(connector, running_by_connector))
-    events.extend(_started(t) for t in running_by_connector.values())
     return [_shape(event) for event in events]
 
 
@@ -214,3 +218,96 @@ def _sample(timestamp, measurand, phase, location, value, si_unit) -> Sample:
         value=value,
         si_unit=si_unit,
     )
+
+
+def chart_lines_charger(*, charge_point: ChargePoint) -> dict:
+    """The charger page's chart: one line per outlet (connector 0, the whole charger, only when it alone has
+    readings), with the last two hours of power."""
+    series = power_series(charge_point_pk=charge_point.pk)
+    outlets = sorted({c.connector_id for c in charge_point.connectors.all() if c.connector_id > 0} | set(series))
+    if len(outlets) > 1 and 0 in outlets and not any(series.get(i) for i in outlets if i > 0):
+        outlets = [0]
+    elif len(outlets) > 1:
+        outlets = [i for i in outlets if i > 0]
+    return {
+        "lines": [
+            {
+                "label": f"Connector {connector_id}" if connector_id else "Charger",
+                "cp": charge_point.pk,
+                "connector": connector_id,
+                "tx": None,
+                "points": series.get(connector_id, []),
+            }
+            for connector_id in outlets or [1]
+        ]
+    }
+
+
+def chart_lines_session(*, session: Transaction) -> dict:
+    return {
+        "lines": [
+            {
+                "label": "Power",
+                "cp": session.charge_point_id,
+                "connector": session.connector_id,
+                "tx": session.pk,
+                "points": power_series(transaction_pk=session.pk).get(session.connector_id, []),
+            }
+        ]
+    }
+
+
+def sessions_running(*, charge_point: ChargePoint) -> dict[int, Transaction]:
+    """connector id -> its running session."""
+    running = Transaction.objects.filter(charge_point=charge_point, stopped_at__isnull=True).order_by("started_at")
+    return {session.connector_id: session for session in running}
+
+
+def fleet_overview(*, limit: int = 50) -> dict:
+    """The dashboard's live part: the first `limit` chargers with their connectors, and the fleet's totals (the
+    page's script keeps them true from the fleet feed)."""
+    chargers = list(charge_point_list()[:limit])
+    return {
+        "chargers": chargers,
+        "more": ChargePoint.objects.count() > limit,
+        "power_w": sum(power or 0 for power in charge_point_list().values_list("live_power_w", flat=True)),
+    }
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One session as a customer's page shows it."""
+
+    session: Transaction
+    power_w: Decimal | None  # now, while it runs
+    energy_wh: Decimal | None  # so far while it runs, in all once it stopped
+    chart: dict
+
+    @property
+    def chart_element_id(self) -> str:
+        return f"power-series-{self.session.pk}"
+
+
+def session_view(*, session: Transaction) -> SessionView:
+    power_w = energy_wh = None
+    if session.stopped_at is None:
+        connector = Connector.objects.filter(
+            charge_point_id=session.charge_point_id, connector_id=session.connector_id
+        ).first()
+        if connector is not None and connector.meter_timestamp is not None:
+            power_w = connector.power_w
+            if connector.energy_wh is not None:
+                energy_wh = connector.energy_wh - session.meter_start_wh
+    elif session.energy_wh is not None:
+        energy_wh = Decimal(session.energy_wh)
+    chart = chart_lines_session(session=session)
+    return SessionView(session=session, power_w=power_w, energy_wh=energy_wh, chart=chart)
+
+
+def sessions_of_owner(*, user: AbstractBaseUser | AnonymousUser, past_limit: int = 50) -> dict:
+    """/me/: the running sessions (with their live figures) and the last `past_limit` finished ones."""
+    owned = transactions_owned(user=user)
+    return {
+        "running": [session_view(session=s) for s in owned.filter(stopped_at__isnull=True)],
+        "past": list(owned.filter(stopped_at__isnull=False)[:past_limit]),
+    }

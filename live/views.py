@@ -1,0 +1,44 @@
+"""Customer pages and share links: a customer's own sessions (/me/), one of them (/me/sessions/<id>/), and a
+session shown to whoever holds its share link (/live/<token>/). Every page shows only what its viewer may see
+(live/access.py says the same for the feed): another's session is a 404, as if it did not exist."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+
+from live import selectors
+from live.sharing import ShareLinkExpired, ShareLinkInvalid, share_link_transaction_pk
+from transactions.models import Transaction
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    sessions = selectors.sessions_of_owner(user=request.user)
+    feeds = [f"transaction:{view.session.pk}" for view in sessions["running"]]
+    return render(request, "live/me.html", {**sessions, "live_feeds": feeds})
+
+
+@login_required
+def me_session(request: HttpRequest, transaction_pk: int) -> HttpResponse:
+    session = get_object_or_404(selectors.transactions_owned(user=request.user), pk=transaction_pk)
+    return _session_page(request, session, back="live:me")
+
+
+@never_cache
+def shared_session(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        transaction_pk = share_link_transaction_pk(token=token)
+    except ShareLinkExpired:
+        return render(request, "live/share_expired.html", status=403)
+    except ShareLinkInvalid:
+        raise Http404("No such share link.") from None
+    session = get_object_or_404(Transaction.objects.select_related("charge_point"), pk=transaction_pk)
+    return _session_page(request, session, share=token)
+
+
+def _session_page(request: HttpRequest, session: Transaction, *, back: str = "", share: str = "") -> HttpResponse:
+    context = {"view": selectors.session_view(session=session), "back": back, "live_share": share}
+    if session.stopped_at is None:
+        context["live_feeds"] = [f"transaction:{session.pk}"]
+    return render(request, "live/session.html", context)
