@@ -4,11 +4,15 @@ Nothing is stored: the token is the transaction's id signed with the SECRET_KEY 
 time it was made; reading it checks both. A changed SECRET_KEY ends every link, which is what one wants.
 """
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import segno
 from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 # The salt keeps a share token from being any other signed value of the portal (and the other way round).
@@ -33,6 +37,23 @@ def share_link_make(*, transaction_pk: int) -> ShareLink:
     ttl = timedelta(seconds=settings.LIVE_SHARE_TTL_S)
     token = signing.dumps({"transaction": transaction_pk}, salt=_SALT)
     return ShareLink(token=token, expires_at=timezone.now() + ttl)
+
+
+def share_link_base_url(*, request: HttpRequest) -> str:
+    """Where browsers reach the portal: PUBLIC_URL when set (behind a proxy), else the address asked."""
+    return settings.PUBLIC_URL or request.build_absolute_uri("/")
+
+
+def share_link_url(*, token: str, base_url: str) -> str:
+    """The address of a share link's page under `base_url` (PUBLIC_URL, or the address the request came to)."""
+    return f"{base_url.rstrip('/')}{reverse('live:shared-session', args=[token])}"
+
+
+def share_link_qr_svg(*, url: str) -> str:
+    """The link as a QR code (SVG), for a phone's camera: error correction M survives a smudged screen."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, title="Share link")
+    return buffer.getvalue().decode()
 
 
 def share_link_transaction_pk(*, token: str) -> int:

@@ -8,7 +8,14 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from live import selectors
-from live.sharing import ShareLinkExpired, ShareLinkInvalid, share_link_transaction_pk
+from live.sharing import (
+    ShareLinkExpired,
+    ShareLinkInvalid,
+    share_link_base_url,
+    share_link_qr_svg,
+    share_link_transaction_pk,
+    share_link_url,
+)
 from transactions.models import Transaction
 
 
@@ -25,16 +32,38 @@ def me_session(request: HttpRequest, transaction_pk: int) -> HttpResponse:
     return _session_page(request, session, back="live:me")
 
 
-@never_cache
-def shared_session(request: HttpRequest, token: str) -> HttpResponse:
+class _Expired(Exception):
+    pass
+
+
+def _shared(token: str) -> Transaction:
+    """The session a share token opens: 404 for a token we did not make, _Expired for an old one."""
     try:
         transaction_pk = share_link_transaction_pk(token=token)
     except ShareLinkExpired:
-        return render(request, "live/share_expired.html", status=403)
+        raise _Expired from None
     except ShareLinkInvalid:
         raise Http404("No such share link.") from None
-    session = get_object_or_404(Transaction.objects.select_related("charge_point"), pk=transaction_pk)
+    return get_object_or_404(Transaction.objects.select_related("charge_point"), pk=transaction_pk)
+
+
+@never_cache
+def shared_session(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        session = _shared(token)
+    except _Expired:
+        return render(request, "live/share_expired.html", status=403)
     return _session_page(request, session, share=token)
+
+
+def shared_session_qr(request: HttpRequest, token: str) -> HttpResponse:
+    """The share link as a QR code, for the operator to show a driver."""
+    try:
+        _shared(token)
+    except _Expired:
+        return HttpResponse(status=403)
+    url = share_link_url(token=token, base_url=share_link_base_url(request=request))
+    return HttpResponse(share_link_qr_svg(url=url), content_type="image/svg+xml")
 
 
 def _session_page(request: HttpRequest, session: Transaction, *, back: str = "", share: str = "") -> HttpResponse:

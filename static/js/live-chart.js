@@ -33,6 +33,12 @@
       return data;
     }
 
+    function xRange(u, min, max) {
+      // One reading (or none) spans no time: show the minutes around it rather than years.
+      if (min === null || max === null) { var now = Date.now() / 1000; return [now - 600, now]; }
+      return max - min < 60 ? [max - 600, max + 30] : [min, max];
+    }
+
     function width() {
       return Math.max(240, box.clientWidth);
     }
@@ -40,7 +46,7 @@
     var options = {
       width: width(),
       height: 220,
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+      scales: { x: { time: true, range: xRange }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
       axes: [{}, { label: "kW", values: function (u, ticks) { return ticks.map(function (t) { return t.toFixed(1); }); } }],
       series: [{}].concat(lines.map(function (line, i) {
         return { label: line.label, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true,
