@@ -17,6 +17,7 @@ from django.contrib.auth.models import Permission
 
 from chargers.services import charge_point_register
 from rfid.services import id_tag_create
+from tests.conftest import start_portal
 from tests.simulator import SimulatedCharger, inch_sampled_values, now_iso
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -224,3 +225,29 @@ def test_a_share_link_made_on_the_charger_page_works_without_a_login_and_a_tampe
     text_becomes(page, f'[data-live="tx-energy"][data-tx="{tx}"]', "0.90 kWh")
     assert_not_reloaded(page)
     phone_screenshots(page, "share")
+
+
+def test_the_page_says_when_its_feed_is_lost_and_reconnects_by_itself(browser) -> None:
+    # A server of this test's own, stopped and started again on the same port as a restart would.
+    server = start_portal(OCPP_REGISTRATION="accept")
+    charger = None
+    try:
+        operator("watcher")
+        page = new_page(browser)
+        log_in(page, server, "watcher", "/")
+        wait_live(page)
+        server.stop()
+        page.wait_for_selector('#live-status[data-state="stale"]', timeout=TIMEOUT_MS)
+        assert "retrying" in page.inner_text("#live-status")
+        server = start_portal(OCPP_REGISTRATION="accept", port=server.port)
+        page.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
+        charger = Charger(server)
+        id_tag_create(id_tag="0B0B0B0B")
+        tx = charger.start(1, "0B0B0B0B")
+        charger.meter(1, tx, 1.0, 1.0)
+        text_becomes(page, '[data-live="fleet-power"]', "3.0 kW")
+        assert_not_reloaded(page)
+    finally:
+        if charger is not None:
+            charger.close()
+        server.stop()
