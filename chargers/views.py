@@ -21,6 +21,7 @@ from chargers.profiles import selectors as profile_selectors
 from chargers.profiles.forms import ChargePointProfileForm, data_transfer_form_class, data_transfer_payload
 from chargers.profiles.services import charge_point_set_charger_model
 from live import selectors as live_selectors
+from live.access import user_may_share
 from portal.decorators import operator_required
 from transactions.models import MeterValue
 
@@ -42,7 +43,12 @@ def charge_point_detail(request: HttpRequest, charge_point_id: str) -> HttpRespo
     return render(
         request,
         "chargers/charge_point_detail.html",
-        _charge_point_context(charge_point, profile, ChargePointProfileForm(initial=_profile_initial(charge_point))),
+        _charge_point_context(
+            charge_point,
+            profile,
+            ChargePointProfileForm(initial=_profile_initial(charge_point)),
+            may_share=user_may_share(request.user),
+        ),
     )
 
 
@@ -99,7 +105,7 @@ def charge_point_set_profile(request: HttpRequest, charge_point_id: str) -> Http
     return render(
         request,
         "chargers/charge_point_detail.html",
-        _charge_point_context(charge_point, charge_point.charger_model, form),
+        _charge_point_context(charge_point, charge_point.charger_model, form, may_share=user_may_share(request.user)),
         status=400,
     )
 
@@ -130,7 +136,10 @@ def data_transfer_check(request: HttpRequest, charge_point_id: str, spec_pk: int
             messages.success(request, f"{spec.message_id} queued (command #{command.pk})")
             return redirect("chargers:charge-point-detail", charge_point_id=charge_point.charge_point_id)
     context = _charge_point_context(
-        charge_point, profile, ChargePointProfileForm(initial=_profile_initial(charge_point))
+        charge_point,
+        profile,
+        ChargePointProfileForm(initial=_profile_initial(charge_point)),
+        may_share=user_may_share(request.user),
     )
     context["data_transfer_forms"] = [(s, form if s.pk == spec.pk else f) for s, f in context["data_transfer_forms"]]
     return render(request, "chargers/charge_point_detail.html", context, status=400)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from core.event_groups import FLEET, charger_group, transaction_group
 from live.selectors import transaction_is_owned
-from portal.roles import user_is_operator
+from portal.roles import user_is_operator, user_is_viewer
 
 _FEED = re.compile(r"^(?:(fleet)|charger:([1-9][0-9]{0,9})|transaction:([1-9][0-9]{0,9}))$")
 MAX_FEEDS = 50
@@ -69,6 +69,12 @@ def _may_watch(user: AbstractBaseUser | AnonymousUser, feed: Feed, shared_transa
             return True
         return transaction_is_owned(user=user, transaction_pk=feed.transaction_pk)
     return _operator_may(user, "chargers.view_chargepoint")
+
+
+def user_may_share(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A share link lets someone without an account in: operators who may see sessions, not read-only viewers
+    (they change nothing, and handing out access is a change)."""
+    return _operator_may(user, "transactions.view_transaction") and not user_is_viewer(user)
 
 
 def _operator_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from live.access import user_may_share
 from live.sharing import share_link_base_url, share_link_make, share_link_url
 from portal.permissions import OperatorPermission
 from transactions.models import Transaction
@@ -18,11 +19,10 @@ class ShareLinkSerializer(serializers.Serializer):
 
 
 class SharePermission(OperatorPermission):
-    """Sharing shows what the operator may already see and stores nothing: the view permission is enough."""
+    """Operators who may see sessions, but not viewers (live.access.user_may_share)."""
 
-    @staticmethod
-    def required_permission(request: Request, view: APIView) -> str:
-        return "transactions.view_transaction"
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return user_may_share(request.user)
 
 
 class TransactionShareView(APIView):
@@ -33,13 +33,15 @@ class TransactionShareView(APIView):
         request=None,
         responses={
             201: ShareLinkSerializer,
+            401: OpenApiResponse(description="No credentials."),
+            403: OpenApiResponse(description="Not an operator who may see sessions, or a read-only viewer."),
             404: OpenApiResponse(description="No such transaction."),
         },
         description="A signed link that shows this one session live to anyone holding it, until it expires "
         "(LIVE_SHARE_TTL_S, 24 h by default).",
     )
-    def post(self, request: Request, transaction_pk: int) -> Response:
-        session = get_object_or_404(Transaction, pk=transaction_pk)
+    def post(self, request: Request, pk: int) -> Response:
+        session = get_object_or_404(Transaction, pk=pk)
         link = share_link_make(transaction_pk=session.pk)
         url = share_link_url(token=link.token, base_url=share_link_base_url(request=request))
         body = {"url": url, "expires_at": link.expires_at}

@@ -18,7 +18,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("chargers.urls")),
     path("", include("transactions.urls")),
-    path("transactions/<int:transaction_pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
+    path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
     path("", include("rfid.urls")),
     # Last: only paths that end in '/', so that APPEND_SLASH still redirects 'chargers' to 'chargers/'.
     re_path(r"^.*/$", not_found, name="api-not-found"),

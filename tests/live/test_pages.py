@@ -9,12 +9,13 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.template import Context, Template
 from django.utils import timezone
 
 from live.sharing import share_link_make
+from portal.roles import VIEWERS_GROUP
 from tests.factories import (
     ChargePointFactory,
     ConnectorFactory,
@@ -172,3 +173,23 @@ def test_the_page_script_formats_units_as_the_server_does(watts, watt_hours, sec
     )
     shown = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout.strip()
     assert shown == rendered
+
+
+def test_a_customer_who_logs_in_lands_on_their_sessions_and_an_operator_on_the_dashboard(client) -> None:
+    UserFactory(username="carla", password="a-long-password-1")
+    UserFactory(username="otto", password="a-long-password-1", is_staff=True)
+    landed = client.post("/accounts/login/", {"username": "carla", "password": "a-long-password-1"})
+    assert landed.status_code == 302 and landed["Location"] == "/me/"
+    client.logout()
+    landed = client.post("/accounts/login/", {"username": "otto", "password": "a-long-password-1"})
+    assert landed["Location"] == "/"
+
+
+def test_the_share_button_is_offered_to_operators_and_not_to_read_only_viewers(client) -> None:
+    session = running_session()
+    viewer = operator()
+    viewer.groups.add(Group.objects.get_or_create(name=VIEWERS_GROUP)[0])
+    client.force_login(operator())
+    assert "data-share-button" in client.get(f"/chargers/{session.charge_point.charge_point_id}/").content.decode()
+    client.force_login(viewer)
+    assert "data-share-button" not in client.get(f"/chargers/{session.charge_point.charge_point_id}/").content.decode()

@@ -45,7 +45,7 @@ def test_the_link_is_under_public_url_when_one_is_set(settings) -> None:
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 401), ("customer", 403), ("staff without view", 403), ("viewer", 201)],
+    [("anonymous", 401), ("customer", 403), ("staff without view", 403), ("viewer", 403)],
 )
 def test_who_may_share(who: str, expected: int) -> None:
     session = TransactionFactory()
