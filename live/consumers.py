@@ -3,10 +3,10 @@
 The protocol, JSON both ways:
 - the page sends `{"watch": ["fleet" | "charger:<pk>" | "transaction:<pk>", ...], "share": "<token>"}` (share
   only on a share link's page), again whenever it wants other feeds;
-- the portal answers `{"type": "watching", "feeds": [...], "refused": [...]}`, then `{"type": "snapshot",
-  "events": [...]}` (what is true now, in the events' shape), then `{"type": "events", "events": [...]}` as the
-  chargers report, and `{"type": "heartbeat"}` every HEARTBEAT_S so that a page can tell a quiet feed from a
-  dead one.
+- the portal answers `{"type": "watching", "feeds": [...], "refused": [...], "heartbeat_s": 15.0}`, then
+  `{"type": "snapshot", "events": [...]}` (what is true now, in the events' shape), then `{"type": "events",
+  "events": [...]}` as the chargers report, and `{"type": "heartbeat"}` every heartbeat_s (LIVE_HEARTBEAT_S) so
+  that a page can tell a quiet feed from a dead one.
 
 Who may watch what is live/access.py. The groups joined are told to the event bus (`groups_watch`, refreshed
 every WATCH_REFRESH_S) or nothing is sent to them. The LayerResilientMixin keeps the socket open through a Redis
@@ -20,6 +20,7 @@ import logging
 import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from core.event_groups import groups_watch
 from core.layer_resilience import LAYER_DOWN, LayerResilientMixin
@@ -29,7 +30,6 @@ from live.sharing import ShareLinkInvalid, share_link_transaction_pk
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_S = 15.0
 WATCH_REFRESH_S = 60.0
 
 
@@ -53,7 +53,12 @@ class LiveConsumer(LayerResilientMixin, AsyncJsonWebsocketConsumer):
         decision = await database_sync_to_async(self._decide)(content["watch"], content.get("share"))
         await self._watch(decision.allowed)
         await self.send_json(
-            {"type": "watching", "feeds": [feed.name for feed in self.feeds], "refused": decision.refused}
+            {
+                "type": "watching",
+                "feeds": [feed.name for feed in self.feeds],
+                "refused": decision.refused,
+                "heartbeat_s": settings.LIVE_HEARTBEAT_S,
+            }
         )
         await self._send_snapshot()
 
@@ -102,10 +107,10 @@ class LiveConsumer(LayerResilientMixin, AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", "events": events})
 
     async def _tick(self) -> None:
-        beats_per_refresh = max(1, round(WATCH_REFRESH_S / HEARTBEAT_S))
+        beats_per_refresh = max(1, round(WATCH_REFRESH_S / settings.LIVE_HEARTBEAT_S))
         beat = 0
         while True:
-            await asyncio.sleep(HEARTBEAT_S)
+            await asyncio.sleep(settings.LIVE_HEARTBEAT_S)
             beat += 1
             if beat % beats_per_refresh == 0:
                 await self._tell_bus()

@@ -19,7 +19,7 @@
   var feeds = JSON.parse(feedsScript.textContent);
   var shareScript = document.getElementById("live-share");
   var share = shareScript ? JSON.parse(shareScript.textContent) : undefined;
-  var STALE_MS = 40000; // the portal sends a heartbeat every 15 s
+  var staleMs = 40000; // 2.5 heartbeats; the portal says how often it beats in its `watching` answer
   var listeners = [];
   var chargers = {}; // pk -> {online: bool|undefined, connectors: {id: {status, power_w, energy_wh}}}
   var sessions = {}; // transaction pk -> {started: data, stopped: data|undefined, reading: data|undefined}
@@ -197,8 +197,9 @@
       } else if (m.type === "events") {
         say("live", "live");
         handle(m.events, false);
-      } else if (m.type === "watching" && m.refused.length && !m.feeds.length) {
-        say("refused", "no live updates for this page");
+      } else if (m.type === "watching") {
+        if (m.heartbeat_s) staleMs = Math.max(2000, m.heartbeat_s * 2500);
+        if (m.refused.length && !m.feeds.length) say("refused", "no live updates for this page");
       }
     };
     socket.onclose = function () {
@@ -212,7 +213,7 @@
 
   setInterval(function () {
     durations();
-    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastHeard > STALE_MS) {
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastHeard > staleMs) {
       say("stale", "stale: nothing heard for " + Math.round((Date.now() - lastHeard) / 1000) + " s, reconnecting…");
       socket.close();
     }

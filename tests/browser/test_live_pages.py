@@ -7,6 +7,7 @@ Screenshots land in tests/e2e/screenshots/ (ignored by git): look at them.
 import asyncio
 import os
 import shutil
+import signal
 import threading
 import uuid
 from pathlib import Path
@@ -250,4 +251,25 @@ def test_the_page_says_when_its_feed_is_lost_and_reconnects_by_itself(browser) -
     finally:
         if charger is not None:
             charger.close()
+        server.stop()
+
+
+def test_a_feed_that_falls_silent_is_called_stale_and_comes_back_by_itself(browser) -> None:
+    # Heartbeats every 0.5 s; a server stopped with SIGSTOP keeps the socket open and says nothing, as a hung
+    # server or a dead network path would.
+    server = start_portal(OCPP_REGISTRATION="accept", LIVE_HEARTBEAT_S="0.5")
+    try:
+        operator("quiet")
+        page = new_page(browser)
+        log_in(page, server, "quiet", "/")
+        wait_live(page)
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            page.wait_for_selector('#live-status[data-state="stale"]', timeout=TIMEOUT_MS)
+            assert "stale" in page.inner_text("#live-status")
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        page.wait_for_selector('#live-status[data-state="live"]', timeout=30_000)
+        assert_not_reloaded(page)
+    finally:
         server.stop()
