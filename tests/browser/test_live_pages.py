@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 
+from chargers.events import ChargerOffline, ChargerOnline, ConnectorStatusChanged
 from chargers.services import charge_point_register
+from core import event_groups
+from core import events as core_events
 from rfid.services import id_tag_create
 from tests.conftest import start_portal
 from tests.simulator import SimulatedCharger, inch_sampled_values, now_iso
@@ -171,6 +175,47 @@ def test_an_operator_sees_a_chargers_power_change_without_a_reload(browser, open
     assert no_horizontal_scroll(page), "the charger page scrolls sideways on a 375 px phone"
     page.set_viewport_size(PHONE)
     phone_screenshots(page, "charger")
+
+
+def publish(charger: Charger, events: list) -> None:
+    """Hand events to the bus as a service would after commit (here from the test, on the simulator's loop),
+    whichever branch wires their publisher."""
+
+    async def deliver() -> None:
+        event_groups.groups_forget_cache()
+        try:
+            core_events.deliver(events)  # the in-process subscribers too, which may write (a fault clears power)
+        finally:
+            connection.close()  # this thread's own connection, or it outlives the test database
+
+    charger.run(deliver())
+
+
+def test_the_charger_page_and_dashboard_show_status_and_online_changes_without_a_reload(
+    browser, open_portal, charger
+) -> None:
+    operator("watcher2")
+    pk, ident = charger.model.pk, charger.model.charge_point_id
+    charger.run(charger.sim.status(1, "Available"))
+    page = new_page(browser)
+    log_in(page, open_portal, "watcher2", f"/chargers/{ident}/")
+    wait_live(page)
+    publish(
+        charger, [ConnectorStatusChanged(charge_point_pk=pk, charge_point_id=ident, connector_id=1, status="Faulted")]
+    )
+    text_becomes(page, f'[data-live="status"][data-cp="{pk}"][data-connector="1"]', "Faulted")
+    publish(charger, [ChargerOffline(charge_point_pk=pk, charge_point_id=ident)])
+    text_becomes(page, f'[data-live="online"][data-cp="{pk}"]', "offline")
+    assert_not_reloaded(page)
+
+    page.goto(f"{open_portal.http_url}/")
+    wait_live(page)
+    publish(charger, [ChargerOnline(charge_point_pk=pk, charge_point_id=ident)])
+    text_becomes(page, f'[data-live="online"][data-cp="{pk}"]', "online")
+    text_becomes(page, '[data-live="fleet-online"]', "1")
+    publish(charger, [ChargerOffline(charge_point_pk=pk, charge_point_id=ident)])
+    text_becomes(page, '[data-live="fleet-online"]', "0")
+    assert_not_reloaded(page)
 
 
 def test_a_customer_sees_their_own_session_live_and_nothing_of_others(browser, open_portal, charger) -> None:
