@@ -46,6 +46,13 @@ class LiveConsumer(LayerResilientMixin, AsyncJsonWebsocketConsumer):
         if self._ticker is not None:
             self._ticker.cancel()
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        if text_data is None:
+            # channels' JSON consumer raises on a binary frame, which would end the feed with a traceback.
+            await self.send_json({"type": "error", "detail": "Send text frames of JSON."})
+            return
+        await super().receive(text_data=text_data, **kwargs)
+
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("watch"), list):
             await self.send_json({"type": "error", "detail": 'Send {"watch": ["fleet" | "charger:<pk>" | ...]}.'})

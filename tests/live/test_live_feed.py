@@ -155,11 +155,13 @@ def test_a_message_that_is_not_a_watch_request_gets_an_error_and_the_feed_stays_
             first = await live.next("error")
             await live.ws.send('{"watch": "fleet"}')
             second = await live.next("error")
+            await live.ws.send(b"\x00binary")
+            third = await live.next("error")
             watching, _ = await live.watch(["fleet"])
-        return first, second, watching
+        return first, second, third, watching
 
-    first, second, watching = asyncio.run(scenario())
-    assert "watch" in first["detail"] and "watch" in second["detail"]
+    first, second, third, watching = asyncio.run(scenario())
+    assert "watch" in first["detail"] and "watch" in second["detail"] and "text" in third["detail"]
     assert watching["feeds"] == ["fleet"]
 
 
