@@ -57,7 +57,8 @@ def feeds_permitted(
                 decision.allowed.append(feed)
         else:
             decision.refused.append(str(name)[:100])
-    decision.refused.extend(str(name)[:100] for name in names[MAX_FEEDS:])
+    if len(names) > MAX_FEEDS:
+        decision.refused.append(f"{len(names) - MAX_FEEDS} more (at most {MAX_FEEDS} feeds at once)")
     return decision
 
 

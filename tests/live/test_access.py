@@ -125,3 +125,10 @@ def test_a_changed_share_token_is_refused(change: str) -> None:
     }[change]
     with pytest.raises(sharing.ShareLinkInvalid):
         sharing.share_link_transaction_pk(token=changed)
+
+
+def test_at_most_fifty_feeds_are_granted_and_the_rest_is_refused_in_one_line() -> None:
+    names = [f"charger:{n}" for n in range(1, 10_001)]
+    decision = feeds_permitted(user=_staff("view_chargepoint"), names=names)
+    assert len(decision.allowed) == 50
+    assert decision.refused == ["9950 more (at most 50 feeds at once)"]
