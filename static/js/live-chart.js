@@ -74,7 +74,12 @@
         }
       });
       if (changed) {
-        chart.setData(aligned());
+        var data = aligned();
+        chart.setData(data, false);
+        // uPlot's own x range for a single reading spans years: set it from the readings instead.
+        var xs = data[0];
+        var range = xRange(chart, xs.length ? xs[0] : null, xs.length ? xs[xs.length - 1] : null);
+        chart.setScale("x", { min: range[0], max: range[1] });
         box.setAttribute("data-points", String(lines.reduce(function (n, l) { return n + l.points.length; }, 0)));
       }
     });
