@@ -20,6 +20,9 @@ from chargers.ocpp.results import request_problem
 from chargers.profiles import selectors as profile_selectors
 from chargers.profiles.forms import ChargePointProfileForm, data_transfer_form_class, data_transfer_payload
 from chargers.profiles.services import charge_point_set_charger_model
+from live import selectors as live_selectors
+from live.access import user_may_share
+from portal.decorators import operator_required
 from transactions.models import MeterValue
 
 
@@ -33,14 +36,19 @@ def _charge_point(charge_point_id: str) -> ChargePoint:
     return get_object_or_404(ChargePoint.objects.select_related("charger_model"), charge_point_id=charge_point_id)
 
 
-@staff_member_required
+@operator_required
 def charge_point_detail(request: HttpRequest, charge_point_id: str) -> HttpResponse:
     charge_point = _charge_point(charge_point_id)
     profile = charge_point.charger_model
     return render(
         request,
         "chargers/charge_point_detail.html",
-        _charge_point_context(charge_point, profile, ChargePointProfileForm(initial=_profile_initial(charge_point))),
+        _charge_point_context(
+            charge_point,
+            profile,
+            ChargePointProfileForm(initial=_profile_initial(charge_point)),
+            may_share=user_may_share(request.user),
+        ),
     )
 
 
@@ -51,8 +59,9 @@ def _profile_initial(charge_point: ChargePoint) -> dict:
 def _charge_point_context(charge_point: ChargePoint, profile: ChargerModel | None, profile_form, **extra) -> dict:
     labels = profile_selectors.measurand_labels(profile=profile)
     meanings = profile_selectors.vendor_error_meanings(profile=profile)
+    sessions = live_selectors.sessions_running(charge_point=charge_point)
     connectors = [
-        (c, meanings.get(c.vendor_error_code.casefold()) if c.vendor_error_code else None)
+        (c, meanings.get(c.vendor_error_code.casefold()) if c.vendor_error_code else None, sessions.get(c.connector_id))
         for c in charge_point.connectors.all()
     ]
     recent = MeterValue.objects.filter(charge_point=charge_point).order_by("-timestamp", "-id")[:40]
@@ -63,6 +72,8 @@ def _charge_point_context(charge_point: ChargePoint, profile: ChargerModel | Non
             data_transfer_forms.append((spec, data_transfer_form_class(message=spec)(prefix=f"dt{spec.pk}")))
     return {
         "charge_point": charge_point,
+        "live_feeds": [f"charger:{charge_point.pk}"],
+        "chart": live_selectors.chart_lines_charger(charge_point=charge_point),
         "profile": profile,
         "profile_form": profile_form,
         "connectors": connectors,
@@ -94,7 +105,7 @@ def charge_point_set_profile(request: HttpRequest, charge_point_id: str) -> Http
     return render(
         request,
         "chargers/charge_point_detail.html",
-        _charge_point_context(charge_point, charge_point.charger_model, form),
+        _charge_point_context(charge_point, charge_point.charger_model, form, may_share=user_may_share(request.user)),
         status=400,
     )
 
@@ -125,7 +136,10 @@ def data_transfer_check(request: HttpRequest, charge_point_id: str, spec_pk: int
             messages.success(request, f"{spec.message_id} queued (command #{command.pk})")
             return redirect("chargers:charge-point-detail", charge_point_id=charge_point.charge_point_id)
     context = _charge_point_context(
-        charge_point, profile, ChargePointProfileForm(initial=_profile_initial(charge_point))
+        charge_point,
+        profile,
+        ChargePointProfileForm(initial=_profile_initial(charge_point)),
+        may_share=user_may_share(request.user),
     )
     context["data_transfer_forms"] = [(s, form if s.pk == spec.pk else f) for s, f in context["data_transfer_forms"]]
     return render(request, "chargers/charge_point_detail.html", context, status=400)

@@ -4,6 +4,8 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from live.api import TransactionShareView
+
 
 def not_found(request: HttpRequest) -> JsonResponse:
     # API clients parse JSON: an unknown path answers like an unknown object does, not with an HTML page.
@@ -16,6 +18,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("chargers.urls")),
     path("", include("transactions.urls")),
+    path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
     path("", include("rfid.urls")),
     # Last: only paths that end in '/', so that APPEND_SLASH still redirects 'chargers' to 'chargers/'.
     re_path(r"^.*/$", not_found, name="api-not-found"),

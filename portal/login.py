@@ -5,8 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 
 from portal import login_throttle
+from portal.roles import user_is_operator
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -29,6 +31,12 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     authentication_form = ThrottledAuthenticationForm
+
+    def get_default_redirect_url(self) -> str:
+        # Customers have no fleet to look at: their start page is their own sessions.
+        if not user_is_operator(self.request.user):
+            return resolve_url("live:me")
+        return super().get_default_redirect_url()
 
     def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "chargers",
     "transactions",
     "rfid",
+    "live",
     "portal",
 ]
 
@@ -163,6 +164,11 @@ CACHES = {
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
+
+# How long a share link of a live session works (live/sharing.py).
+LIVE_SHARE_TTL_S = env.int("LIVE_SHARE_TTL_S", default=24 * 3600)
+# How often a live page's feed says it is alive when nothing happens; pages call a feed stale after 2.5 of them.
+LIVE_HEARTBEAT_S = env.float("LIVE_HEARTBEAT_S", default=15.0)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None

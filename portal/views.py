@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from chargers.selectors import dashboard_summary
+from live.selectors import fleet_overview
 from portal.health import health_report
 
 
@@ -28,7 +29,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         # The fleet is operators' business; customers get their own pages.
         raise PermissionDenied
-    return render(request, "portal/dashboard.html", {"summary": dashboard_summary()})
+    context = {"summary": dashboard_summary(), "fleet": fleet_overview(), "live_feeds": ["fleet"]}
+    return render(request, "portal/dashboard.html", context)
 
 
 class FirstOperatorForm(UserCreationForm):

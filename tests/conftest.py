@@ -82,9 +82,10 @@ class PortalServer:
             self.process.wait()
 
 
-def start_portal(*, log: Path | None = None, **env: str) -> PortalServer:
-    """A daphne process on a free port; with `log`, its stdout and stderr go to `log`.out and `log`.err."""
-    port = free_port()
+def start_portal(*, log: Path | None = None, port: int | None = None, **env: str) -> PortalServer:
+    """A daphne process on `port` (a free one when None); with `log`, its stdout and stderr go to `log`.out and
+    `log`.err."""
+    port = port or free_port()
     files = _log_files(log)
     process = subprocess.Popen(
         [

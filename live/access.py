@@ -1,0 +1,82 @@
+"""Who may watch which live feed (INTERFACES.md, "People and what each may see").
+
+A browser names feeds as `fleet`, `charger:<pk>` and `transaction:<pk>`; each maps to a channel-layer group of
+the event bus (core/event_groups.py). Operators (staff with the view permission) may watch the fleet and any
+charger or session; anyone may watch the sessions started with their own id tags; a share link opens one session
+to anyone holding it; nobody gets anything else.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from core.event_groups import FLEET, charger_group, transaction_group
+from live.selectors import transaction_is_owned
+from portal.roles import user_is_operator, user_is_viewer
+
+_FEED = re.compile(r"^(?:(fleet)|charger:([1-9][0-9]{0,9})|transaction:([1-9][0-9]{0,9}))$")
+MAX_FEEDS = 50
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str  # as the browser says it
+    group: str  # the channel-layer group
+    charge_point_pk: int | None = None
+    transaction_pk: int | None = None
+
+
+@dataclass
+class Decision:
+    allowed: list[Feed] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def feed_parse(name: object) -> Feed | None:
+    match = _FEED.match(name) if isinstance(name, str) else None
+    if match is None:
+        return None
+    fleet, charger, transaction = match.groups()
+    if fleet:
+        return Feed(name=name, group=FLEET)
+    if charger:
+        return Feed(name=name, group=charger_group(int(charger)), charge_point_pk=int(charger))
+    return Feed(name=name, group=transaction_group(int(transaction)), transaction_pk=int(transaction))
+
+
+def feeds_permitted(
+    *, user: AbstractBaseUser | AnonymousUser, names: list, shared_transaction_pk: int | None = None
+) -> Decision:
+    """The feeds among `names` this viewer may watch, and the names refused (unknown, or not theirs)."""
+    decision = Decision()
+    for name in names[:MAX_FEEDS]:
+        feed = feed_parse(name)
+        if feed is not None and _may_watch(user, feed, shared_transaction_pk):
+            if feed not in decision.allowed:
+                decision.allowed.append(feed)
+        else:
+            decision.refused.append(str(name)[:100])
+    if len(names) > MAX_FEEDS:
+        decision.refused.append(f"{len(names) - MAX_FEEDS} more (at most {MAX_FEEDS} feeds at once)")
+    return decision
+
+
+def _may_watch(user: AbstractBaseUser | AnonymousUser, feed: Feed, shared_transaction_pk: int | None) -> bool:
+    if feed.transaction_pk is not None:
+        if feed.transaction_pk == shared_transaction_pk:
+            return True
+        if _operator_may(user, "transactions.view_transaction"):
+            return True
+        return transaction_is_owned(user=user, transaction_pk=feed.transaction_pk)
+    return _operator_may(user, "chargers.view_chargepoint")
+
+
+def user_may_share(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A share link lets someone without an account in: operators who may see sessions, not read-only viewers
+    (they change nothing, and handing out access is a change)."""
+    return _operator_may(user, "transactions.view_transaction") and not user_is_viewer(user)
+
+
+def _operator_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+    return user_is_operator(user) and user.has_perm(permission)
