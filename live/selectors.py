@@ -23,8 +23,8 @@ from chargers.selectors import charge_point_list
 from rfid.models import IdTag
 from rfid.services import id_tag_reversed_bytes
 from transactions.events import ReadingLatest, TransactionStarted, TransactionStopped
-from transactions.metering import DEFAULT_LOCATION, POWER_IMPORT, Sample, latest_reading
 from transactions.models import MeterValue, Transaction
+from transactions.readings import OUTLET, POWER_IMPORT, Sample, latest_reading
 
 # What rfid.services.id_tag_normalize strips, for the same rule in SQL (a test keeps the two in step).
 ID_TAG_DELIMITERS = (" ", "\t", ":", "-", ".")
@@ -185,8 +185,8 @@ def power_series(
     *, charge_point_pk: int | None = None, transaction_pk: int | None = None, since: datetime | None = None
 ) -> dict[int, list[tuple[float, float]]]:
     """connector id -> [(unix time, power in W)], oldest first: the power readings of a charger (the last two
-    hours) or of one session, phases summed as the live power is (transactions.metering.latest_reading)."""
-    rows = MeterValue.objects.filter(measurand=POWER_IMPORT, location=DEFAULT_LOCATION, value__isnull=False)
+    hours) or of one session, phases summed as the live power is (transactions.readings.latest_reading)."""
+    rows = MeterValue.objects.filter(measurand=POWER_IMPORT, location=OUTLET, value__isnull=False)
     if transaction_pk is not None:
         rows = rows.filter(transaction_id=transaction_pk)
     else:
