@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("transactions.urls")),
     path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
     path("", include("rfid.urls")),
+    path("", include("webhooks.urls")),
     # Last: only paths that end in '/', so that APPEND_SLASH still redirects 'chargers' to 'chargers/'.
     re_path(r"^.*/$", not_found, name="api-not-found"),
 ]

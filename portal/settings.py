@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "transactions",
     "rfid",
     "live",
+    "webhooks",
     "portal",
 ]
 
@@ -182,6 +183,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "commands-housekeeping": {"task": "chargers.tasks.commands_housekeeping", "schedule": 60.0},
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},
+    "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
+    "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {
@@ -232,6 +235,16 @@ OCPP_LAST_SEEN_RESOLUTION = env.int("OCPP_LAST_SEEN_RESOLUTION", default=30)
 # for an offline charger stays deliverable unless the request says otherwise (seconds).
 OCPP_CALL_TIMEOUT = env.float("OCPP_CALL_TIMEOUT", default=30.0)
 OCPP_COMMAND_EXPIRY = env.int("OCPP_COMMAND_EXPIRY", default=3600)
+
+# Webhooks (webhooks/services.py): a failed delivery is retried after WEBHOOK_RETRY_BASE_S, then twice as long each
+# time up to WEBHOOK_RETRY_MAX_DELAY_S, WEBHOOK_MAX_ATTEMPTS attempts in all (about three hours with the defaults).
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=10.0)
+WEBHOOK_RETRY_BASE_S = env.float("WEBHOOK_RETRY_BASE_S", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY_S = env.float("WEBHOOK_RETRY_MAX_DELAY_S", default=3600.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+# How often a process re-reads which events somebody subscribed to (a new webhook hears events after that long).
+WEBHOOK_EVENTS_CACHE_S = env.float("WEBHOOK_EVENTS_CACHE_S", default=2.0)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 LOGGING = {
     "version": 1,
