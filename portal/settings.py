@@ -161,6 +161,8 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+# Requests per API key ("600/minute", "20/second"; empty: no limit).
+API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="600/minute")
 # Failed logins (and wrong API keys, per address) within a window that opens at the first failure.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
@@ -193,7 +195,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Operators only, each request checked against Django's model permissions (viewers read only).
-    "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.OperatorPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.OperatorPermission", "portal.permissions.ApiKeyScopePermission"],
+    # Each API key on its own (portal/throttling.py): 429 with Retry-After past API_KEY_THROTTLE_RATE.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
