@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from webhooks.models import Delivery, DeliveryState, Webhook
 
@@ -50,3 +50,14 @@ def deliveries_lost(*, attempted_before: datetime) -> QuerySet[Delivery]:
 def deliveries_waiting(*, webhook_id: int, ids: Iterable[int] | None = None) -> QuerySet[Delivery]:
     waiting = Delivery.objects.filter(webhook_id=webhook_id, state=DeliveryState.PENDING)
     return waiting if ids is None else waiting.filter(id__in=list(ids))
+
+
+def delivery_readings(*, now: datetime, failures_since: datetime) -> dict[str, int | datetime | None]:
+    """For /metrics, by the (state, due_at) index: failed attempts since `failures_since`, deliveries waiting
+    (pending), since when the longest-overdue one has been due, and how many receivers are failing now."""
+    failed = Delivery.objects.filter(state=DeliveryState.FAILED, due_at__gte=failures_since).count()
+    pending = Delivery.objects.filter(state=DeliveryState.PENDING).aggregate(
+        waiting=Count("id"), overdue_since=Min("due_at", filter=Q(due_at__lte=now))
+    )
+    failing = Webhook.objects.filter(active=True, retry_at__isnull=False).count()
+    return {"failed": failed, **pending, "failing": failing}
