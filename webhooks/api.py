@@ -107,10 +107,10 @@ class WebhookViewSet(viewsets.ModelViewSet):
         serializer = WebhookWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            webhook, secret = services.webhook_create(owner=request.user, **serializer.validated_data)
+            webhook, _secret = services.webhook_create(owner=request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise _as_drf_error(error) from error
-        webhook.secret = secret
+        # The one answer that carries the secret (the new row still holds it in memory).
         return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
