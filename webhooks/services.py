@@ -215,7 +215,9 @@ def _failed(*, delivery: Delivery, outcome: transport.Outcome, waiting_ids: Sequ
             selectors.deliveries_waiting(webhook_id=delivery.webhook_id, ids=waiting_ids).values_list("id", flat=True)
         )
         postponed = [pk for pk in waiting_ids if pk in waiting]
-        Delivery.objects.filter(id__in=postponed).update(due_at=due)
+        # Every delivery of this webhook waits for the retry, those of other tasks too: one attempt per backoff
+        # probes the receiver, instead of beat's sweep sending each group that came due meanwhile.
+        selectors.deliveries_waiting(webhook_id=delivery.webhook_id).filter(due_at__lt=due).update(due_at=due)
     if last:
         logger.warning("webhooks: %s gave up after %d attempts: %s", delivery, delivery.attempt, outcome.error)
     ids = ([retry.pk] if retry else []) + postponed

@@ -137,6 +137,22 @@ def test_behind_a_failing_receiver_the_others_wait_for_the_retry_instead_of_tryi
     assert enqueued == []
 
 
+def test_a_failure_makes_every_waiting_delivery_of_the_webhook_wait_for_the_retry(fast, enqueued, down):
+    webhook = hook(url=down.url)
+    other = hook(url=down.url)
+    services.deliveries_create(envelopes=[envelope(n=1), envelope(n=2)])
+    first, second = Delivery.objects.filter(webhook=webhook).order_by("id")
+    elsewhere = Delivery.objects.get(webhook=other, event_id="event-1")
+
+    services.deliveries_attempt(delivery_ids=[first.pk])  # a task of its own: `second` is in another
+
+    retry = Delivery.objects.get(webhook=webhook, attempt=2)
+    second.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (second.state, second.due_at) == ("pending", retry.due_at)
+    assert elsewhere.due_at < retry.due_at  # another webhook's receiver is its own business
+
+
 def test_a_success_after_failures_releases_what_waited(fast, enqueued):
     with Receiver(statuses=(500,)) as receiver:
         webhook = hook(url=receiver.url)
@@ -210,9 +226,11 @@ def test_a_paused_webhook_keeps_its_deliveries_waiting(fast, enqueued):
 
 def test_the_sweep_sends_what_is_due_and_records_an_attempt_that_never_ended(fast, enqueued):
     webhook = hook()
+    # Another webhook's: the lost attempt's failure makes its own webhook's deliveries wait for its retry.
+    elsewhere = hook()
     long_ago = timezone.now() - timedelta(minutes=10)
     due = Delivery.objects.create(
-        webhook=webhook, event_id="a", event_name="transaction.started", body="{}", due_at=long_ago
+        webhook=elsewhere, event_id="a", event_name="transaction.started", body="{}", due_at=long_ago
     )
     Delivery.objects.create(
         webhook=webhook,
