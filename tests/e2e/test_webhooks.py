@@ -63,26 +63,27 @@ def names(received: list[Received]) -> list[str]:
 
 def test_a_charging_session_reaches_the_receiver_signed_with_the_webhook_secret(open_portal, celery_worker) -> None:
     with Receiver() as receiver:
-        webhook_id, secret = webhook_for(receiver.url, ["transaction.started", "transaction.stopped"])
+        webhook_id, secret = webhook_for(receiver.url, ["charger.online", "transaction.started", "transaction.stopped"])
 
         tx_id = charging_session(open_portal.ocpp_url)
 
-        received = receiver.wait_for(lambda got: len(got) >= 2)
-    assert sorted(names(received)) == ["transaction.started", "transaction.stopped"]
+        received = receiver.wait_for(lambda got: len(got) >= 3)
+    assert sorted(names(received)) == ["charger.online", "transaction.started", "transaction.stopped"]
     for item in received:
         assert item.signed_with(secret), item.headers
         assert not item.signed_with("another secret")
         assert item.headers["Content-Type"] == "application/json"
         envelope = item.envelope
         assert set(envelope) == {"event", "id", "created", "data"}
-        assert envelope["data"]["transaction_pk"] == tx_id
+        assert envelope["data"]["charge_point_id"].startswith("WH-")
     stopped = next(item.envelope for item in received if item.envelope["event"] == "transaction.stopped")
-    assert stopped["data"]["energy_wh"] == 3200
-    # meter_values was not subscribed to: nothing of it left the portal.
+    assert (stopped["data"]["transaction_pk"], stopped["data"]["energy_wh"]) == (tx_id, 3200)
+    # meter_values and charger.offline were not subscribed to: nothing of them left the portal.
     time.sleep(0.5)
-    assert len(receiver.received) == 2
+    assert len(receiver.received) == 3
     deliveries = token_client(OperatorFactory()).get(f"/api/v1/webhooks/{webhook_id}/deliveries/").json()["results"]
     assert sorted((d["event_name"], d["attempt"], d["status_code"], d["state"]) for d in deliveries) == [
+        ("charger.online", 1, 200, "succeeded"),
         ("transaction.started", 1, 200, "succeeded"),
         ("transaction.stopped", 1, 200, "succeeded"),
     ]
