@@ -1,9 +1,11 @@
 """Reads for charge points."""
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from datetime import datetime
 
-from chargers.models import ChargePoint, ConnectionAttempt, RegistrationStatus
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Greatest
+
+from chargers.models import ChargePoint, Command, CommandStatus, ConnectionAttempt, MessageLog, RegistrationStatus
 from transactions.models import Transaction
 
 
@@ -44,3 +46,47 @@ def dashboard_summary() -> dict:
     counts["refused_connections"] = ConnectionAttempt.objects.order_by("-created_at")[:10]
     counts["pending_chargers"] = ChargePoint.objects.filter(registration_status=RegistrationStatus.PENDING)[:20]
     return counts
+
+
+# --- Readings for /metrics (aggregates, read at each scrape) ----------------------------------------------------
+
+
+def charge_point_counts() -> tuple[int, dict[str, int]]:
+    """(chargers connected now, chargers by registration status)."""
+    rows = ChargePoint.objects.values("registration_status").annotate(
+        total=Count("id"), online=Count("id", filter=Q(is_online=True))
+    )
+    by_status = {row["registration_status"]: row["total"] for row in rows}
+    return sum(row["online"] for row in rows), by_status
+
+
+def message_log_counts(*, since: datetime) -> list[tuple[str, int | None, str, int]]:
+    """Frames in the message log since `since`: (direction, message type, action, count); by the created_at
+    index, so keep the window short."""
+    rows = (
+        MessageLog.objects.filter(created_at__gte=since)
+        .values_list("direction", "message_type", "action")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return list(rows)
+
+
+def command_counts(*, since: datetime) -> list[tuple[str, str, int]]:
+    """Commands created since `since` by (action, status)."""
+    rows = Command.objects.filter(created_at__gte=since).values_list("action", "status").annotate(count=Count("id"))
+    return list(rows.order_by())
+
+
+def command_queue(*, now: datetime) -> dict[bool, tuple[int, datetime | None]]:
+    """Queued commands that are due (not scheduled for later), by whether their charger is online: how many, and
+    since when the longest-waiting one has been due."""
+    due_since = Greatest("created_at", Coalesce("not_before", "created_at"))
+    rows = (
+        Command.objects.filter(status=CommandStatus.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .values_list("charge_point__is_online")
+        .annotate(count=Count("id"), oldest=Min(due_since))
+        .order_by()
+    )
+    return {online: (count, oldest) for online, count, oldest in rows}

@@ -14,11 +14,11 @@ from portal.services import api_keys_revoke
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "name", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("prefix", "name", "user__username")
     list_select_related = ("user",)
-    fields = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    fields = ("prefix", "name", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
     actions = ["revoke"]
 

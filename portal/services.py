@@ -2,16 +2,18 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.models import ApiKey
+from portal.models import ApiKey, ApiScope
 
-__all__ = ["api_key_authenticate", "api_key_create", "api_key_hash", "api_keys_revoke"]
+__all__ = ["api_key_authenticate", "api_key_create", "api_key_hash", "api_keys_revoke", "api_scopes_clean"]
 
 # 20 random bytes as 40 hex characters: the length integrators' DRF tokens had.
 KEY_BYTES = 20
@@ -24,16 +26,30 @@ def api_key_hash(*, key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_key_create(*, user: AbstractBaseUser, name: str = "default") -> tuple[ApiKey, str]:
-    """A new key for `user`, and the key itself (shown once: only its hash is kept). The user's previous
-    active key of the same name is revoked, which is what a leaked key needs."""
+def api_key_create(
+    *, user: AbstractBaseUser, name: str = "default", scopes: Iterable[str] | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for `user` with `scopes` (all when None), and the key itself (shown once: only its hash is
+    kept). The user's previous active key of the same name is revoked, which is what a leaked key needs."""
+    scopes = api_scopes_clean(scopes=ApiScope.values if scopes is None else scopes)
     key = secrets.token_hex(KEY_BYTES)
     with transaction.atomic():
         api_keys_revoke(keys=ApiKey.objects.filter(user=user, name=name))
         api_key = ApiKey.objects.create(
-            user=user, name=name, prefix=key[:PREFIX_LENGTH], key_hash=api_key_hash(key=key)
+            user=user, name=name, prefix=key[:PREFIX_LENGTH], key_hash=api_key_hash(key=key), scopes=scopes
         )
     return api_key, key
+
+
+def api_scopes_clean(*, scopes: Iterable[str]) -> list[str]:
+    """Known scopes, each once, in ApiScope's order; at least one."""
+    wanted = {scope.strip() for scope in scopes if scope.strip()}
+    unknown = sorted(wanted - set(ApiScope.values))
+    if unknown:
+        raise ValidationError(f"Unknown scope(s) {', '.join(unknown)}; known: {', '.join(ApiScope.values)}.")
+    if not wanted:
+        raise ValidationError(f"Name at least one scope of {', '.join(ApiScope.values)}.")
+    return [scope for scope in ApiScope.values if scope in wanted]
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "transactions",
     "rfid",
     "live",
+    "webhooks",
     "portal",
 ]
 
@@ -160,6 +161,8 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+# Requests per API key ("600/minute", "20/second"; empty: no limit).
+API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="600/minute")
 # Failed logins (and wrong API keys, per address) within a window that opens at the first failure.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
@@ -182,6 +185,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "commands-housekeeping": {"task": "chargers.tasks.commands_housekeeping", "schedule": 60.0},
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},
+    "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
+    "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {
@@ -190,7 +195,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Operators only, each request checked against Django's model permissions (viewers read only).
-    "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.OperatorPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.OperatorPermission", "portal.permissions.ApiKeyScopePermission"],
+    # Each API key on its own (portal/throttling.py): 429 with Retry-After past API_KEY_THROTTLE_RATE.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -208,6 +215,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No online validator: Swagger UI's default badge is an image from validator.swagger.io carrying our schema URL.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Two models have a `status` enum: give each its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
@@ -232,6 +241,16 @@ OCPP_LAST_SEEN_RESOLUTION = env.int("OCPP_LAST_SEEN_RESOLUTION", default=30)
 # for an offline charger stays deliverable unless the request says otherwise (seconds).
 OCPP_CALL_TIMEOUT = env.float("OCPP_CALL_TIMEOUT", default=30.0)
 OCPP_COMMAND_EXPIRY = env.int("OCPP_COMMAND_EXPIRY", default=3600)
+
+# Webhooks (webhooks/services.py): a failed delivery is retried after WEBHOOK_RETRY_BASE_S, then twice as long each
+# time up to WEBHOOK_RETRY_MAX_DELAY_S, WEBHOOK_MAX_ATTEMPTS attempts in all (about three hours with the defaults).
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=10.0)
+WEBHOOK_RETRY_BASE_S = env.float("WEBHOOK_RETRY_BASE_S", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY_S = env.float("WEBHOOK_RETRY_MAX_DELAY_S", default=3600.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+# How often a process re-reads which events somebody subscribed to (a new webhook hears events after that long).
+WEBHOOK_EVENTS_CACHE_S = env.float("WEBHOOK_EVENTS_CACHE_S", default=2.0)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -4,11 +4,13 @@ from django.views.generic import RedirectView
 
 from portal import views
 from portal.login import LoginView
+from portal.metrics import MetricsView
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("setup/", views.first_operator, name="first-operator"),
     path("health/", views.health, name="health"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     # One login page for the portal and the admin, throttled (portal/login.py); before Django's own routes.
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -197,7 +197,8 @@ def start_celery_worker(*, log: Path | None = None, **env: str) -> CeleryWorker:
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
-    worker = start_celery_worker()
+    # Webhook retries after 0.5 s, 1 s, 2 s, … instead of 30 s, 1 min, …: the tests see the backoff in seconds.
+    worker = start_celery_worker(WEBHOOK_RETRY_BASE_S="0.5")
     yield worker
     worker.stop()
 

@@ -26,6 +26,8 @@ from tests.factories import (
     UserFactory,
     token_client,
 )
+from webhooks.models import Webhook
+from webhooks.services import webhook_create
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,8 @@ WRITE_BODIES = {
     ("POST", "/api/v1/id-tags/"): {"id_tag": "NEWTAG01"},
     ("PATCH", "/api/v1/id-tags/{id_tag}/"): {"status": "Blocked"},
     ("POST", "/api/v1/id-tags/bulk/"): [{"id_tag": "NEWBULK1"}],
+    ("POST", "/api/v1/webhooks/"): {"url": "https://example.com/new-hook", "events": ["meter_values"]},
+    ("PATCH", "/api/v1/webhooks/{pk}/"): {"active": False},
 }
 
 
@@ -91,10 +95,16 @@ def world() -> dict:
     batch = CommandBatch.objects.create(action="ClearCache", payload={}, description="one charger")
     transaction = TransactionFactory(charge_point=charger)
     IdTagFactory(id_tag=TAG)
+    webhook, _ = webhook_create(owner=OperatorFactory(), url="https://example.com/hook", events=["meter_values"])
     return {
         "charge_point_id": CHARGER,
         "id_tag": TAG,
-        "pk": {"commands": command.pk, "command-batches": batch.pk, "transactions": transaction.pk},
+        "pk": {
+            "commands": command.pk,
+            "command-batches": batch.pk,
+            "transactions": transaction.pk,
+            "webhooks": webhook.pk,
+        },
         "charger": charger,
     }
 
@@ -117,6 +127,7 @@ def snapshot() -> tuple:
         CommandBatch.objects.count(),
         list(IdTag.objects.order_by("pk").values_list("id_tag", "status")),
         list(PeriodicTask.objects.order_by("pk").values_list("name", flat=True)),
+        list(Webhook.objects.order_by("pk").values_list("url", "events", "active")),
     )
 
 
