@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from chargers.models import Connector
 from core.events import FLEET, Event, charger_group
 
 
@@ -37,6 +38,20 @@ class ConnectorStatusChanged(ChargerEvent):
     info: str = ""
     vendor_error_code: str = ""
     timestamp: datetime | None = None
+
+
+def connector_status_changed(*, connector: Connector, charge_point_id: str) -> ConnectorStatusChanged:
+    """The status event of a connector row as it stands (the service after a change, a page's first snapshot)."""
+    return ConnectorStatusChanged(
+        charge_point_pk=connector.charge_point_id,
+        charge_point_id=charge_point_id,
+        connector_id=connector.connector_id,
+        status=connector.status,
+        error_code=connector.error_code,
+        info=connector.info,
+        vendor_error_code=connector.vendor_error_code,
+        timestamp=connector.status_timestamp,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

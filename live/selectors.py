@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
-from chargers.events import ChargerOffline, ChargerOnline, ConnectorStatusChanged
+from chargers.events import ChargerOffline, ChargerOnline, connector_status_changed
 from chargers.models import ChargePoint, Connector
 from chargers.profiles.models import ByteOrder
 from chargers.selectors import charge_point_list
@@ -98,18 +98,7 @@ def _connector_events(connector: Connector, running: dict[tuple[int, int], Trans
     ident = connector.charge_point.charge_point_id
     events = []
     if connector.status:
-        events.append(
-            ConnectorStatusChanged(
-                charge_point_pk=connector.charge_point_id,
-                charge_point_id=ident,
-                connector_id=connector.connector_id,
-                status=connector.status,
-                error_code=connector.error_code,
-                info=connector.info,
-                vendor_error_code=connector.vendor_error_code,
-                timestamp=connector.status_timestamp,
-            )
-        )
+        events.append(connector_status_changed(connector=connector, charge_point_id=ident))
     if connector.meter_timestamp is not None:
         session = running.get((connector.charge_point_id, connector.connector_id))
         events.append(_reading(connector, session.pk if session else None))

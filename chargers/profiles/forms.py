@@ -169,15 +169,7 @@ class QuestionnaireForm(forms.ModelForm):
 class ConnectorSpecForm(forms.ModelForm):
     class Meta:
         model = ConnectorSpec
-        fields = (
-            "position",
-            "evse_code",
-            "connector_code",
-            "charging_type",
-            "connector_type",
-            "max_power_kw",
-            "phases",
-        )
+        fields = ConnectorSpec.QUESTIONNAIRE_FIELDS
         # The questionnaire's own words.
         labels = {
             "position": "Connector (column)",

@@ -167,6 +167,16 @@ class FirmwareVersion(models.Model):
 class ConnectorSpec(models.Model):
     """One column of the questionnaire's connector table."""
 
+    QUESTIONNAIRE_FIELDS = (
+        "position",
+        "evse_code",
+        "connector_code",
+        "charging_type",
+        "connector_type",
+        "max_power_kw",
+        "phases",
+    )
+
     profile = models.ForeignKey(ChargerModel, on_delete=models.CASCADE, related_name="connector_specs")
     position = models.PositiveSmallIntegerField(help_text="The questionnaire's column (Connector 1, 2, ...)")
     evse_code = models.CharField(max_length=20, blank=True, help_text="EVSE code as used in OCPP messages")

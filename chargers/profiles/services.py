@@ -142,19 +142,7 @@ _PROFILE_FIELDS = (
 # key in the export -> (related name, model, fields)
 _CHILDREN: dict[str, tuple[str, type, tuple[str, ...]]] = {
     "firmware_versions": ("firmware_versions", FirmwareVersion, FirmwareVersion.QUESTIONNAIRE_FIELDS),
-    "connectors": (
-        "connector_specs",
-        ConnectorSpec,
-        (
-            "position",
-            "evse_code",
-            "connector_code",
-            "charging_type",
-            "connector_type",
-            "max_power_kw",
-            "phases",
-        ),
-    ),
+    "connectors": ("connector_specs", ConnectorSpec, ConnectorSpec.QUESTIONNAIRE_FIELDS),
     "meter_values": ("measurands", MeasurandSpec, MeasurandSpec.QUESTIONNAIRE_FIELDS),
     "data_transfer_messages": (
         "data_transfers",

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from chargers.events import AlertRaised, ConnectorStatusChanged
+from chargers.events import AlertRaised, connector_status_changed
 from chargers.models import ChargePoint, Connector, DataTransferMessage
 from chargers.profiles.selectors import data_transfer_problems
 from core import events
@@ -59,16 +59,7 @@ def connector_status_update(
 
 
 def _status_events(connector: Connector, charge_point_id: str) -> list:
-    changed = ConnectorStatusChanged(
-        charge_point_pk=connector.charge_point_id,
-        charge_point_id=charge_point_id,
-        connector_id=connector.connector_id,
-        status=connector.status,
-        error_code=connector.error_code,
-        info=connector.info,
-        vendor_error_code=connector.vendor_error_code,
-        timestamp=connector.status_timestamp,
-    )
+    changed = connector_status_changed(connector=connector, charge_point_id=charge_point_id)
     if connector.status != FAULTED and connector.error_code in ("", NO_ERROR):
         return [changed]
     detail = ", ".join(filter(None, [connector.error_code, connector.vendor_error_code, connector.info]))
