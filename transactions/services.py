@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chargers.commands.effects import remote_start_link, reservation_use
-from chargers.models import ChargePoint, Connector
+from chargers.models import Connector
 from core import events
 from transactions import bulk
 from transactions.bulk import MeterValueRow
@@ -30,6 +30,7 @@ MAX_TRANSACTION_ID = 2**31 - 1
 def transaction_start(
     *,
     charge_point_pk: int,
+    charge_point_ident: str,
     connector_id: int,
     id_tag: str,
     id_tag_status: str,
@@ -60,21 +61,17 @@ def transaction_start(
                 start_received_at=timezone.now(),
             )
             _link_remote_start(created)
-            events.publish([_started_event(created)])
+            events.publish([_started_event(created, charge_point_ident)])
             return created
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
         return started.get(**identity)
 
 
-def _ident(charge_point_pk: int) -> str:
-    return ChargePoint.objects.filter(pk=charge_point_pk).values_list("charge_point_id", flat=True).first() or ""
-
-
-def _started_event(started: Transaction) -> TransactionStarted:
+def _started_event(started: Transaction, charge_point_ident: str) -> TransactionStarted:
     return TransactionStarted(
         charge_point_pk=started.charge_point_id,
-        charge_point_id=_ident(started.charge_point_id),
+        charge_point_id=charge_point_ident,
         connector_id=started.connector_id,
         transaction_pk=started.pk,
         id_tag=started.id_tag,
@@ -83,10 +80,10 @@ def _started_event(started: Transaction) -> TransactionStarted:
     )
 
 
-def _stopped_event(stopped: Transaction) -> TransactionStopped:
+def _stopped_event(stopped: Transaction, charge_point_ident: str) -> TransactionStopped:
     return TransactionStopped(
         charge_point_pk=stopped.charge_point_id,
-        charge_point_id=_ident(stopped.charge_point_id),
+        charge_point_id=charge_point_ident,
         connector_id=stopped.connector_id,
         transaction_pk=stopped.pk,
         id_tag=stopped.stop_id_tag or stopped.id_tag,
@@ -119,6 +116,7 @@ class StopResult:
 def transaction_stop(
     *,
     charge_point_pk: int,
+    charge_point_ident: str,
     transaction_id: int,
     meter_stop_wh: int,
     stopped_at: datetime,
@@ -136,7 +134,14 @@ def transaction_stop(
             found = _orphan_transaction(charge_point_pk, transaction_id, meter_stop_wh, stopped_at, id_tag, samples)
         already_stopped = found.stopped_at is not None
         if not already_stopped:
-            _close(found, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, id_tag=id_tag)
+            _close(
+                found,
+                charge_point_ident=charge_point_ident,
+                meter_stop_wh=meter_stop_wh,
+                stopped_at=stopped_at,
+                reason=reason,
+                id_tag=id_tag,
+            )
         if samples:
             received_at = timezone.now()
             bulk.meter_values_insert(
@@ -157,7 +162,9 @@ def transaction_stop(
     return StopResult(found, was_known, already_stopped)
 
 
-def _close(found: Transaction, *, meter_stop_wh: int, stopped_at: datetime, reason: str, id_tag: str) -> None:
+def _close(
+    found: Transaction, *, charge_point_ident: str, meter_stop_wh: int, stopped_at: datetime, reason: str, id_tag: str
+) -> None:
     found.meter_stop_wh = meter_stop_wh
     found.stopped_at = stopped_at
     found.stop_received_at = timezone.now()
@@ -165,7 +172,7 @@ def _close(found: Transaction, *, meter_stop_wh: int, stopped_at: datetime, reas
     found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
     found.stop_id_tag = id_tag
     found.save(update_fields=["meter_stop_wh", "stopped_at", "stop_received_at", "stop_reason", "stop_id_tag"])
-    events.publish([_stopped_event(found)])
+    events.publish([_stopped_event(found, charge_point_ident)])
 
 
 def _transaction_for_charger(charge_point_pk: int, transaction_id: int, lock: bool = False) -> Transaction | None:

@@ -102,10 +102,11 @@ async def authorize(session: Session, payload: dict) -> dict:
 
 
 @database_sync_to_async
-def _start(session_pk: int, payload: dict, started_at: datetime, reversed_bytes: bool) -> tuple[int, Authorization]:
+def _start(session: Session, payload: dict, started_at: datetime, reversed_bytes: bool) -> tuple[int, Authorization]:
     authorization = id_tag_authorize(raw=payload["idTag"], match_reversed_bytes=reversed_bytes)
     transaction = tx_services.transaction_start(
-        charge_point_pk=session_pk,
+        charge_point_pk=session.charge_point_pk,
+        charge_point_ident=session.charge_point_ident,
         connector_id=payload["connectorId"],
         id_tag=payload["idTag"],
         id_tag_status=authorization.status,
@@ -119,9 +120,7 @@ def _start(session_pk: int, payload: dict, started_at: datetime, reversed_bytes:
 async def start_transaction(session: Session, payload: dict) -> dict:
     started_at = _timestamp(session, payload["timestamp"], "timestamp")
     traits = await _traits(session)
-    transaction_id, authorization = await _start(
-        session.charge_point_pk, payload, started_at, traits.little_endian_rfid
-    )
+    transaction_id, authorization = await _start(session, payload, started_at, traits.little_endian_rfid)
     return {"transactionId": transaction_id, "idTagInfo": _id_tag_info(authorization)}
 
 
@@ -159,6 +158,7 @@ async def stop_transaction(session: Session, payload: dict) -> dict:
         session.problems.append(f"reason: non-standard {reason[:40]!r}, kept")
     result = await database_sync_to_async(tx_services.transaction_stop)(
         charge_point_pk=session.charge_point_pk,
+        charge_point_ident=session.charge_point_ident,
         transaction_id=payload["transactionId"],
         meter_stop_wh=payload["meterStop"],
         stopped_at=stopped_at,
