@@ -22,7 +22,7 @@ from chargers.profiles.models import ByteOrder
 from chargers.selectors import charge_point_list
 from rfid.models import IdTag
 from rfid.services import id_tag_reversed_bytes
-from transactions.events import ReadingLatest, TransactionStarted, TransactionStopped
+from transactions.events import ReadingLatest, transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
 from transactions.readings import OUTLET, POWER_IMPORT, Sample, latest_reading
 
@@ -88,7 +88,10 @@ def charger_events(*, charge_point_pks: Iterable[int] | None = None) -> list[dic
         events.append(kind(charge_point_pk=charger.pk, charge_point_id=charger.charge_point_id))
     running_by_connector = {(t.charge_point_id, t.connector_id): t for t in running}
     # Sessions before readings: a page reads a session's energy so far from its start.
-    events.extend(_started(t) for t in running_by_connector.values())
+    events.extend(
+        transaction_started(transaction=t, charge_point_ident=t.charge_point.charge_point_id)
+        for t in running_by_connector.values()
+    )
     for connector in connectors:
         events.extend(_connector_events(connector, running_by_connector))
     return [_shape(event) for event in events]
@@ -117,18 +120,6 @@ def _reading(connector: Connector, transaction_pk: int | None) -> ReadingLatest:
     )
 
 
-def _started(session: Transaction) -> TransactionStarted:
-    return TransactionStarted(
-        charge_point_pk=session.charge_point_id,
-        charge_point_id=session.charge_point.charge_point_id,
-        connector_id=session.connector_id,
-        transaction_pk=session.pk,
-        id_tag=session.id_tag,
-        started_at=session.started_at,
-        meter_start_wh=session.meter_start_wh,
-    )
-
-
 def transaction_events(*, transaction_pks: Iterable[int]) -> list[dict]:
     """Each session as started, its connector's newest reading while it runs, and its end once it stopped."""
     sessions = Transaction.objects.filter(pk__in=list(transaction_pks)).select_related("charge_point")
@@ -140,27 +131,15 @@ def transaction_events(*, transaction_pks: Iterable[int]) -> list[dict]:
     }
     events = []
     for session in sessions:
-        events.append(_started(session))
+        events.append(transaction_started(transaction=session, charge_point_ident=session.charge_point.charge_point_id))
         connector = connectors.get((session.charge_point_id, session.connector_id))
         if session.stopped_at is not None:
-            events.append(_stopped(session))
+            events.append(
+                transaction_stopped(transaction=session, charge_point_ident=session.charge_point.charge_point_id)
+            )
         elif connector is not None and connector.meter_timestamp is not None:
             events.append(_reading(connector, session.pk))
     return [_shape(event) for event in events]
-
-
-def _stopped(session: Transaction) -> TransactionStopped:
-    return TransactionStopped(
-        charge_point_pk=session.charge_point_id,
-        charge_point_id=session.charge_point.charge_point_id,
-        connector_id=session.connector_id,
-        transaction_pk=session.pk,
-        id_tag=session.id_tag,
-        stopped_at=session.stopped_at,
-        meter_stop_wh=session.meter_stop_wh,
-        energy_wh=session.energy_wh,
-        reason=session.stop_reason,
-    )
 
 
 def _shape(event) -> dict:

@@ -18,7 +18,7 @@ from chargers.models import Connector
 from core import events
 from transactions import bulk
 from transactions.bulk import MeterValueRow
-from transactions.events import ReadingLatest, TransactionStarted, TransactionStopped
+from transactions.events import ReadingLatest, transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
 from transactions.readings import ENERGY_REGISTER, Sample, latest_reading
 
@@ -61,37 +61,11 @@ def transaction_start(
                 start_received_at=timezone.now(),
             )
             _link_remote_start(created)
-            events.publish([_started_event(created, charge_point_ident)])
+            events.publish([transaction_started(transaction=created, charge_point_ident=charge_point_ident)])
             return created
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
         return started.get(**identity)
-
-
-def _started_event(started: Transaction, charge_point_ident: str) -> TransactionStarted:
-    return TransactionStarted(
-        charge_point_pk=started.charge_point_id,
-        charge_point_id=charge_point_ident,
-        connector_id=started.connector_id,
-        transaction_pk=started.pk,
-        id_tag=started.id_tag,
-        started_at=started.started_at,
-        meter_start_wh=started.meter_start_wh,
-    )
-
-
-def _stopped_event(stopped: Transaction, charge_point_ident: str) -> TransactionStopped:
-    return TransactionStopped(
-        charge_point_pk=stopped.charge_point_id,
-        charge_point_id=charge_point_ident,
-        connector_id=stopped.connector_id,
-        transaction_pk=stopped.pk,
-        id_tag=stopped.stop_id_tag or stopped.id_tag,
-        stopped_at=stopped.stopped_at,
-        meter_stop_wh=stopped.meter_stop_wh,
-        energy_wh=stopped.energy_wh,
-        reason=stopped.stop_reason,
-    )
 
 
 def _link_remote_start(started: Transaction) -> None:
@@ -172,7 +146,7 @@ def _close(
     found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
     found.stop_id_tag = id_tag
     found.save(update_fields=["meter_stop_wh", "stopped_at", "stop_received_at", "stop_reason", "stop_id_tag"])
-    events.publish([_stopped_event(found, charge_point_ident)])
+    events.publish([transaction_stopped(transaction=found, charge_point_ident=charge_point_ident)])
 
 
 def _transaction_for_charger(charge_point_pk: int, transaction_id: int, lock: bool = False) -> Transaction | None:
