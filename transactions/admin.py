@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from transactions.models import MeterValue, Transaction
+from transactions.models import MeterValue, Site, Transaction
 
 
 class MeterValueInline(admin.TabularInline):
@@ -66,3 +66,10 @@ class MeterValueAdmin(admin.ModelAdmin):
     list_select_related = ("charge_point",)
     show_full_result_count = False
     raw_id_fields = ("transaction", "charge_point")
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ("name", "address", "parent", "grid_limit_a", "grid_limit_kw")
+    search_fields = ("name", "address")
+    list_filter = ("parent",)

@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils import timezone
 
+from transactions.sites.models import Site
+
+__all__ = ["MeterValue", "Site", "Transaction"]
+
 
 class Transaction(models.Model):
     """A charging session. Its primary key is the OCPP transactionId (positive, < 2^31, committed before the

@@ -45,6 +45,9 @@ class ChargePoint(models.Model):
         default=False, help_text="Set by an operator: BootNotification does not change the model profile"
     )
     heartbeat_interval_s = models.PositiveIntegerField(null=True, blank=True)
+    site = models.ForeignKey(
+        "transactions.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="charge_points"
+    )
 
     # The session: which consumer holds the socket (the command pipeline sends there).
     is_online = models.BooleanField(default=False)
