@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,6 +74,20 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
     raise TimeoutError(f"nothing listens on {port} after {timeout}s")
 
 
+def wait_for_http(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answers HTTP on {port} after {timeout}s")
+
+
 def _log_files(log: Path | None) -> dict:
     """Popen's stdout/stderr arguments: inherited, or two files beside `log` that a test reads afterwards."""
     if log is None:
@@ -101,16 +116,22 @@ class PortalServer:
             self.process.wait()
 
 
-def start_portal(*, log: Path | None = None, port: int | None = None, **env: str) -> PortalServer:
+def start_portal(
+    *, log: Path | None = None, port: int | None = None, web_concurrency: int | None = None, **env: str
+) -> PortalServer:
     """A daphne process on `port` (a free one when None); with `log`, its stdout and stderr go to `log`.out and
-    `log`.err."""
+    `log`.err. With `web_concurrency`, the Procfile's web pool instead: that many daphne processes on the port."""
     port = port or free_port()
     files = _log_files(log)
+    if web_concurrency is not None:
+        env["WEB_CONCURRENCY"] = str(web_concurrency)
+    # The servers the Procfile starts: the pool of several daphne processes, or one daphne.
+    server = "portal.daphne_pool" if web_concurrency is not None else "portal.daphne_server"
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "portal.daphne_server",  # the server the Procfile starts
+            server,
             "--bind",
             "127.0.0.1",
             "--port",
@@ -127,6 +148,10 @@ def start_portal(*, log: Path | None = None, port: int | None = None, **env: str
     )
     _close(files)
     wait_for_port(port, process)
+    if web_concurrency is not None:
+        # The pool binds the port before its daphne processes run: a connection waits in the backlog meanwhile,
+        # longer than a charger's handshake timeout on a busy machine. Ready is when a daphne answers.
+        wait_for_http(port, process)
     return PortalServer(port, process)
 
 
