@@ -25,7 +25,7 @@ def on_postgresql() -> bool:
 # --- Handshake lookup -----------------------------------------------------------------------------------------
 
 # What a handshake needs of the charger row; other fields load on access, as with .only().
-HANDSHAKE_FIELDS = ("id", "charge_point_id", "registration_status", "auth_key_hash", "channel_name")
+HANDSHAKE_FIELDS = ("id", "charge_point_id", "registration_status", "auth_key_hash", "channel_name", "security_profile")
 
 
 @functools.cache
