@@ -1,5 +1,6 @@
 """Charge points, their connectors and everything the OCPP session leaves behind."""
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -64,8 +65,12 @@ class ChargePoint(models.Model):
     transport = models.CharField(max_length=20, choices=Transport.choices, default=Transport.OCPP16_JSON)
     soap_address = models.CharField(max_length=500, blank=True, editable=False)
     soap_address_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
-    soap_address_override = models.URLField(
-        max_length=500, blank=True, help_text="Call the charger here instead of its wsa:From (a charger behind NAT)"
+    # A CharField with a URL check rather than a URLField: its form field would guess a scheme for a bare host.
+    soap_address_override = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Call the charger here instead of its wsa:From (a charger behind NAT), e.g. http://10.0.0.7/",
     )
 
     diagnostics_status = models.CharField(max_length=20, blank=True)
