@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from chargers.commands.dispatch import soap_delivery_start
@@ -35,8 +34,8 @@ def charge_point_soap_arrive(
     *, charge_point_id: str, password: bytes | None, address: str, remote_addr: str, path: str
 ) -> SoapArrival:
     """Authenticate a SOAP request's charger as a websocket handshake would be, and record that it is there:
-    online over 1.6S, seen now, at `address` (its wsa:From or ReplyTo, when it gave one). Commands queued for it
-    while it was silent are handed to the sender."""
+    online over 1.6S, seen now, at `address` (its wsa:From or ReplyTo, when it gave one); only what changed is
+    written. Commands queued for it while it was silent are handed to the sender."""
     decision = charge_point_authenticate(charge_point_id=charge_point_id, password=password)
     if not decision.allowed:
         connection_attempt_log(
@@ -45,33 +44,46 @@ def charge_point_soap_arrive(
         return SoapArrival(None, reason=decision.reason)
     charge_point = decision.charge_point
     now = timezone.now()
+    came_back = not (
+        charge_point.is_online and charge_point.transport == Transport.OCPP16_SOAP and not charge_point.channel_name
+    )
+    moved = bool(address) and address != charge_point.soap_address
+    # Like the websocket transport's last_seen, written at most every OCPP_LAST_SEEN_RESOLUTION seconds: a write
+    # per request would double the database work of a Heartbeat.
+    stale = charge_point.last_seen is None or (now - charge_point.last_seen).total_seconds() >= (
+        settings.OCPP_LAST_SEEN_RESOLUTION
+    )
+    if came_back or moved or stale:
+        _charge_point_soap_seen(charge_point, now=now, address=address, remote_addr=remote_addr, came_back=came_back)
+    return SoapArrival(charge_point.pk, registration_status=charge_point.registration_status)
+
+
+def _charge_point_soap_seen(
+    charge_point: ChargePoint, *, now: datetime, address: str, remote_addr: str, came_back: bool
+) -> None:
     changes = {"transport": Transport.OCPP16_SOAP, "is_online": True, "last_seen": now, "remote_addr": remote_addr[:64]}
     if address:
         changes.update(soap_address=address[:500], soap_address_seen_at=now)
+    if came_back:
+        # A SOAP charger holds no consumer: commands are POSTed to it by a worker, not sent to a channel.
+        changes.update(connected_at=now, channel_name="")
     with transaction.atomic():
-        # Only a charger that was offline (or on another transport) changes its "connected" state: one UPDATE
-        # that says whether it did, instead of a read first.
-        came_back = (
-            ChargePoint.objects.filter(pk=charge_point.pk)
-            .filter(Q(is_online=False) | ~Q(transport=Transport.OCPP16_SOAP))
-            .update(connected_at=now, channel_name="", **changes)
-        )
+        ChargePoint.objects.filter(pk=charge_point.pk).update(**changes)
         if not came_back:
-            ChargePoint.objects.filter(pk=charge_point.pk).update(**changes)
-        if came_back:
-            events.publish(
-                [
-                    ChargerOnline(
-                        charge_point_pk=charge_point.pk,
-                        charge_point_id=charge_point.charge_point_id,
-                        remote_addr=remote_addr,
-                    )
-                ]
-            )
+            return
+        events.publish(
+            [
+                ChargerOnline(
+                    charge_point_pk=charge_point.pk,
+                    charge_point_id=charge_point.charge_point_id,
+                    remote_addr=remote_addr,
+                )
+            ]
+        )
+        # Commands queued while it was silent go out now (one queued while it was online was sent at once).
         waiting = Command.objects.filter(charge_point_id=charge_point.pk, status=CommandStatus.QUEUED).exists()
         if waiting and charge_point.registration_status == RegistrationStatus.ACCEPTED:
             soap_delivery_start(charge_point_pks=[charge_point.pk])
-    return SoapArrival(charge_point.pk, registration_status=charge_point.registration_status)
 
 
 def charge_points_soap_silent(*, now: datetime | None = None) -> int:

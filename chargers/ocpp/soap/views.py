@@ -1,14 +1,18 @@
 """The HTTP edge of the CentralSystemService: `POST /ocpp/soap/`. Reads the request (size-limited, Basic auth),
 hands it to server.py and writes its answer; every answer is a SOAP 1.2 envelope, never an HTML page."""
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from chargers.ocpp.soap.envelope import SoapFault, write_fault
+from chargers.ocpp.soap.envelope import RECEIVER, SoapFault, write_fault
 from chargers.ocpp.soap.server import soap_answer
 from chargers.ocpp.soap.wsdl import CS_NAMESPACE
 from chargers.ocpp.soap.xml import CONTENT_TYPE
 from chargers.ocpp.websocket import basic_auth
+
+logger = logging.getLogger(__name__)
 
 # The largest SOAP request read: a StopTransaction with a long transactionData is tens of kB; 1 MiB as for
 # websocket frames (INTERFACES "Robustness promises").
@@ -34,10 +38,16 @@ async def central_system_service(request: HttpRequest) -> HttpResponse:
     data = request.read(MAX_REQUEST_BYTES + 1) if declared.isdigit() and int(declared) <= MAX_REQUEST_BYTES else b""
     if len(data) > MAX_REQUEST_BYTES or not declared.isdigit() or int(declared) > MAX_REQUEST_BYTES:
         return _fault_response(SoapFault(f"request larger than {MAX_REQUEST_BYTES} bytes", http_status=413))
-    answer = await soap_answer(
-        data=data,
-        credentials=_credentials(request),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
-        path=request.path,
-    )
+    try:
+        answer = await soap_answer(
+            data=data,
+            credentials=_credentials(request),
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
+            path=request.path,
+        )
+    except Exception:
+        # A bug or the database away before dispatch (which answers its own failures): still a SOAP answer,
+        # never Django's HTML error page, which a charger cannot read.
+        logger.exception("SOAP request from %s failed", request.META.get("REMOTE_ADDR", "?"))
+        return _fault_response(SoapFault("the portal failed; please retry", code=RECEIVER, http_status=500))
     return HttpResponse(answer.body, status=answer.status, content_type=CONTENT_TYPE)
