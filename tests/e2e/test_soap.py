@@ -2,6 +2,7 @@
 zeep from the official WSDL, a small HTTP server for the central system's calls) boots, reports, charges and
 receives commands through the same dispatch, services and command pipeline as a JSON charger."""
 
+import time
 import uuid
 from decimal import Decimal
 
@@ -144,6 +145,24 @@ def test_an_unreachable_soap_charger_fails_its_command_and_holds_up_no_other(com
     assert "cannot reach" in lost.error_description and lost.payload == {"type": "Soft"}
     assert kept.status == CommandStatus.ACCEPTED
     assert Command.objects.filter(pk__in=[lost.pk, kept.pk]).count() == 2
+
+
+def test_a_command_for_a_silent_soap_charger_waits_and_goes_out_at_its_next_request(command_portal, celery_worker):
+    charger = registered()
+    sim = SoapCharger(command_portal.http_url, charger.charge_point_id, password=KEY)
+    try:
+        sim.call("Heartbeat")
+        ChargePoint.objects.filter(pk=charger.pk).update(is_online=False)  # as beat marks a silent charger
+        command = command_create(check_payload=request_problem, charge_point=charger, action="ClearCache", payload={})
+        time.sleep(0.3)  # a command wrongly sent to an offline charger reaches the simulator within ~50 ms
+        command.refresh_from_db()
+        assert command.status == CommandStatus.QUEUED and sim.received_calls == []
+        sim.call("Heartbeat")  # back: what waited goes out
+        command = wait_until_final(command)
+    finally:
+        sim.stop()
+    assert command.status == CommandStatus.ACCEPTED
+    assert [action for action, _, _ in sim.received_calls] == ["ClearCache"]
 
 
 def test_a_charger_with_a_wrong_key_gets_a_security_error_fault_and_changes_nothing(command_portal) -> None:

@@ -8,6 +8,7 @@ from lxml import etree
 from tests.soap_simulator import CS, SOAP12, raw_post
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+RESET_ACTION = '<a:Action xmlns:a="http://www.w3.org/2005/08/addressing">/Reset</a:Action>'
 
 
 def fault_of(response) -> tuple[str, str, str]:
@@ -42,6 +43,13 @@ def envelope(body: str, *, identity: str = "", header: str = "", namespace: str 
         (envelope(f'<heartbeatRequest xmlns="{CS}"/>'), None, 400, "Sender", "OccurenceConstraintViolation"),
         (envelope(f'<fooRequest xmlns="{CS}"/>', identity="ANY"), None, 400, "Sender", "NotImplemented"),
         (
+            envelope(f'<heartbeatRequest xmlns="{CS}"/>', identity="ANY", header=RESET_ACTION),
+            None,
+            400,
+            "Sender",
+            "ProtocolError",
+        ),
+        (
             b'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
             + envelope(f'<heartbeatRequest xmlns="{CS}">&x;</heartbeatRequest>', identity="ANY"),
             None,
@@ -50,7 +58,7 @@ def envelope(body: str, *, identity: str = "", header: str = "", namespace: str 
             "FormationViolation",
         ),
     ],
-    ids=["malformed-xml", "soap-1.1", "no-identity", "unknown-operation", "xxe"],
+    ids=["malformed-xml", "soap-1.1", "no-identity", "unknown-operation", "action-not-the-body-s", "xxe"],
 )
 def test_bad_soap_requests_get_a_soap_1_2_fault_never_html(command_portal, data, content_type, status, code, subcode):
     answer = raw_post(command_portal.http_url, data, **({"content_type": content_type} if content_type else {}))
