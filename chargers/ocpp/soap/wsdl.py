@@ -78,13 +78,18 @@ def _kind(type_name: str, simple: dict[str, str], complex_names: set[str]) -> st
     return _SCALARS.get(simple.get(local, local), STRING)
 
 
+def _repeats(element: etree._Element) -> bool:
+    """maxOccurs above one (XSD's default is one)."""
+    return element.get("maxOccurs", "1") != "1"
+
+
 def _types(schema: etree._Element) -> dict[str, tuple[Field, ...]]:
     simple = _simple_bases(schema)
     complex_types = list(schema.iter(f"{{{XSD}}}complexType"))
     names = {complex_type.get("name") for complex_type in complex_types}
     return {
         complex_type.get("name"): tuple(
-            Field(element.get("name"), _kind(element.get("type"), simple, names), element.get("maxOccurs") != "1")
+            Field(element.get("name"), _kind(element.get("type"), simple, names), _repeats(element))
             for element in complex_type.iter(f"{{{XSD}}}element")
         )
         for complex_type in complex_types
