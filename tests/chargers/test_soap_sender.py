@@ -108,3 +108,12 @@ def test_a_soap_charger_silent_for_three_heartbeats_goes_offline_and_others_stay
         ChargePoint.objects.filter(pk__in=[silent.pk, beating.pk, websocket.pk]).values_list("pk", "is_online")
     )
     assert online == {silent.pk: False, beating.pk: True, websocket.pk: True}
+
+
+@sender_test
+def test_a_charger_back_on_a_websocket_is_left_to_its_consumer(sim) -> None:
+    charger = soap_charger(transport=Transport.OCPP16_JSON, channel_name="specific.abc", soap_address=sim.from_address)
+    command = queued(charger)
+    assert soap_commands_deliver(charge_point_pk=charger.pk) is True  # returns: nothing to do here
+    command.refresh_from_db()
+    assert command.status == CommandStatus.QUEUED and sim.received_calls == []

@@ -135,10 +135,15 @@ class SoapChargerSession(CommandDeliveryMixin, CallerMixin):
 LOCK_SECONDS = 600
 
 
-async def _deliver(charge_point_pk: int) -> None:
+# Rounds of "deliver, then look again" one task makes before leaving the rest to beat's housekeeping.
+MAX_ROUNDS = 3
+
+
+async def _deliver(charge_point_pk: int) -> bool:
+    """Deliver the charger's queued commands; False when it is not (or no longer) a SOAP charger."""
     charger = await database_sync_to_async(soap_charger)(pk=charge_point_pk)
     if charger is None or charger.transport != Transport.OCPP16_SOAP:
-        return
+        return False
     session = SoapChargerSession(
         charge_point_pk, charger.charge_point_id, charger.registration_status, charger.soap_endpoint
     )
@@ -148,6 +153,7 @@ async def _deliver(charge_point_pk: int) -> None:
     finally:
         # The message log is written by a group commit of this (short-lived) event loop: finish it here.
         await writers().message_log.drain()
+    return True
 
 
 def soap_commands_deliver(*, charge_point_pk: int) -> bool:
@@ -155,13 +161,14 @@ def soap_commands_deliver(*, charge_point_pk: int) -> bool:
     per charger holds across workers: one sender per charger, by a lock in Redis). False when another sender
     already holds the charger: it claims the newly queued command itself, as it claims until none is left."""
     lock = f"soap-sender:{charge_point_pk}"
-    while True:
+    for _ in range(MAX_ROUNDS):
         if not cache.add(lock, uuid.uuid4().hex, timeout=LOCK_SECONDS):
             return False
         try:
-            async_to_sync(_deliver)(charge_point_pk)
+            soap = async_to_sync(_deliver)(charge_point_pk)
         finally:
             cache.delete(lock)
         # A command queued after this sender's last claim, whose own task found the lock taken: send it too.
-        if not charge_point_has_queued_commands(charge_point_pk=charge_point_pk):
-            return True
+        if not soap or not charge_point_has_queued_commands(charge_point_pk=charge_point_pk):
+            break
+    return True
