@@ -80,3 +80,14 @@ def test_a_get_is_answered_with_a_fault_that_says_post(command_portal) -> None:
     answer = requests.get(f"{command_portal.http_url}/ocpp/soap/", timeout=10)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
     assert fault_of(answer)[0] == "Sender"
+
+
+def test_the_endpoint_answers_without_its_trailing_slash_too(command_portal) -> None:
+    answer = requests.post(
+        f"{command_portal.http_url}/ocpp/soap",
+        data=envelope(f'<heartbeatRequest xmlns="{CS}"/>'),
+        headers={"Content-Type": "application/soap+xml"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert (answer.status_code, fault_of(answer)[1]) == (400, "OccurenceConstraintViolation")
