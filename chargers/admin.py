@@ -58,7 +58,7 @@ class ChargePointAdmin(admin.ModelAdmin):
         "firmware_version",
         "has_auth_key",
     )
-    list_filter = ("registration_status", "is_online", "vendor", "model", "firmware_version")
+    list_filter = ("registration_status", "is_online", "transport", "vendor", "model", "firmware_version")
     search_fields = ("charge_point_id", "name", "serial_number", "charge_box_serial_number")
     readonly_fields = (
         "vendor",
@@ -79,6 +79,9 @@ class ChargePointAdmin(admin.ModelAdmin):
         "last_seen",
         "last_heartbeat_at",
         "remote_addr",
+        "transport",
+        "soap_address",
+        "soap_address_seen_at",
         "diagnostics_status",
         "diagnostics_status_at",
         "firmware_status",

@@ -32,6 +32,17 @@ def charge_point_registration_status(*, pk: int) -> str | None:
     return ChargePoint.objects.filter(pk=pk).values_list("registration_status", flat=True).first()
 
 
+def soap_charger(*, pk: int) -> ChargePoint | None:
+    """A charger as the SOAP sender needs it (its id, registration, transport and addresses)."""
+    return (
+        ChargePoint.objects.only(
+            "charge_point_id", "registration_status", "transport", "soap_address", "soap_address_override"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def charge_point_id_exists(*, charge_point_id: str) -> bool:
     return ChargePoint.objects.filter(charge_point_id=charge_point_id).exists()
 

@@ -1,7 +1,10 @@
 """Charge points, their connectors and everything the OCPP session leaves behind."""
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+
+from chargers.profiles.vocabulary import Transport
 
 
 class RegistrationStatus(models.TextChoices):
@@ -63,6 +66,18 @@ class ChargePoint(models.Model):
     last_seen = models.DateTimeField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     remote_addr = models.CharField(max_length=64, blank=True)
+    # How the charger speaks OCPP: 1.6J holds a websocket (channel_name above), 1.6S POSTs to /ocpp/soap/ and is
+    # called back at its SOAP address (wsa:From of its latest request, unless an operator set an override).
+    transport = models.CharField(max_length=20, choices=Transport.choices, default=Transport.OCPP16_JSON)
+    soap_address = models.CharField(max_length=500, blank=True, editable=False)
+    soap_address_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A CharField with a URL check rather than a URLField: its form field would guess a scheme for a bare host.
+    soap_address_override = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Call the charger here instead of its wsa:From (a charger behind NAT), e.g. http://10.0.0.7/",
+    )
 
     diagnostics_status = models.CharField(max_length=20, blank=True)
     diagnostics_status_at = models.DateTimeField(null=True, blank=True)
@@ -80,6 +95,11 @@ class ChargePoint(models.Model):
     @property
     def has_auth_key(self) -> bool:
         return bool(self.auth_key_hash)
+
+    @property
+    def soap_endpoint(self) -> str:
+        """Where commands to a SOAP charger are POSTed: the operator's override, else the address it gave."""
+        return self.soap_address_override or self.soap_address
 
 
 class Connector(models.Model):
