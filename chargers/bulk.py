@@ -31,6 +31,7 @@ HANDSHAKE_FIELDS = (
     "registration_status",
     "auth_key_hash",
     "channel_name",
+    "security_profile",
     # What a SOAP request needs to know whether it changes anything (chargers/services/soap.py).
     "is_online",
     "transport",

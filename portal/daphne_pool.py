@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from portal.supervisor import ProcessSpec, Supervisor
+from portal.tls import tls_config, tls_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LISTEN_BACKLOG = 1024  # a fleet reconnecting after an outage arrives at once: queue them, do not refuse them
@@ -50,10 +51,11 @@ def web_concurrency(env: dict[str, str]) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def daphne_specs(*, fd: int, count: int, daphne_args: list[str]) -> list[ProcessSpec]:
-    """One spec per daphne process, each on the inherited socket `fd`."""
+def daphne_specs(*, fd: int, count: int, daphne_args: list[str], tls_fd: int | None = None) -> list[ProcessSpec]:
+    """One spec per daphne process, each on the inherited socket `fd` (and the TLS one, named in PORTAL_TLS_FD)."""
     argv = (sys.executable, "-m", "portal.daphne_server", "--fd", str(fd), *daphne_args)
-    return [ProcessSpec(f"web.{index}", argv, pass_fds=(fd,)) for index in range(1, count + 1)]
+    fds = (fd,) if tls_fd is None else (fd, tls_fd)
+    return [ProcessSpec(f"web.{index}", argv, pass_fds=fds) for index in range(1, count + 1)]
 
 
 def main(argv: list[str]) -> int:
@@ -64,8 +66,16 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ)
     count = web_concurrency(env)
     sock = listening_socket(host=args.bind, port=args.port)
-    specs = daphne_specs(fd=sock.fileno(), count=count, daphne_args=daphne_args)
-    print(f"{count} daphne process(es) on {args.bind}:{args.port}", flush=True)
+    tls = tls_config(env)
+    tls_sock = None
+    if tls is not None:
+        tls_options(tls)  # a certificate that cannot be read stops the start here, said once, not in each daphne
+        tls_sock = listening_socket(host=args.bind, port=tls.port)
+        env["PORTAL_TLS_FD"] = str(tls_sock.fileno())
+    tls_fd = tls_sock.fileno() if tls_sock else None
+    specs = daphne_specs(fd=sock.fileno(), count=count, daphne_args=daphne_args, tls_fd=tls_fd)
+    served = f"{args.bind}:{args.port}" + (f" and https/wss on {args.bind}:{tls.port}" if tls else "")
+    print(f"{count} daphne process(es) on {served}", flush=True)
     return Supervisor(specs=specs, env=env, cwd=BASE_DIR, name="pool", timestamps=False).run()
 
 

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import itertools
 import json
+import ssl as ssl_module
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -59,11 +60,15 @@ class SimulatedCharger:
         *,
         password: str | bytes | None = None,
         subprotocols: tuple[str, ...] = ("ocpp1.6",),
+        ssl: ssl_module.SSLContext | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/{charge_point_id}"
         self.charge_point_id = charge_point_id
         self.password = password
         self.subprotocols = subprotocols
+        self.ssl = ssl  # for wss:// (a client certificate for security profile 3 goes in the context)
+        self.extra_headers = headers or {}
         self.ws: ClientConnection | None = None
         self._ids = itertools.count(1)
         self._waiting: dict[str, asyncio.Future] = {}
@@ -74,10 +79,10 @@ class SimulatedCharger:
 
     def _headers(self) -> dict[str, str]:
         if self.password is None:
-            return {}
+            return dict(self.extra_headers)
         password = self.password if isinstance(self.password, bytes) else self.password.encode()
         token = base64.b64encode(self.charge_point_id.encode() + b":" + password).decode()
-        return {"Authorization": f"Basic {token}"}
+        return {**self.extra_headers, "Authorization": f"Basic {token}"}
 
     async def connect(self) -> "SimulatedCharger":
         self.ws = await websockets.connect(
@@ -87,6 +92,7 @@ class SimulatedCharger:
             open_timeout=10,
             ping_interval=None,
             max_size=2**22,
+            **({"ssl": self.ssl} if self.ssl is not None else {}),
         )
         self._reader = asyncio.create_task(self._read())
         return self

@@ -21,6 +21,12 @@ class ChargePoint(models.Model):
     registration_status = models.CharField(
         max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
     )
+    # OCPP 1.6 security whitepaper: 1 Basic auth over ws or wss, 2 Basic auth over TLS only, 3 TLS with a client
+    # certificate whose CN is the charge point id. A connection weaker than the profile is refused and logged.
+    security_profile = models.PositiveSmallIntegerField(
+        choices=[(1, "1: Basic auth"), (2, "2: Basic auth over TLS"), (3, "3: TLS client certificate")],
+        default=1,
+    )
     # HMAC-SHA256 of the AuthorizationKey (Basic auth password); blank means the charger has none yet.
     auth_key_hash = models.CharField(max_length=64, blank=True, editable=False)
 
