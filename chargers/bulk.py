@@ -30,6 +30,7 @@ HANDSHAKE_FIELDS = (
     "charge_point_id",
     "registration_status",
     "auth_key_hash",
+    "auth_key_hash_next",
     "channel_name",
     "security_profile",
     # What a SOAP request needs to know whether it changes anything (chargers/services/soap.py).

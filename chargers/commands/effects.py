@@ -24,6 +24,7 @@ from chargers.commands.values import (
 )
 from chargers.models import Connector
 from chargers.redaction import SECRET_KEYS
+from chargers.services.authentication import auth_key_hash, charge_point_confirm_auth_key
 from transactions.models import Transaction
 
 __all__ = ["effects_apply", "remote_start_link", "reservation_use"]
@@ -55,6 +56,11 @@ def _configuration_reported(charge_point_pk: int, command_pk: int, effect: Confi
 
 
 def _configuration_changed(charge_point_pk: int, command_pk: int, effect: ConfigurationChanged) -> None:
+    if effect.key.lower() in SECRET_KEYS and effect.value:
+        # The charger accepted its new AuthorizationKey: from now on only that one opens its session.
+        charge_point_confirm_auth_key(
+            charge_point_pk=charge_point_pk, key_hash=auth_key_hash(key=effect.value.encode())
+        )
     ConfigurationKey.objects.update_or_create(
         charge_point_id=charge_point_pk,
         key=effect.key[:50],

@@ -29,6 +29,10 @@ class ChargePoint(models.Model):
     )
     # HMAC-SHA256 of the AuthorizationKey (Basic auth password); blank means the charger has none yet.
     auth_key_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A new AuthorizationKey sent with ChangeConfiguration and not yet confirmed: the charger may already use it
+    # (it took it, the answer was lost) or not yet (offline, rebooting), so both keys open its session until it
+    # confirms the new one, by an Accepted answer or by connecting with it.
+    auth_key_hash_next = models.CharField(max_length=64, blank=True, editable=False)
 
     # From BootNotification.
     vendor = models.CharField(max_length=20, blank=True)

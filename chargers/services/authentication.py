@@ -24,7 +24,9 @@ __all__ = [
     "auth_key_hash",
     "auth_key_matches",
     "charge_point_authenticate",
+    "charge_point_confirm_auth_key",
     "charge_point_set_auth_key",
+    "charge_point_stage_auth_key",
     "connection_attempt_log",
 ]
 
@@ -57,7 +59,25 @@ def auth_key_hash(*, key: bytes) -> str:
 
 
 def auth_key_matches(*, charge_point: ChargePoint, key: bytes) -> bool:
-    return bool(charge_point.auth_key_hash) and hmac.compare_digest(charge_point.auth_key_hash, auth_key_hash(key=key))
+    """Whether `key` is the charger's AuthorizationKey, or the new one it was sent and has not confirmed yet (which
+    it confirms hereby: the new key becomes its only key)."""
+    hashed = auth_key_hash(key=key)
+    if charge_point.auth_key_hash and hmac.compare_digest(charge_point.auth_key_hash, hashed):
+        return True
+    if charge_point.auth_key_hash_next and hmac.compare_digest(charge_point.auth_key_hash_next, hashed):
+        charge_point_confirm_auth_key(charge_point_pk=charge_point.pk, key_hash=hashed)
+        return True
+    return False
+
+
+def charge_point_stage_auth_key(*, charge_point_pks: list[int], key: str) -> None:
+    """A ChangeConfiguration of the AuthorizationKey is on its way: the new key opens the session too, from now on."""
+    ChargePoint.objects.filter(pk__in=charge_point_pks).update(auth_key_hash_next=auth_key_hash(key=key.encode()))
+
+
+def charge_point_confirm_auth_key(*, charge_point_pk: int, key_hash: str) -> None:
+    """The charger took its new key (it said Accepted, or connected with it): the old one stops working."""
+    ChargePoint.objects.filter(pk=charge_point_pk).update(auth_key_hash=key_hash, auth_key_hash_next="")
 
 
 def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargePoint:
