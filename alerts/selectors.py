@@ -9,7 +9,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from alerts.models import Alert, AlertKind, Subscription
 from chargers.models import ChargePoint, ConfigurationKey, RegistrationStatus
-from transactions.models import MeterValue, Transaction
+from transactions.models import MeterValue, Site, Transaction
 
 SAMPLE_INTERVAL_KEY = "MeterValueSampleInterval"
 
@@ -80,6 +80,10 @@ def site_chargers(*, site_pks: set[int]) -> dict[int, list[Charger]]:
     for charger in _chargers(accepted):
         found[charger.site_pk].append(charger)
     return found
+
+
+def site_names(*, site_pks: set[int]) -> dict[int, str]:
+    return dict(Site.objects.filter(pk__in=site_pks).values_list("pk", "name"))
 
 
 def _open(kind: str, **match: OuterRef) -> Exists:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from alerts import selectors, services
 from alerts.forms import SubscriptionForm
-from alerts.models import Alert, all_kinds
+from alerts.models import Alert, AlertKind, all_kinds
 from portal.decorators import operator_required
 
 VIEW, CHANGE = "alerts.view_alert", "alerts.change_alert"
@@ -30,6 +30,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "open_alerts": [alert for alert in alerts if alert.is_open],
         "cleared_alerts": [alert for alert in alerts if not alert.is_open],
         "may_acknowledge": request.user.has_perm(CHANGE),
+        "kinds": dict(AlertKind.choices),
         # New alerts arrive on the fleet's feed (alert.raised, alert.cleared).
         "live_feeds": ["fleet"],
     }

@@ -118,18 +118,19 @@ def _site_dropped(chargers: list[Charger]) -> bool:
 
 def _sites_dropped_raise(site_pks: set[int], at: datetime) -> set[int]:
     """Raise the alert of each of these sites whose chargers all dropped together; returns those sites."""
-    dropped = set()
-    for site_pk, chargers in selectors.site_chargers(site_pks=site_pks).items():
-        if _site_dropped(chargers):
-            dropped.add(site_pk)
-            alert_raise(
-                kind=AlertKind.SITE_OFFLINE,
-                subject=subject_of_site(site_pk),
-                message=f"all {len(chargers)} chargers of the site are offline",
-                at=at,
-                site_pk=site_pk,
-            )
-    return dropped
+    dropped = {
+        pk: chargers for pk, chargers in selectors.site_chargers(site_pks=site_pks).items() if _site_dropped(chargers)
+    }
+    names = selectors.site_names(site_pks=set(dropped)) if dropped else {}
+    for site_pk, chargers in dropped.items():
+        alert_raise(
+            kind=AlertKind.SITE_OFFLINE,
+            subject=subject_of_site(site_pk),
+            message=f"site {names.get(site_pk, site_pk)}: all {len(chargers)} chargers are offline",
+            at=at,
+            site_pk=site_pk,
+        )
+    return set(dropped)
 
 
 def _offline_sweep(now: datetime) -> int:
