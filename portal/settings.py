@@ -273,6 +273,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder the mails are written to.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 
 LOGGING = {
     "version": 1,
