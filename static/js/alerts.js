@@ -10,8 +10,11 @@
   var kinds = JSON.parse(document.getElementById("alert-kinds").textContent);
   var acknowledge = document.getElementById("alert-acknowledge");
 
+  var labels = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent; });
+
   function cell(row, content) {
     var td = row.insertCell(-1);
+    td.setAttribute("data-label", labels[td.cellIndex] || "");
     if (typeof content === "string") td.textContent = content;
     else if (content) td.appendChild(content);
     return td;
