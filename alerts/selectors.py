@@ -149,6 +149,12 @@ def sample_intervals_s(*, charge_point_pks: set[int]) -> dict[int, int]:
     return intervals
 
 
+def sessions_silent_pks() -> frozenset[int]:
+    """The sessions with an open silent alert."""
+    open_silent = Alert.objects.filter(kind=AlertKind.SESSION_SILENT, cleared_at=None, transaction__isnull=False)
+    return frozenset(open_silent.values_list("transaction_id", flat=True))
+
+
 def silent_alerts_heard_again() -> QuerySet[Alert]:
     """Open silent alerts whose session has stopped, is gone, or has sent a meter value since."""
     newer_reading = MeterValue.objects.filter(

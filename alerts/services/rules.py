@@ -9,7 +9,7 @@ and from beat's sweep (alerts/tasks.py) for what no event tells (time passing wi
 - connector_faulted: a connector reports Faulted or an error code other than NoError; cleared by a status
   without one;
 - session_silent: a session on an online charger sent no meter value for ALERTS_SILENT_INTERVALS of its
-  charger's MeterValueSampleInterval; cleared when a value arrives or the session stops.
+  charger's MeterValueSampleInterval (found by beat's sweep); cleared when a value arrives or the session stops.
 """
 
 from collections.abc import Iterable
@@ -35,6 +35,7 @@ __all__ = [
     "chargers_offline_observed",
     "chargers_online_observed",
     "connector_statuses_observed",
+    "sessions_heard_observed",
     "sessions_stopped_observed",
 ]
 
@@ -89,6 +90,15 @@ def connector_statuses_observed(*, statuses: Iterable, at: datetime | None = Non
 
 
 def sessions_stopped_observed(*, transaction_pks: list[int], at: datetime | None = None) -> None:
+    _sessions_silent_clear(transaction_pks, at)
+
+
+def sessions_heard_observed(*, transaction_pks: list[int], at: datetime | None = None) -> None:
+    """Meter values of these sessions arrived: a silent one is silent no more."""
+    _sessions_silent_clear(transaction_pks, at)
+
+
+def _sessions_silent_clear(transaction_pks: list[int], at: datetime | None) -> None:
     subjects = [subject_of_session(pk) for pk in transaction_pks]
     alerts_clear(alerts=Alert.objects.filter(kind=AlertKind.SESSION_SILENT, subject__in=subjects), at=at)
 

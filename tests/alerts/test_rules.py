@@ -11,11 +11,13 @@ from django.utils import timezone
 from alerts.events import AlertCleared, AlertRaised
 from alerts.models import Alert, AlertKind
 from alerts.services import alerts_sweep
+from alerts.subscribers import silent_sessions
 from chargers.models import ConfigurationKey, RegistrationStatus
 from chargers.services import Departure, charge_point_connected, charge_points_disconnected, connector_status_update
 from tests.factories import ChargePointFactory, MeterValueFactory, TransactionFactory
 from transactions.models import Site
-from transactions.services import transaction_stop
+from transactions.readings import Sample
+from transactions.services import MeterValuesReport, meter_values_store, transaction_stop
 
 pytestmark = pytest.mark.django_db
 
@@ -166,11 +168,48 @@ def test_a_session_without_meter_values_for_three_of_its_intervals_is_silent_unt
     assert (alert.transaction_id, alert.charge_point_id, alert.connector_id) == (session.pk, charger.pk, 1)
     assert "expected every 10 s" in alert.message
 
-    MeterValueFactory(transaction=session, received_at=alert.raised_at + timedelta(seconds=1), value=Decimal(9))
-    with committed():
-        alerts_sweep(now=alert.raised_at + timedelta(seconds=2))
+    silent_sessions.forget()  # this process's copy of the silent sessions, read again at the next batch
+    with committed():  # the charger speaks again: its MeterValues frame, stored by the real service
+        meter_values_store(reports=[_energy_report(session, Decimal(1500))])
     assert not _open(AlertKind.SESSION_SILENT)
     assert [type(e) for e in alert_events] == [AlertRaised, AlertCleared]
+
+
+def test_beat_clears_a_silent_alert_whose_session_was_heard_while_no_process_knew_it_was_silent(committed) -> None:
+    charger = _online(charge_point_id="CP-SIL2")
+    started = timezone.now() - timedelta(minutes=10)
+    session = TransactionFactory(charge_point=charger, start_received_at=started, started_at=started)
+    with committed():
+        alerts_sweep()
+    [alert] = _open(AlertKind.SESSION_SILENT)
+
+    MeterValueFactory(transaction=session, received_at=alert.raised_at + timedelta(seconds=1))
+    with committed():
+        alerts_sweep(now=alert.raised_at + timedelta(seconds=2))
+
+    assert not _open(AlertKind.SESSION_SILENT)
+
+
+def _energy_report(session, energy_wh: Decimal) -> MeterValuesReport:
+    sample = Sample(
+        timestamp=timezone.now(),
+        measurand="Energy.Active.Import.Register",
+        phase="",
+        location="Outlet",
+        context="Sample.Periodic",
+        format="Raw",
+        unit="Wh",
+        raw_value=str(energy_wh),
+        value=energy_wh,
+        si_unit="Wh",
+    )
+    return MeterValuesReport(
+        charge_point_pk=session.charge_point_id,
+        connector_id=session.connector_id,
+        transaction_id=session.pk,
+        samples=[sample],
+        charge_point_ident=session.charge_point.charge_point_id,
+    )
 
 
 def test_a_charger_that_never_reported_its_interval_is_held_to_the_default_of_sixty_seconds(committed) -> None:

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from channels.layers import get_channel_layer
 
+from alerts.models import Alert
 from chargers.services import charge_point_register
 from core import event_groups
 from tests.simulator import SimulatedCharger
@@ -77,3 +78,6 @@ def test_a_charger_session_publishes_online_status_changes_faults_and_offline(po
     alerts = [e["data"] for e in heard if e["event"] == "alert.raised" and e["data"]["kind"] == "connector_faulted"]
     assert [(a["kind"], a["connector_id"]) for a in alerts] == [("connector_faulted", 1), ("connector_faulted", 2)]
     assert "GroundFailure" in alerts[0]["message"] and "HighTemperature" in alerts[1]["message"]
+    # Raised by the alerts app in the server's process, stored before they were published.
+    stored = Alert.objects.filter(charge_point=charger, kind="connector_faulted").order_by("connector_id")
+    assert [(a.pk, a.connector_id) for a in stored] == [(alerts[0]["alert_pk"], 1), (alerts[1]["alert_pk"], 2)]
