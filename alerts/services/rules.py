@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from alerts import selectors
@@ -50,6 +51,7 @@ def _window() -> timedelta:
 # --- From events ------------------------------------------------------------------------------------------------
 
 
+@transaction.atomic  # one commit for the alerts of a batch, not one each (their events leave after it)
 def chargers_offline_observed(*, charge_point_pks: list[int], at: datetime | None = None) -> None:
     at = at or timezone.now()
     chargers = selectors.chargers_watched(pks=charge_point_pks)
@@ -67,6 +69,7 @@ def chargers_online_observed(*, charge_point_pks: list[int], at: datetime | None
     alerts_clear(alerts=sites, at=at)
 
 
+@transaction.atomic
 def connector_statuses_observed(*, statuses: Iterable, at: datetime | None = None) -> None:
     """`statuses`: ConnectorStatusChanged events (charge_point_pk, charge_point_id, connector_id, status,
     error_code, info, vendor_error_code)."""
@@ -128,8 +131,11 @@ def _site_dropped(chargers: list[Charger]) -> bool:
 
 def _sites_dropped_raise(site_pks: set[int], at: datetime) -> set[int]:
     """Raise the alert of each of these sites whose chargers all dropped together; returns those sites."""
+    # Only sites with nobody online are read charger by charger: while a fleet drops batch by batch, every batch
+    # but the last finds each site with someone still online, in one query.
+    candidates = selectors.sites_without_online_chargers(site_pks=site_pks) if site_pks else set()
     dropped = {
-        pk: chargers for pk, chargers in selectors.site_chargers(site_pks=site_pks).items() if _site_dropped(chargers)
+        pk: chargers for pk, chargers in selectors.site_chargers(site_pks=candidates).items() if _site_dropped(chargers)
     }
     names = selectors.site_names(site_pks=set(dropped)) if dropped else {}
     for site_pk, chargers in dropped.items():
@@ -185,6 +191,7 @@ def _silent_sweep(now: datetime) -> int:
     return raised
 
 
+@transaction.atomic
 def alerts_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Beat's round (every ALERTS_SWEEP_S): what time alone tells. Returns the counts."""
     now = now or timezone.now()
