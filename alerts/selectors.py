@@ -14,12 +14,21 @@ from transactions.models import MeterValue, Site, Transaction
 SAMPLE_INTERVAL_KEY = "MeterValueSampleInterval"
 
 
-def alert_list(*, cleared_limit: int = 100) -> list[Alert]:
-    """The alerts page: every open alert, newest first, then the newest cleared ones."""
+@dataclass(frozen=True)
+class AlertPage:
+    open_alerts: list[Alert]
+    open_count: int  # all of them, when there are more than the page shows
+    cleared_alerts: list[Alert]
+
+
+def alert_page(*, open_limit: int = 500, cleared_limit: int = 100) -> AlertPage:
+    """The alerts page: the open alerts, newest first (at most `open_limit`: a fleet without sites that drops
+    whole must not make a page of ten thousand rows), then the newest cleared ones."""
     related = Alert.objects.select_related("charge_point", "site", "acknowledged_by")
-    open_alerts = list(related.filter(cleared_at=None))
+    open_alerts = list(related.filter(cleared_at=None)[:open_limit])
+    count = len(open_alerts) if len(open_alerts) < open_limit else Alert.objects.filter(cleared_at=None).count()
     cleared = list(related.filter(cleared_at__isnull=False)[:cleared_limit])
-    return open_alerts + cleared
+    return AlertPage(open_alerts=open_alerts, open_count=count, cleared_alerts=cleared)
 
 
 def subscription_of(*, user) -> Subscription | None:

@@ -25,10 +25,11 @@ def _require(request: HttpRequest, permission: str) -> None:
 @operator_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     _require(request, VIEW)
-    alerts = selectors.alert_list()
+    page = selectors.alert_page()
     context = {
-        "open_alerts": [alert for alert in alerts if alert.is_open],
-        "cleared_alerts": [alert for alert in alerts if not alert.is_open],
+        "open_alerts": page.open_alerts,
+        "open_count": page.open_count,
+        "cleared_alerts": page.cleared_alerts,
         "may_acknowledge": request.user.has_perm(CHANGE),
         "kinds": dict(AlertKind.choices),
         # New alerts arrive on the fleet's feed (alert.raised, alert.cleared).

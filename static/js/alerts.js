@@ -53,10 +53,10 @@
     return form;
   }
 
-  function count() {
-    var open = body.querySelectorAll("tr[data-alert]:not([data-cleared])").length;
+  function count(change) {
+    // The server's count (it may be more than the rows shown), kept by what arrives.
     var counter = document.querySelector("[data-alerts-count]");
-    if (counter) counter.textContent = String(open);
+    if (counter) counter.textContent = String(Math.max(0, Number(counter.textContent) + change));
     var none = document.querySelector("[data-alerts-none]");
     if (none) none.hidden = body.rows.length > 0;
   }
@@ -72,7 +72,7 @@
     cell(row, about(d));
     cell(row, d.message);
     cell(row, ackCell(d) || "–");
-    count();
+    count(1);
   }
 
   function cleared(d) {
@@ -84,7 +84,7 @@
     note.appendChild(document.createTextNode(" cleared "));
     note.appendChild(window.portalTime ? window.portalTime.element(d.cleared_at) : document.createTextNode(d.cleared_at));
     row.cells[3].appendChild(note);
-    count();
+    count(-1);
   }
 
   window.portalLive.onEvent(function (name, data) {

@@ -4,6 +4,7 @@ customers and the anonymous nothing; each operator keeps their own subscription.
 import pytest
 from django.contrib.auth.models import Group
 
+from alerts import selectors
 from alerts.models import Alert, AlertKind, Subscription
 from alerts.services import alert_raise
 from portal.roles import VIEWERS_GROUP
@@ -136,3 +137,12 @@ def test_a_bad_subscription_is_refused_with_the_reason_and_the_old_one_kept(clie
 
     assert answer.status_code == 400 and field_said in answer.content.decode()
     assert Subscription.objects.get(user=user).kinds == ["session_silent"]
+
+
+def test_a_page_of_open_alerts_shows_the_newest_and_says_how_many_there_are() -> None:
+    for n in range(4):
+        alert_raise(kind=AlertKind.CHARGER_OFFLINE, subject=f"cp:many{n}", message=f"CP-MANY{n} is offline")
+    page = selectors.alert_page(open_limit=3)
+
+    assert page.open_count == 4
+    assert [a.message for a in page.open_alerts] == [f"CP-MANY{n} is offline" for n in (3, 2, 1)]
