@@ -113,6 +113,10 @@ def test_a_raised_alert_appears_live_and_the_pages_are_dark_at_desktop_and_phone
     assert all("GMT+9" in text for text in page.locator("table[data-alerts] time").all_inner_texts())
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == DARK_BACKGROUND
     page.screenshot(path=SCREENSHOTS / "alerts-dark-1280.png", full_page=True)
+    page.emulate_media(color_scheme="light")  # the system switches back: the page follows without a reload
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(245, 246, 248)"
+    page.screenshot(path=SCREENSHOTS / "alerts-light-1280.png", full_page=True)
+    page.emulate_media(color_scheme="dark")
 
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
