@@ -64,6 +64,14 @@ def raised_elsewhere(**fields) -> int:
     return found[0]
 
 
+def log_in(page, portal, username: str) -> None:
+    page.goto(f"{portal.http_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{portal.http_url}/")
+
+
 def test_a_raised_alert_appears_live_and_the_pages_are_dark_at_desktop_and_phone_sizes(browser, portal) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     get_user_model().objects.create_superuser("alerts-op", "ops@example.com", PASSWORD)
@@ -79,11 +87,7 @@ def test_a_raised_alert_appears_live_and_the_pages_are_dark_at_desktop_and_phone
         viewport={"width": 1280, "height": 900}, color_scheme="dark", timezone_id="Asia/Tokyo"
     )
     page = context.new_page()
-    page.goto(f"{portal.http_url}/accounts/login/")
-    page.fill("input[name=username]", "alerts-op")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{portal.http_url}/")
+    log_in(page, portal, "alerts-op")
 
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
