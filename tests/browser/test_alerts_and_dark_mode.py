@@ -94,6 +94,7 @@ def test_a_raised_alert_appears_live_and_the_pages_are_dark_at_desktop_and_phone
     page.evaluate("document.activeElement.blur()")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == DARK_BACKGROUND
     assert page.get_attribute('nav[aria-label="Main"] a[href="/"]', "aria-current") == "page"
+    assert page.get_attribute(f'[data-live="online"][data-cp="{charger.pk}"]', "aria-live") == "polite"
     page.screenshot(path=SCREENSHOTS / "dashboard-dark-1280.png", full_page=True)
 
     page.goto(f"{portal.http_url}/alerts/")
