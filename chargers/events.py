@@ -62,21 +62,10 @@ class CommandFinished(ChargerEvent):
     status: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AlertRaised(ChargerEvent):
-    """Something an operator should look at (today: a connector reporting a fault)."""
-
-    name = "alert.raised"
-    kind: str
-    message: str
-    connector_id: int | None = None
-
-
 # The event names chargers publish, one list (webhooks and the API derive theirs from the event classes).
 EVENT_TYPES: tuple[type[ChargerEvent], ...] = (
     ChargerOnline,
     ChargerOffline,
     ConnectorStatusChanged,
     CommandFinished,
-    AlertRaised,
 )

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rfid",
     "live",
     "webhooks",
+    "alerts",
     "portal",
 ]
 
@@ -187,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},
     "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
     "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
+    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": env.float("ALERTS_SWEEP_S", default=15.0)},
 }
 
 REST_FRAMEWORK = {
@@ -251,6 +253,28 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
 # How often a process re-reads which events somebody subscribed to (a new webhook hears events after that long).
 WEBHOOK_EVENTS_CACHE_S = env.float("WEBHOOK_EVENTS_CACHE_S", default=2.0)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+
+# Alerts (alerts/services/rules.py): a site's chargers all dropping within ALERTS_SITE_WINDOW_S of each other raise
+# one alert for the site (a site's charger alone is alerted after that long); a session is silent after
+# ALERTS_SILENT_INTERVALS of its charger's MeterValueSampleInterval (the default when the charger never said);
+# beat's sweep looks back ALERTS_OFFLINE_LOOKBACK_S for chargers offline without an alert.
+ALERTS_SITE_WINDOW_S = env.float("ALERTS_SITE_WINDOW_S", default=60.0)
+ALERTS_SILENT_INTERVALS = env.int("ALERTS_SILENT_INTERVALS", default=3)
+ALERTS_METER_INTERVAL_DEFAULT_S = env.int("ALERTS_METER_INTERVAL_DEFAULT_S", default=60)
+ALERTS_OFFLINE_LOOKBACK_S = env.int("ALERTS_OFFLINE_LOOKBACK_S", default=24 * 3600)
+ALERTS_MAIL_SUBJECT_PREFIX = env("ALERTS_MAIL_SUBJECT_PREFIX", default="Charging portal")
+
+# Mail (alerts by e-mail): Django's SMTP backend by default; EMAIL_BACKEND may name another (console, file).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder the mails are written to.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -239,10 +240,21 @@ def start_celery_worker(*, log: Path | None = None, **env: str) -> CeleryWorker:
     raise TimeoutError("celery worker did not answer a ping in 30s")
 
 
+def worker_mail_dir() -> Path:
+    """Where the suite's Celery worker writes the mails it sends (Django's file backend), one file per send."""
+    folder = Path(tempfile.gettempdir()) / f"portal-test-mail-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
     # Webhook retries after 0.5 s, 1 s, 2 s, … instead of 30 s, 1 min, …: the tests see the backoff in seconds.
-    worker = start_celery_worker(WEBHOOK_RETRY_BASE_S="0.5")
+    worker = start_celery_worker(
+        WEBHOOK_RETRY_BASE_S="0.5",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(worker_mail_dir()),
+    )
     yield worker
     worker.stop()
 
