@@ -6,6 +6,8 @@
  *   data-live="fleet-state" data-fleet-state="<state>"        how many chargers are in that state
  *   data-live="fleet-energy-today" data-ended-wh="<Wh>"        energy of sessions ended today + running ones
  *   data-live="cp-state" data-cp="<charger pk>"                a charger's state
+ *   data-live="cp-power" data-cp="<charger pk>"                its power: outlets summed, connector 0 only
+ *                                                               when no outlet reports (chargers/selectors.py)
  */
 (function () {
   "use strict";
@@ -15,7 +17,7 @@
   var rule = JSON.parse(ruleScript.textContent);
   var pending = {};
   (rule.pending || []).forEach(function (pk) { pending[pk] = true; });
-  var chargers = {}; // pk -> {online, connectors: {id: status}}
+  var chargers = {}; // pk -> {online, connectors: {id: status}, power: {id: W}}
   var sessions = {}; // transaction pk -> {start: Wh, energy: Wh|undefined}
   var energyEl = document.querySelector('[data-live="fleet-energy-today"]');
   var endedWh = energyEl ? Number(energyEl.getAttribute("data-ended-wh")) : 0;
@@ -23,7 +25,7 @@
   var format = window.portalLive.format;
 
   function charger(pk) {
-    return chargers[pk] || (chargers[pk] = { online: false, connectors: {} });
+    return chargers[pk] || (chargers[pk] = { online: false, connectors: {}, power: {} });
   }
 
   function stateOf(pk) {
@@ -34,6 +36,14 @@
     if (statuses.some(function (s) { return rule.faulted.indexOf(s) >= 0; })) return "faulted";
     if (statuses.some(function (s) { return rule.charging.indexOf(s) >= 0; })) return "charging";
     return "available";
+  }
+
+  function powerOf(pk) {
+    var c = chargers[pk];
+    if (!c) return undefined;
+    var outlets = Object.keys(c.power).filter(function (id) { return id !== "0"; });
+    if (outlets.length) return outlets.reduce(function (sum, id) { return sum + c.power[id]; }, 0);
+    return c.power["0"];
   }
 
   function setText(el, text) {
@@ -59,6 +69,10 @@
       el.setAttribute("data-state", state);
       setText(el, state);
     });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-live="cp-power"]'), function (el) {
+      var watts = powerOf(el.getAttribute("data-cp"));
+      if (watts !== undefined) setText(el, format.kw(watts));
+    });
     if (energyEl) {
       var running = 0;
       Object.keys(sessions).forEach(function (pk) {
@@ -81,6 +95,7 @@
       delete sessions[d.transaction_pk];
     },
     "meter_values": function (d) {
+      if (d.power_w !== null) charger(d.charge_point_pk).power[d.connector_id] = Number(d.power_w);
       var s = d.transaction_pk && sessions[d.transaction_pk];
       if (s && d.energy_wh !== null) s.energy = Number(d.energy_wh);
     }
