@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -69,6 +70,14 @@ def _initial(action: str, running_transaction_pk: int | None) -> dict:
     return {}
 
 
+def _empty_json_boxes(form: forms.Form) -> None:
+    """A JSON field without a value shows an empty box, not the word "null" (Django writes json.dumps(None));
+    InvalidJSONInput is the one value its JSONField renders as it is, and an empty optional box cleans to None."""
+    for name, field in form.fields.items():
+        if isinstance(field, forms.JSONField) and name not in form.initial:
+            form.initial[name] = InvalidJSONInput("")
+
+
 @dataclass(frozen=True)
 class OperationForm:
     action: str
@@ -90,6 +99,7 @@ def operation_forms(
         else:
             form_class = operation_form_class(action=action, session_running=bool(running))
             form = form_class(initial=_initial(action, running_pk), prefix=_prefix(action))
+            _empty_json_boxes(form)
         is_supported, reason = supported.get(action, (True, ""))
         result.append(OperationForm(action, form, is_supported, reason))
     return result

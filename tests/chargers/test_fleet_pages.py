@@ -263,3 +263,15 @@ def test_the_log_tail_is_published_only_for_chargers_somebody_watches(
         unsubscribe()
     assert [(e.charge_point_pk, e.action, e.text) for e in heard] == [(watched.pk, "Heartbeat", "{}")]
     assert heard[0].groups() == (event_groups.charger_group(watched.pk),)
+
+
+def test_a_remote_start_with_an_empty_profile_box_leaves_the_profile_out(operator) -> None:
+    charger = ChargePointFactory(is_online=True)
+    url = f"/chargers/{charger.charge_point_id}/"
+    box = {op.action: op.form for op in operator.get(url).context["operation_forms"]}["RemoteStartTransaction"]
+    assert box["chargingProfile"].value() == ""  # an empty box, not the word "null"
+    operator.post(
+        f"{url}operations/RemoteStartTransaction/",
+        {"op-RemoteStartTransaction-idTag": "CAFE0001", "op-RemoteStartTransaction-chargingProfile": ""},
+    )
+    assert Command.objects.get().payload == {"idTag": "CAFE0001"}
