@@ -27,13 +27,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def operator(client):
-    client.force_login(OperatorFactory())
+    client.force_login(OperatorFactory(password=None))  # an unusable password: no slow hashing, force_login needs none
     return client
 
 
 @pytest.fixture
 def viewer(client):
-    user = OperatorFactory()  # every permission, and still read-only: the group wins (portal/backends.py)
+    user = OperatorFactory(password=None)  # every permission, and still read-only: the group wins (portal/backends.py)
     user.groups.add(Group.objects.get_or_create(name=VIEWERS_GROUP)[0])
     client.force_login(user)
     return client
@@ -233,7 +233,7 @@ def test_energy_today_counts_sessions_ended_today_and_what_running_ones_charged(
 
 def test_a_customer_may_not_operate(client) -> None:
     charger = ChargePointFactory()
-    client.force_login(UserFactory())
+    client.force_login(UserFactory(password=None))
     assert client.post(f"/chargers/{charger.charge_point_id}/operations/Reset/", {}).status_code == 403
     assert client.post(f"/chargers/{charger.charge_point_id}/accept/").status_code == 403
 
