@@ -21,6 +21,7 @@ from core import events as core_events
 from portal.roles import VIEWERS_GROUP
 from portal.selectors import energy_today
 from tests.factories import ChargePointFactory, ConnectorFactory, OperatorFactory, TransactionFactory, UserFactory
+from webhooks.models import EVENT_NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +276,7 @@ def test_a_remote_start_with_an_empty_profile_box_leaves_the_profile_out(operato
         {"op-RemoteStartTransaction-idTag": "CAFE0001", "op-RemoteStartTransaction-chargingProfile": ""},
     )
     assert Command.objects.get().payload == {"idTag": "CAFE0001"}
+
+
+def test_the_page_only_events_are_offered_to_no_webhook() -> None:
+    assert "charger.log" not in EVENT_NAMES and "meter_values.phases" not in EVENT_NAMES
