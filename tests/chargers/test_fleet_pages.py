@@ -96,7 +96,7 @@ def test_a_bad_filter_is_reported_not_ignored(operator) -> None:
 
 
 def test_accepting_a_pending_charger_queues_a_boot_trigger_and_accepts_it() -> None:
-    charger = ChargePointFactory(registration_status=RegistrationStatus.PENDING)
+    charger = ChargePointFactory(registration_status=RegistrationStatus.PENDING, is_online=True)
     command = charge_point_accept(charge_point=charger, check_payload=request_problem, requested_via="web")
     charger.refresh_from_db()
     assert charger.registration_status == RegistrationStatus.ACCEPTED
@@ -108,6 +108,15 @@ def test_accepting_a_pending_charger_queues_a_boot_trigger_and_accepts_it() -> N
     # Accepting it again asks nothing more of it (a boot may not be triggered once Accepted).
     assert charge_point_accept(charge_point=charger, check_payload=request_problem) is None
     assert Command.objects.filter(charge_point=charger).count() == 1
+    assert command.expires_at < timezone.now() + timedelta(minutes=3)  # never delivered late, once Accepted
+
+
+def test_an_offline_pending_charger_is_accepted_without_a_trigger_it_would_get_too_late() -> None:
+    charger = ChargePointFactory(registration_status=RegistrationStatus.PENDING, is_online=False)
+    assert charge_point_accept(charge_point=charger, check_payload=request_problem) is None
+    charger.refresh_from_db()
+    assert charger.registration_status == RegistrationStatus.ACCEPTED
+    assert not Command.objects.exists()
 
 
 def test_a_viewer_sees_no_operation_and_a_forged_post_gets_403(viewer) -> None:
