@@ -16,11 +16,12 @@ from django.utils import timezone
 from chargers.commands.effects import remote_start_link, reservation_use
 from chargers.models import Connector
 from core import events
+from core.event_groups import charger_group, watched_groups
 from transactions import bulk
 from transactions.bulk import MeterValueRow
-from transactions.events import ReadingLatest, transaction_started, transaction_stopped
+from transactions.events import PhasesLatest, ReadingLatest, transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
-from transactions.readings import ENERGY_REGISTER, Sample, latest_reading
+from transactions.readings import CURRENT_IMPORT, ENERGY_REGISTER, VOLTAGE, Sample, latest_reading, phase_values
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +234,7 @@ def meter_values_store(*, reports: list[MeterValuesReport]) -> list[LatestReadin
         latest = _latest_per_connector(reports, known)
         bulk.meter_values_insert(_value_rows(reports, known, received_at))
         events.publish(_reading_events(reports, latest))
+        events.publish(_phase_events(reports, known))
     return latest
 
 
@@ -298,6 +300,33 @@ def _latest_per_connector(reports: list[MeterValuesReport], known: set[tuple[int
                 reading.energy_wh,
             )
     return list(newest.values())
+
+
+def _phase_events(reports: list[MeterValuesReport], known: set[tuple[int, int]]) -> list[PhasesLatest]:
+    """Current and voltage per phase for the charger pages somebody watches (the charts); nothing is built for
+    the others, so the hot path pays one set lookup per frame (watched_groups() is read at most once a second)."""
+    watched = watched_groups()
+    if not watched:
+        return []
+    phases = []
+    for report in reports:
+        if charger_group(report.charge_point_pk) not in watched:
+            continue
+        current, voltage = phase_values(report.samples, CURRENT_IMPORT, "A"), phase_values(report.samples, VOLTAGE, "V")
+        if current or voltage:
+            tx = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
+            phases.append(
+                PhasesLatest(
+                    charge_point_pk=report.charge_point_pk,
+                    charge_point_id=report.charge_point_ident,
+                    connector_id=report.connector_id,
+                    transaction_pk=tx,
+                    timestamp=max(s.timestamp for s in report.samples),
+                    current_a=current,
+                    voltage_v=voltage,
+                )
+            )
+    return phases
 
 
 def _reading_events(reports: list[MeterValuesReport], latest: list[LatestReading]) -> list[ReadingLatest]:
