@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from chargers.auth_keys import auth_key_hash, charge_point_confirm_auth_key
 from chargers.commands.models import Command, CommandStatus, ConfigurationKey, Reservation, ReservationStatus
 from chargers.commands.values import (
     AvailabilityChanged,
@@ -24,7 +25,6 @@ from chargers.commands.values import (
 )
 from chargers.models import Connector
 from chargers.redaction import SECRET_KEYS
-from chargers.services.authentication import auth_key_hash, charge_point_confirm_auth_key
 from transactions.models import Transaction
 
 __all__ = ["effects_apply", "remote_start_link", "reservation_use"]

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from chargers.auth_keys import charge_point_stage_auth_key
 from chargers.commands.models import ENDED_COMMAND_STATUSES, Command
 from chargers.redaction import SECRET_ACTIONS, SECRET_KEYS, redact
-from chargers.services.authentication import charge_point_stage_auth_key
 
 __all__ = [
     "MIN_AUTHORIZATION_KEY_LENGTH",

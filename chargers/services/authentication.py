@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.crypto import salted_hmac
 
 from chargers import bulk
+from chargers.auth_keys import auth_key_hash, charge_point_confirm_auth_key
 from chargers.models import ChargePoint, ConnectionAttempt, Connector, RegistrationStatus
 from chargers.storable import storable_text
 from core.transport_security import TransportSecurity
@@ -24,38 +24,14 @@ __all__ = [
     "auth_key_hash",
     "auth_key_matches",
     "charge_point_authenticate",
-    "charge_point_confirm_auth_key",
     "charge_point_set_auth_key",
-    "charge_point_stage_auth_key",
     "connection_attempt_log",
 ]
-
-_KEY_SALT = "chargers.auth_key"
 
 
 def auth_key_generate() -> str:
     """A new AuthorizationKey: 20 random bytes as 40 hex characters (the form chargers accept)."""
     return secrets.token_hex(20)
-
-
-def _auth_key_canonical(key: bytes) -> bytes:
-    """The 40-hex form and the raw 20 bytes are the same key (1.6 security whitepaper)."""
-    try:
-        text = key.decode("ascii")
-    except UnicodeDecodeError:
-        return key
-    if len(text) == 40:
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            return key
-    return key
-
-
-def auth_key_hash(*, key: bytes) -> str:
-    """A keyed fast hash (HMAC-SHA256): keys are long random secrets, so a slow password hasher would only
-    make a reconnect storm fail."""
-    return salted_hmac(_KEY_SALT, _auth_key_canonical(key), algorithm="sha256").hexdigest()
 
 
 def auth_key_matches(*, charge_point: ChargePoint, key: bytes) -> bool:
@@ -68,16 +44,6 @@ def auth_key_matches(*, charge_point: ChargePoint, key: bytes) -> bool:
         charge_point_confirm_auth_key(charge_point_pk=charge_point.pk, key_hash=hashed)
         return True
     return False
-
-
-def charge_point_stage_auth_key(*, charge_point_pks: list[int], key: str) -> None:
-    """A ChangeConfiguration of the AuthorizationKey is on its way: the new key opens the session too, from now on."""
-    ChargePoint.objects.filter(pk__in=charge_point_pks).update(auth_key_hash_next=auth_key_hash(key=key.encode()))
-
-
-def charge_point_confirm_auth_key(*, charge_point_pk: int, key_hash: str) -> None:
-    """The charger took its new key (it said Accepted, or connected with it): the old one stops working."""
-    ChargePoint.objects.filter(pk=charge_point_pk).update(auth_key_hash=key_hash, auth_key_hash_next="")
 
 
 def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargePoint:

@@ -5,11 +5,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from chargers.auth_keys import auth_key_hash
 from chargers.commands.models import Command
 from chargers.commands.services import PayloadCheck, command_create, command_supported
 from chargers.layer import channel_send
 from chargers.models import ChargePoint, Connector, RegistrationStatus
-from chargers.services.authentication import auth_key_hash, charge_point_set_auth_key
+from chargers.services.authentication import charge_point_set_auth_key
 
 __all__ = [
     "BOOT_TRIGGER",
