@@ -82,7 +82,7 @@ def _csv_response(filename: str, columns: tuple, rows: Iterable) -> StreamingHtt
 
 
 def _filtered(request: HttpRequest) -> TransactionPageFilter:
-    return TransactionPageFilter(request.GET or None, queryset=selectors.transaction_list())
+    return TransactionPageFilter(request.GET, queryset=selectors.transaction_list())
 
 
 @operator_required

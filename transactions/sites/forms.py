@@ -26,3 +26,12 @@ class SiteForm(forms.ModelForm):
             self.fields["charge_points"].initial = list(self.instance.charge_points.values_list("pk", flat=True))
             # A site cannot be fed from itself (the model's clean() refuses its circuits too).
             self.fields["parent"].queryset = Site.objects.exclude(pk=self.instance.pk)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        name, parent = cleaned.get("name"), cleaned.get("parent")
+        # The database says "unique_top_site_name is violated"; say it in words first.
+        same = Site.objects.filter(name=name, parent=None).exclude(pk=self.instance.pk)
+        if name and parent is None and same.exists():
+            self.add_error("name", f"A site named {name!r} exists already.")
+        return cleaned
