@@ -32,21 +32,32 @@ class TransactionPageFilter(TransactionFilter):
     transaction id, the tag and the charger."""
 
     q = filters.CharFilter(method="search", label="Search")
-    site = filters.ModelChoiceFilter(queryset=Site.objects.all(), method="in_site")
+    site = filters.ModelChoiceFilter(queryset=Site.objects.all(), method="in_site", label="Site", empty_label="any")
     state = filters.ChoiceFilter(
-        choices=[("running", "running"), ("ended", "ended")], method="in_state", empty_label="any"
+        choices=[("running", "running"), ("ended", "ended")], method="in_state", label="State", empty_label="any"
     )
 
     class Meta(TransactionFilter.Meta):
         fields = ["q", "charge_point_id", "id_tag", "site", "state", "started_after", "started_before"]
 
+    # The API's filters the page does without: `state` says running or ended in words.
+    LEFT_OUT = ("active", "connector_id")
+    LABELS = {
+        "charge_point_id": "Charger",
+        "id_tag": "Id tag",
+        "started_after": "Started from",
+        "started_before": "Started before",
+    }
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for name in self.LEFT_OUT:
+            self.filters.pop(name)
+        for name, label in self.LABELS.items():
+            self.filters[name].label = label
         # The browser's own picker; the API's ISO 8601 parser reads what it sends ("2026-12-01T08:30").
         for name in ("started_after", "started_before"):
             self.form.fields[name].widget.input_type = "datetime-local"
-        self.form.fields["charge_point_id"].label = "Charger"
-        self.form.fields["id_tag"].label = "Id tag"
 
     def search(self, queryset: QuerySet[Transaction], name: str, value: str) -> QuerySet[Transaction]:
         words = Q(id_tag__icontains=value) | Q(charge_point__charge_point_id__icontains=value)

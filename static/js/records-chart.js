@@ -28,7 +28,12 @@
     var chart = new uPlot({
       width: width(),
       height: 200,
-      scales: { x: { time: true } },
+      // Around the readings, not from zero: 229 V against 231 V is what an installer looks for.
+      scales: { x: { time: true }, y: { range: function (u, min, max) {
+        if (min === null || max === null) return [0, 1];
+        var pad = Math.max((max - min) * 0.1, Math.abs(max) * 0.02, 0.5);
+        return [min - pad, max + pad];
+      } } },
       axes: [{}, { label: spec.unit, values: function (u, ticks) { return ticks.map(function (t) { return t.toFixed(0); }); } }],
       series: [{}].concat(spec.lines.map(function (line, i) {
         return { label: line.label, stroke: COLOURS[line.label] || FALLBACK[i % FALLBACK.length], width: 2, spanGaps: true,
