@@ -2,7 +2,7 @@
 values without a reload (power, energy, chart), fits a phone, and the sites list adds the readings up per site.
 
 Screenshots land in tests/e2e/screenshots/ (ignored by git): transaction-1280.png, transaction-phone.png,
-transactions-1280.png, sites-1280.png. Look at them.
+transactions-1280.png, sites-1280.png, site-phone.png. Look at them.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -44,19 +44,25 @@ def meter_at(simulated: Charger, transaction_id: int, at: datetime, kwh: float, 
     simulated.run(simulated.sim.call("MeterValues", payload))
 
 
+def session_at_a_depot(simulated: Charger) -> tuple[Site, int]:
+    """A session of ten minutes so far at the charger of a site, with a reading every two minutes."""
+    depot = Site.objects.create(name="Depot Nord", address="Industriestraße 4", grid_limit_a=63)
+    simulated.model.site = depot
+    simulated.model.save(update_fields=["site"])
+    id_tag_create(id_tag="0A0B0C0D")
+    now = datetime.now(UTC)
+    simulated.run(simulated.sim.status(1, "Charging"))
+    tx = simulated.run(simulated.sim.start(1, "0A0B0C0D", 1000, iso(now - timedelta(minutes=11))))["transactionId"]
+    # Two minutes apart, the energy rising as the power says (10.8 kW for 2 min: 0.36 kWh).
+    for step, (kwh, kw) in enumerate([(1.0, 3.6), (1.36, 3.7), (1.73, 3.7), (2.1, 3.5), (2.45, 2.9)]):
+        meter_at(simulated, tx, now - timedelta(minutes=10 - 2 * step), kwh, kw)
+    return depot, tx
+
+
 def test_a_running_sessions_page_and_the_sites_list_follow_the_charger_live(browser, open_portal, charger) -> None:  # noqa: F811
     user = get_user_model().objects.create_user("records", password="correct-horse-battery-staple-9", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
-    depot = Site.objects.create(name="Depot Nord", address="Industriestraße 4", grid_limit_a=63)
-    charger.model.site = depot
-    charger.model.save(update_fields=["site"])
-    id_tag_create(id_tag="0A0B0C0D")
-    now = datetime.now(UTC)
-    charger.run(charger.sim.status(1, "Charging"))
-    tx = charger.run(charger.sim.start(1, "0A0B0C0D", 1000, iso(now - timedelta(minutes=11))))["transactionId"]
-    # Two minutes apart, the energy rising as the power says (10.8 kW for 2 min: 0.36 kWh).
-    for step, (kwh, kw) in enumerate([(1.0, 3.6), (1.36, 3.7), (1.73, 3.7), (2.1, 3.5), (2.45, 2.9)]):
-        meter_at(charger, tx, now - timedelta(minutes=10 - 2 * step), kwh, kw)
+    depot, tx = session_at_a_depot(charger)
 
     page = new_page(browser)
     log_in(page, open_portal, "records", f"/transactions/{tx}/")
@@ -76,13 +82,25 @@ def test_a_running_sessions_page_and_the_sites_list_follow_the_charger_live(brow
     page.goto(f"{open_portal.http_url}/transactions/")
     page.screenshot(path=SCREENSHOTS / "transactions-1280.png", full_page=True)
 
+    sites_pages_follow_the_charger(page, open_portal, charger, depot, tx)
+
+
+def sites_pages_follow_the_charger(page, open_portal, simulated: Charger, depot: Site, tx: int) -> None:
     page.goto(f"{open_portal.http_url}/sites/")
     wait_live(page)
     text_becomes(page, f'[data-site-live="power"][data-site="{depot.pk}"]', "7.4 kW")
-    meter_at(charger, tx, datetime.now(UTC) + timedelta(seconds=1), 2.9, 3.0)
+    meter_at(simulated, tx, datetime.now(UTC) + timedelta(seconds=1), 2.9, 3.0)
     text_becomes(page, f'[data-site-live="power"][data-site="{depot.pk}"]', "9.0 kW")
     assert page.text_content(f'[data-site-live="sessions"][data-site="{depot.pk}"]').strip() == "1"
     assert_not_reloaded(page)
     page.screenshot(path=SCREENSHOTS / "sites-1280.png", full_page=True)
     page.set_viewport_size(PHONE)
     assert no_horizontal_scroll(page), "the sites page scrolls sideways on a phone"
+
+    page.goto(f"{open_portal.http_url}/sites/{depot.pk}/")
+    wait_live(page)
+    meter_at(simulated, tx, datetime.now(UTC) + timedelta(seconds=2), 3.0, 2.0)
+    text_becomes(page, f'[data-site-live="power"][data-site="{depot.pk}"]', "6.0 kW")
+    text_becomes(page, f'[data-live="power"][data-cp="{simulated.model.pk}"][data-connector="1"]', "6.0 kW")
+    assert no_horizontal_scroll(page), "a site's page scrolls sideways on a phone"
+    page.screenshot(path=SCREENSHOTS / "site-phone.png", full_page=True)

@@ -42,6 +42,8 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "circuits": site.circuits.all(),
         "may_change": request.user.has_perm("transactions.change_site"),
         "live_feeds": [f"charger:{cp.pk}" for cp in charge_points[:MAX_LIVE_CHARGERS]],
+        # The totals follow the chargers' feeds as on the list (static/js/records-sites.js).
+        "site_of_charger": {cp.pk: [site.pk] for cp in charge_points[:MAX_LIVE_CHARGERS]},
     }
     return render(request, "sites/site_detail.html", context)
 
