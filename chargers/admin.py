@@ -59,13 +59,14 @@ class ConnectorInline(admin.TabularInline):
 
 
 @admin.register(ChargePoint)
+@seconds_shown(ChargePoint)
 class ChargePointAdmin(admin.ModelAdmin):
     list_display = (
         "charge_point_id",
         "name",
         "registration_status",
         "is_online",
-        "last_seen",
+        "last_seen_s",
         "vendor",
         "model",
         "firmware_version",
@@ -164,8 +165,9 @@ class MessageLogAdmin(RecordAdmin):
 
 
 @admin.register(ConnectionAttempt)
+@seconds_shown(ConnectionAttempt)
 class ConnectionAttemptAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "charge_point_ident", "remote_addr", "reason", "path")
+    list_display = ("created_at_s", "charge_point_ident", "remote_addr", "reason", "path")
     search_fields = ("charge_point_ident", "remote_addr", "reason")
     date_hierarchy = "created_at"
 
