@@ -5,6 +5,8 @@ Screenshots land in tests/e2e/screenshots/ (ignored by git): transaction-1280.pn
 transactions-1280.png, sites-1280.png, site-phone.png. Look at them.
 """
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -77,6 +79,12 @@ def test_a_running_sessions_page_and_the_sites_list_follow_the_charger_live(brow
     page.set_viewport_size(PHONE)
     assert no_horizontal_scroll(page), "the transaction page scrolls sideways on a phone"
     page.screenshot(path=SCREENSHOTS / "transaction-phone.png", full_page=True)
+
+    # The CSV as daphne serves it (ASGI: the rows come from an async iterator): every sampled value, in order.
+    download = page.request.get(f"{open_portal.http_url}/transactions/{tx}/meter-values.csv")
+    rows = list(csv.DictReader(io.StringIO(download.text())))
+    assert download.ok and len(rows) == 6 * 10, len(rows)  # six frames of ten sampled values
+    assert rows[0]["measurand"] == "Current.Import" and rows[-1]["timestamp"] >= rows[0]["timestamp"]
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{open_portal.http_url}/transactions/")
