@@ -178,7 +178,9 @@ def transaction_close_stale(
     if reason not in STOP_REASONS:
         raise ValidationError({"reason": f"Not an OCPP stop reason: {reason!r}."})
     with transaction.atomic():
-        found = Transaction.objects.select_for_update().select_related("charge_point").filter(pk=transaction_pk).first()
+        # Only the session's row is locked, not its charger's (which the charger's own frames keep writing).
+        locked = Transaction.objects.select_for_update(of=("self",)).select_related("charge_point")
+        found = locked.filter(pk=transaction_pk).first()
         if found is None:
             raise ValidationError({"transaction": f"No transaction #{transaction_pk}."})
         if found.stopped_at is not None:
