@@ -13,6 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
 from transactions import selectors
+from transactions.filters import TransactionFilter
 from transactions.models import MeterValue, Transaction
 
 # --- Serializers ------------------------------------------------------------------------------------------
@@ -73,26 +74,6 @@ class MeterValueSerializer(serializers.ModelSerializer):
 
 
 # --- Views ------------------------------------------------------------------------------------------------
-
-
-class TransactionFilter(filters.FilterSet):
-    charge_point_id = filters.CharFilter(field_name="charge_point__charge_point_id", help_text="Charge point id")
-    connector_id = filters.NumberFilter()
-    # Chargers send idTags in their own case; OCPP compares them case-insensitively.
-    id_tag = filters.CharFilter(lookup_expr="iexact", help_text="The idTag that started the session")
-    active = filters.BooleanFilter(
-        field_name="stopped_at", lookup_expr="isnull", help_text="true: still running; false: stopped"
-    )
-    started_after = filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="gte", help_text="Started at or after (ISO 8601)"
-    )
-    started_before = filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)"
-    )
-
-    class Meta:
-        model = Transaction
-        fields = ["charge_point_id", "connector_id", "id_tag", "active", "started_after", "started_before"]
 
 
 @extend_schema_view(
