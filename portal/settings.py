@@ -171,6 +171,9 @@ LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
 
 # How long a share link of a live session works (live/sharing.py).
 LIVE_SHARE_TTL_S = env.int("LIVE_SHARE_TTL_S", default=24 * 3600)
+# Stuck sessions (transactions/selectors/stale.py): open this long, or silent this long, is implausible.
+TRANSACTION_STALE_AFTER_H = env.float("TRANSACTION_STALE_AFTER_H", default=48)
+TRANSACTION_SILENT_AFTER_H = env.float("TRANSACTION_SILENT_AFTER_H", default=3)
 # How often a live page's feed says it is alive when nothing happens; pages call a feed stale after 2.5 of them.
 LIVE_HEARTBEAT_S = env.float("LIVE_HEARTBEAT_S", default=15.0)
 

@@ -32,8 +32,8 @@ class Limits:
 
 def stale_limits() -> Limits:
     return Limits(
-        open_for=timedelta(hours=getattr(settings, "TRANSACTION_STALE_AFTER_H", 48)),
-        silent_for=timedelta(hours=getattr(settings, "TRANSACTION_SILENT_AFTER_H", 3)),
+        open_for=timedelta(hours=settings.TRANSACTION_STALE_AFTER_H),
+        silent_for=timedelta(hours=settings.TRANSACTION_SILENT_AFTER_H),
     )
 
 
