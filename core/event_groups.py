@@ -37,6 +37,15 @@ def transaction_group(transaction_pk: int) -> str:
     return f"events.transaction.{transaction_pk}"
 
 
+# A person's own sessions, whichever charger they start on (a customer's /me/ page): reached only through the
+# subscriber in live/subscribers.py, which asks whose tag started a session only when one of these is watched.
+USER_GROUP_PREFIX = "events.user."
+
+
+def user_group(user_pk: int) -> str:
+    return f"{USER_GROUP_PREFIX}{user_pk}"
+
+
 def _watch_key() -> str:
     prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
     return f"{prefix}:events:watched"

@@ -1,9 +1,10 @@
 """Who may watch which live feed (INTERFACES.md, "People and what each may see").
 
-A browser names feeds as `fleet`, `charger:<pk>` and `transaction:<pk>`; each maps to a channel-layer group of
-the event bus (core/event_groups.py). Operators (staff with the view permission) may watch the fleet and any
-charger or session; anyone may watch the sessions started with their own id tags; a share link opens one session
-to anyone holding it; nobody gets anything else.
+A browser names feeds as `fleet`, `charger:<pk>`, `transaction:<pk>` and `mine`; each maps to a channel-layer
+group of the event bus (core/event_groups.py). Operators (staff with the view permission) may watch the fleet and
+any charger or session; anyone may watch the sessions started with their own id tags, and anyone logged in their
+own `mine` feed (the starts of sessions on their cards, live/subscribers.py); a share link opens one session to
+anyone holding it; nobody gets anything else.
 """
 
 import re
@@ -11,12 +12,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from core.event_groups import FLEET, charger_group, transaction_group
+from core.event_groups import FLEET, charger_group, transaction_group, user_group
 from live.selectors import transaction_is_owned
 from portal.roles import user_is_operator, user_is_viewer
 
 _FEED = re.compile(r"^(?:(fleet)|charger:([1-9][0-9]{0,9})|transaction:([1-9][0-9]{0,9}))$")
 MAX_FEEDS = 50
+MINE = "mine"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Feed:
     group: str  # the channel-layer group
     charge_point_pk: int | None = None
     transaction_pk: int | None = None
+    user_pk: int | None = None  # the `mine` feed: this person's own sessions
 
 
 @dataclass
@@ -51,8 +54,8 @@ def feeds_permitted(
     """The feeds among `names` this viewer may watch, and the names refused (unknown, or not theirs)."""
     decision = Decision()
     for name in names[:MAX_FEEDS]:
-        feed = feed_parse(name)
-        if feed is not None and _may_watch(user, feed, shared_transaction_pk):
+        feed = _mine(user) if name == MINE else feed_parse(name)
+        if feed is not None and (feed.user_pk is not None or _may_watch(user, feed, shared_transaction_pk)):
             if feed not in decision.allowed:
                 decision.allowed.append(feed)
         else:
@@ -60,6 +63,13 @@ def feeds_permitted(
     if len(names) > MAX_FEEDS:
         decision.refused.append(f"{len(names) - MAX_FEEDS} more (at most {MAX_FEEDS} feeds at once)")
     return decision
+
+
+def _mine(user: AbstractBaseUser | AnonymousUser) -> Feed | None:
+    """The viewer's own feed; only somebody logged in has one (a share link's visitor has no cards)."""
+    if not user.is_authenticated:
+        return None
+    return Feed(name=MINE, group=user_group(user.pk), user_pk=user.pk)
 
 
 def _may_watch(user: AbstractBaseUser | AnonymousUser, feed: Feed, shared_transaction_pk: int | None) -> bool:

@@ -1,8 +1,9 @@
 """The browser's live feed: one websocket per page, on the same daphne as the chargers (ws/live/).
 
 The protocol, JSON both ways:
-- the page sends `{"watch": ["fleet" | "charger:<pk>" | "transaction:<pk>", ...], "share": "<token>"}` (share
-  only on a share link's page), again whenever it wants other feeds;
+- the page sends `{"watch": ["fleet" | "charger:<pk>" | "transaction:<pk>" | "mine", ...], "share": "<token>"}`
+  (share only on a share link's page), again whenever it wants other feeds (`mine`: the starts of sessions on the
+  viewer's own cards, so that /me/ shows a session begun after it loaded);
 - the portal answers `{"type": "watching", "feeds": [...], "refused": [...], "heartbeat_s": 15.0}`, then
   `{"type": "snapshot", "events": [...]}` (what is true now, in the events' shape), then `{"type": "events",
   "events": [...]}` as the chargers report, and `{"type": "heartbeat"}` every heartbeat_s (LIVE_HEARTBEAT_S) so
@@ -22,7 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from core.event_groups import groups_watch
+from core.event_groups import FLEET, groups_watch
 from core.layer_resilience import LAYER_DOWN, LayerResilientMixin
 from live import selectors
 from live.access import Decision, Feed, feeds_permitted
@@ -110,7 +111,7 @@ class LiveConsumer(LayerResilientMixin, AsyncJsonWebsocketConsumer):
             logger.warning("live: watched groups not recorded (%s); retried in %.0f s", error, WATCH_REFRESH_S)
 
     async def _send_snapshot(self) -> None:
-        events = await database_sync_to_async(_snapshot)(self.feeds)
+        events = await database_sync_to_async(_snapshot)(self.feeds, self.scope["user"])
         await self.send_json({"type": "snapshot", "events": events})
 
     async def _tick(self) -> None:
@@ -131,12 +132,15 @@ class LiveConsumer(LayerResilientMixin, AsyncJsonWebsocketConsumer):
         await self._send_snapshot()
 
 
-def _snapshot(feeds: list[Feed]) -> list[dict]:
-    if any(feed.charge_point_pk is None and feed.transaction_pk is None for feed in feeds):
+def _snapshot(feeds: list[Feed], user) -> list[dict]:
+    if any(feed.group == FLEET for feed in feeds):
         events = selectors.charger_events()
     else:
         events = selectors.charger_events(charge_point_pks=[f.charge_point_pk for f in feeds if f.charge_point_pk])
     transactions = [feed.transaction_pk for feed in feeds if feed.transaction_pk]
+    if any(feed.user_pk is not None for feed in feeds):
+        # What the person's feed would have told: their sessions running now (one begun while the page was away).
+        transactions += [pk for pk in selectors.sessions_running_owned_pks(user=user) if pk not in transactions]
     if transactions:
         events += selectors.transaction_events(transaction_pks=transactions)
     return events
