@@ -55,12 +55,12 @@ def _plain(value: Any) -> Any:
 
 def envelope(event: Event) -> dict[str, Any]:
     """The shape every listener outside the process sees (the webhook body of INTERFACES.md)."""
-    return {
-        "event": event.name,
-        "id": str(uuid.uuid4()),
-        "created": _plain(datetime.now(UTC)),
-        "data": event.data(),
-    }
+    return envelope_of(name=event.name, data=event.data())
+
+
+def envelope_of(*, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The same shape for an event that crossed the channel layer as plain values (the integrators' websocket)."""
+    return {"event": name, "id": str(uuid.uuid4()), "created": _plain(datetime.now(UTC)), "data": data}
 
 
 # --- Listeners ------------------------------------------------------------------------------------------------

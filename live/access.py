@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from chargers.events import EVENT_TYPES as CHARGER_EVENTS
+from chargers.events import CommandFinished
 from core.event_groups import FLEET, charger_group, transaction_group, user_group
 from live.selectors import transaction_is_owned
+from portal.models import ApiKey, ApiScope
 from portal.roles import user_is_operator, user_is_viewer
+from transactions.events import EVENT_TYPES as TRANSACTION_EVENTS
+from transactions.events import TransactionEvent
 
 _FEED = re.compile(r"^(?:(fleet)|charger:([1-9][0-9]{0,9})|transaction:([1-9][0-9]{0,9}))$")
 MAX_FEEDS = 50
@@ -90,3 +95,58 @@ def user_may_share(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def _operator_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
     return user_is_operator(user) and user.has_perm(permission)
+
+
+# --- Integrators' event stream (ws/api/v1/events/) ---------------------------------------------------------
+
+# The events offered: those the webhooks offer (the apps' EVENT_TYPES), each behind the view permission of what it
+# tells about, so that a key hears only what its user may read through the REST API.
+EVENT_TYPES: tuple[type, ...] = (*CHARGER_EVENTS, *TRANSACTION_EVENTS)
+EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in EVENT_TYPES)
+
+
+def _event_permission(event_type: type) -> str:
+    if issubclass(event_type, TransactionEvent):
+        return "transactions.view_transaction"
+    if issubclass(event_type, CommandFinished):
+        return "chargers.view_command"
+    return "chargers.view_chargepoint"
+
+
+EVENT_PERMISSIONS: dict[str, str] = {event.name: _event_permission(event) for event in EVENT_TYPES}
+
+
+class KeyRefused(Exception):
+    """An API key that may not open the event stream; `code` is the websocket close code (4000 + HTTP status)."""
+
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def api_key_may_stream(*, api_key: ApiKey | None) -> None:
+    """Raise KeyRefused unless `api_key` (None: unknown or revoked) belongs to an active operator and reads."""
+    if api_key is None:
+        raise KeyRefused(4401, "Invalid or revoked API key.")
+    if not api_key.user.is_active:
+        raise KeyRefused(4401, "User inactive or deleted.")
+    if not user_is_operator(api_key.user):
+        raise KeyRefused(4403, "Only operators' keys may open the event stream.")
+    if ApiScope.READ not in api_key.scopes:
+        raise KeyRefused(4403, f"This API key lacks the scope 'read' (it has: {', '.join(api_key.scopes)}).")
+
+
+def events_permitted(*, user: AbstractBaseUser, names: list | None) -> Decision:
+    """The event names among `names` (every one when None) `user` may hear, as Feeds of the fleet's group (every
+    event reaches it), and the names refused (unknown, or not theirs to read)."""
+    decision = Decision()
+    wanted = EVENT_NAMES if names is None else names[: len(EVENT_NAMES) * 2]
+    for name in wanted:
+        permission = EVENT_PERMISSIONS.get(name) if isinstance(name, str) else None
+        if permission is not None and user.has_perm(permission):
+            if all(feed.name != name for feed in decision.allowed):
+                decision.allowed.append(Feed(name=name, group=FLEET))
+        elif names is not None:
+            decision.refused.append(str(name)[:100])
+    return decision

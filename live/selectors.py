@@ -20,6 +20,7 @@ from chargers.events import ChargerOffline, ChargerOnline, connector_status_chan
 from chargers.models import ChargePoint, Connector
 from chargers.profiles.models import ByteOrder
 from chargers.selectors import charge_point_list
+from portal.models import ApiKey
 from rfid.models import IdTag
 from rfid.services import id_tag_normalize, id_tag_reversed_bytes
 from transactions.events import ReadingLatest, transaction_started, transaction_stopped
@@ -87,6 +88,11 @@ def sessions_running_owned_pks(*, user: AbstractBaseUser | AnonymousUser) -> lis
 
 def transaction_is_owned(*, user: AbstractBaseUser | AnonymousUser, transaction_pk: int) -> bool:
     return transactions_owned(user=user).filter(pk=transaction_pk).exists()
+
+
+def api_key_active(*, api_key_pk: int) -> bool:
+    """Still a key that works: not revoked, its user still active (an open event stream asks now and then)."""
+    return ApiKey.objects.filter(pk=api_key_pk, revoked_at__isnull=True, user__is_active=True).exists()
 
 
 # --- The current state, as events ---------------------------------------------------------------------------

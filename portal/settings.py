@@ -172,6 +172,8 @@ LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
 LIVE_SHARE_TTL_S = env.int("LIVE_SHARE_TTL_S", default=24 * 3600)
 # How often a live page's feed says it is alive when nothing happens; pages call a feed stale after 2.5 of them.
 LIVE_HEARTBEAT_S = env.float("LIVE_HEARTBEAT_S", default=15.0)
+# How often an integrator's open event stream (ws/api/v1/events/) asks whether its API key was revoked meanwhile.
+LIVE_API_KEY_CHECK_S = env.float("LIVE_API_KEY_CHECK_S", default=30.0)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -218,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     # No online validator: Swagger UI's default badge is an image from validator.swagger.io carrying our schema URL.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The integrators' websocket of live events is told in the description (OpenAPI has no websockets).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "live.openapi.event_stream_described"],
     # Two models have a `status` enum: give each its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "IdTagStatusEnum": "rfid.models.IdTagStatus",
