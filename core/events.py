@@ -145,9 +145,11 @@ def _to_groups(batch: Sequence[Event]) -> None:
         return
     per_group: dict[str, list[dict]] = {}
     for event in batch:
+        item = None  # built once per event, whichever of its groups are watched (a reading has three)
         for group in event.groups():
             if group in watched:
-                per_group.setdefault(group, []).append({"event": event.name, "data": event.data()})
+                item = item or {"event": event.name, "data": event.data()}
+                per_group.setdefault(group, []).append(item)
     if per_group:
         event_groups.group_send_many(
             {group: {"type": "portal.events", "events": items} for group, items in per_group.items()}

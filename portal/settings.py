@@ -148,7 +148,16 @@ CHANNEL_LAYERS = {
             "expiry": 60,
             "prefix": env("CHANNEL_PREFIX", default="asgi"),
         },
-    }
+    },
+}
+# The event groups that pages and integrators watch (core/event_groups.py): Redis pub/sub, so that a group message
+# crosses Redis once per process rather than once per watcher (core/pubsub_layer.py says why).
+CHANNEL_LAYERS["events"] = {
+    "BACKEND": "core.pubsub_layer.EventsChannelLayer",
+    "CONFIG": {
+        "hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"],
+        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:",
+    },
 }
 
 # Django's cache (login throttling) on the same Redis: every process must see the same counts.

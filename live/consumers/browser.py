@@ -13,6 +13,8 @@ Who may watch what is live/access.py; the groups, the heartbeat and the Redis re
 What was published while Redis was away is lost, so the page gets a fresh snapshot afterwards.
 """
 
+import json
+
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -21,6 +23,8 @@ from live import selectors
 from live.access import Decision, Feed, feeds_permitted
 from live.consumers.feed import FeedConsumer
 from live.sharing import ShareLinkInvalid, share_link_transaction_pk
+
+_ENCODED = "browser_frame"
 
 
 class LiveConsumer(FeedConsumer):
@@ -62,7 +66,12 @@ class LiveConsumer(FeedConsumer):
         await self.send_json({"type": "snapshot", "events": events})
 
     async def portal_events(self, message: dict) -> None:
-        await self.send_json({"type": "events", "events": message["events"]})
+        # Every page of this process that watches the group gets the same message dict (core/pubsub_layer.py):
+        # the first encodes the frame and leaves the text in the dict for the others.
+        text = message.get(_ENCODED)
+        if text is None:
+            text = message[_ENCODED] = json.dumps({"type": "events", "events": message["events"]})
+        await self.send(text_data=text)
 
     async def on_layer_restored(self) -> None:
         await self.tell_bus()

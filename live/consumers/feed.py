@@ -11,10 +11,11 @@ import logging
 import time
 
 import redis
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from core.event_groups import groups_watch
+from core.event_groups import EVENTS_LAYER, groups_watch
 from core.layer_resilience import LAYER_DOWN, LayerResilientMixin
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,18 @@ class FeedConsumer(LayerResilientMixin, AsyncJsonWebsocketConsumer):
     """Subclasses call `start_ticking()` once accepted and `watch_groups()` with what they want to hear;
     `in_background()` runs a coroutine of theirs until the socket closes."""
 
+    # The event groups' layer (core/pubsub_layer.py): a group message reaches this process once, not once per page.
+    channel_layer_alias = EVENTS_LAYER
     _background: set[asyncio.Task] | None = None
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels closes stale database connections before every message, a hop to the (one, shared) database
+        thread per event per watcher, queued behind the chargers' writes; every database call of these consumers
+        goes through database_sync_to_async, which does that itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     def start_ticking(self) -> None:
         self.in_background(self._tick())

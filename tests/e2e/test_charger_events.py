@@ -22,7 +22,7 @@ KEY = "0123456789abcdef0123456789abcdef01234567"
 
 async def _heard(channel: str, until: str, timeout: float = 15.0) -> list[dict]:
     """Every event the group delivered to `channel`, up to and including the first named `until`."""
-    layer = get_channel_layer()
+    layer = get_channel_layer(event_groups.EVENTS_LAYER)
     heard: list[dict] = []
     deadline = time.monotonic() + timeout
     while not any(event["event"] == until for event in heard):
@@ -38,7 +38,7 @@ def test_a_charger_session_publishes_online_status_changes_faults_and_offline(po
     group = event_groups.charger_group(charger.pk)
 
     async def scenario() -> list[dict]:
-        layer = get_channel_layer()
+        layer = get_channel_layer(event_groups.EVENTS_LAYER)
         channel = await layer.new_channel()
         await layer.group_add(group, channel)
         event_groups.groups_watch([group])
