@@ -80,10 +80,16 @@ class _Shard(RedisSingleShardConnection):
 
     async def _recover(self) -> None:
         """Raises while Redis is away; once it answers, subscribes to what is missing and tells every consumer of
-        the process (redis-py itself subscribes a reconnected connection to what it had)."""
+        the process."""
         async with self._lock:
             self._ensure_redis()
             await self._redis.ping()
+            connection = self._pubsub.connection
+            if connection is not None:
+                # Reconnected now rather than at the next read: redis-py subscribes a new connection to all it had,
+                # and consumers must not hear "back" before that (what is published in between would be lost).
+                await connection.disconnect()
+                await connection.connect()
             missing = self._wanted - {_text(name) for name in self._pubsub.channels}
             if missing:
                 await self._pubsub.subscribe(*missing)
