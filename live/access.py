@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from chargers.events import EVENT_TYPES as CHARGER_EVENTS
 from chargers.events import CommandFinished
 from core.event_groups import FLEET, charger_group, transaction_group, user_group
 from live.selectors import transaction_is_owned
 from portal.models import ApiKey, ApiScope
 from portal.roles import user_is_operator, user_is_viewer
 from transactions.events import EVENT_TYPES as TRANSACTION_EVENTS
-from transactions.events import TransactionEvent
+from webhooks.models import EVENT_NAMES as WEBHOOK_EVENT_NAMES
 
 _FEED = re.compile(r"^(?:(fleet)|charger:([1-9][0-9]{0,9})|transaction:([1-9][0-9]{0,9}))$")
 MAX_FEEDS = 50
@@ -99,21 +98,18 @@ def _operator_may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bo
 
 # --- Integrators' event stream (ws/api/v1/events/) ---------------------------------------------------------
 
-# The events offered: those the webhooks offer (the apps' EVENT_TYPES), each behind the view permission of what it
-# tells about, so that a key hears only what its user may read through the REST API.
-EVENT_TYPES: tuple[type, ...] = (*CHARGER_EVENTS, *TRANSACTION_EVENTS)
-EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in EVENT_TYPES)
-
-
-def _event_permission(event_type: type) -> str:
-    if issubclass(event_type, TransactionEvent):
-        return "transactions.view_transaction"
-    if issubclass(event_type, CommandFinished):
-        return "chargers.view_command"
-    return "chargers.view_chargepoint"
-
-
-EVENT_PERMISSIONS: dict[str, str] = {event.name: _event_permission(event) for event in EVENT_TYPES}
+# The events offered: exactly the webhooks' (one list, webhooks/models.py), each behind the view permission of what
+# it tells about, so that a key hears only what its user may read through the REST API. Sessions and readings need
+# the transactions' permission, commands the commands'; the rest (chargers' events, alerts about chargers) the
+# chargers'.
+EVENT_NAMES: tuple[str, ...] = WEBHOOK_EVENT_NAMES
+_SPECIFIC_PERMISSIONS = {
+    **{event.name: "transactions.view_transaction" for event in TRANSACTION_EVENTS},
+    CommandFinished.name: "chargers.view_command",
+}
+EVENT_PERMISSIONS: dict[str, str] = {
+    name: _SPECIFIC_PERMISSIONS.get(name, "chargers.view_chargepoint") for name in EVENT_NAMES
+}
 
 
 class KeyRefused(Exception):

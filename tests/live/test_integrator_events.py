@@ -11,12 +11,13 @@ from django.contrib.auth.models import Permission
 from websockets.exceptions import ConnectionClosed
 
 from chargers.services import charge_point_register
-from live.access import EVENT_NAMES
+from live.access import EVENT_NAMES, EVENT_PERMISSIONS
 from portal.models import ApiKey
 from portal.services import api_key_create, api_keys_revoke
 from rfid.services import id_tag_create
 from tests.factories import UserFactory
 from tests.simulator import SimulatedCharger, inch_sampled_values, now_iso
+from webhooks.models import EVENT_NAMES as WEBHOOK_EVENT_NAMES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,3 +132,10 @@ def test_the_api_documentation_tells_integrators_how_to_open_the_stream(client) 
     assert "/ws/api/v1/events/" in description and "Authorization: Token <key>" in description
     assert "?token=<key>" in description and "4401" in description and "heartbeat" in description
     assert all(f"| `{name}` |" in description for name in EVENT_NAMES)
+
+
+def test_the_stream_offers_exactly_the_webhooks_events_each_behind_a_view_permission() -> None:
+    assert set(EVENT_NAMES) == set(WEBHOOK_EVENT_NAMES)
+    assert EVENT_PERMISSIONS["meter_values"] == "transactions.view_transaction"
+    assert EVENT_PERMISSIONS["command.finished"] == "chargers.view_command"
+    assert EVENT_PERMISSIONS["charger.status"] == "chargers.view_chargepoint"
