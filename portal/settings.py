@@ -149,7 +149,16 @@ CHANNEL_LAYERS = {
             "expiry": 60,
             "prefix": env("CHANNEL_PREFIX", default="asgi"),
         },
-    }
+    },
+}
+# The event groups that pages and integrators watch (core/event_groups.py): Redis pub/sub, so that a group message
+# crosses Redis once per process rather than once per watcher (core/pubsub_layer.py says why).
+CHANNEL_LAYERS["events"] = {
+    "BACKEND": "core.pubsub_layer.EventsChannelLayer",
+    "CONFIG": {
+        "hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"],
+        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:",
+    },
 }
 
 # Django's cache (login throttling) on the same Redis: every process must see the same counts.
@@ -176,6 +185,8 @@ TRANSACTION_STALE_AFTER_H = env.float("TRANSACTION_STALE_AFTER_H", default=48)
 TRANSACTION_SILENT_AFTER_H = env.float("TRANSACTION_SILENT_AFTER_H", default=3)
 # How often a live page's feed says it is alive when nothing happens; pages call a feed stale after 2.5 of them.
 LIVE_HEARTBEAT_S = env.float("LIVE_HEARTBEAT_S", default=15.0)
+# How often an integrator's open event stream (ws/api/v1/events/) asks whether its API key was revoked meanwhile.
+LIVE_API_KEY_CHECK_S = env.float("LIVE_API_KEY_CHECK_S", default=30.0)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -223,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     # No online validator: Swagger UI's default badge is an image from validator.swagger.io carrying our schema URL.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The integrators' websocket of live events is told in the description (OpenAPI has no websockets).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "live.openapi.event_stream_described"],
     # Two models have a `status` enum: give each its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "IdTagStatusEnum": "rfid.models.IdTagStatus",

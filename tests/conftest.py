@@ -167,7 +167,8 @@ def portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
 @pytest.fixture(scope="session")
 def open_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
     """A daphne server that accepts unknown chargers (OCPP_REGISTRATION=accept)."""
-    server = start_portal(OCPP_REGISTRATION="accept")
+    # LIVE_API_KEY_CHECK_S: an integrator's stream notices a revoked key within half a second, not thirty.
+    server = start_portal(OCPP_REGISTRATION="accept", LIVE_API_KEY_CHECK_S="0.5")
     yield server
     server.stop()
 

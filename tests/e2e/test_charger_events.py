@@ -29,7 +29,7 @@ PAGE_EVENTS = ("charger.log", "meter_values.phases")
 async def _heard(channel: str, until: str, timeout: float = 15.0, ignore: tuple[str, ...] = PAGE_EVENTS) -> list[dict]:
     """Every event the group delivered to `channel`, up to and including the first named `until` (but those
     named in `ignore`)."""
-    layer = get_channel_layer()
+    layer = get_channel_layer(event_groups.EVENTS_LAYER)
     heard: list[dict] = []
     deadline = time.monotonic() + timeout
     while not any(event["event"] == until for event in heard):
@@ -45,7 +45,7 @@ def test_a_charger_session_publishes_online_status_changes_faults_and_offline(po
     group = event_groups.charger_group(charger.pk)
 
     async def scenario() -> list[dict]:
-        layer = get_channel_layer()
+        layer = get_channel_layer(event_groups.EVENTS_LAYER)
         channel = await layer.new_channel()
         await layer.group_add(group, channel)
         event_groups.groups_watch([group])
@@ -95,7 +95,7 @@ def test_a_watched_chargers_frames_and_phases_reach_only_its_own_group(portal) -
     group = event_groups.charger_group(charger.pk)
 
     async def scenario() -> tuple[list[dict], list[dict]]:
-        layer = get_channel_layer()
+        layer = get_channel_layer(event_groups.EVENTS_LAYER)
         mine, fleet = await layer.new_channel(), await layer.new_channel()
         await layer.group_add(group, mine)
         await layer.group_add(event_groups.FLEET, fleet)
