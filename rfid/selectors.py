@@ -2,9 +2,11 @@
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from rfid.models import IdTag
+from chargers.models import ChargePoint
+from rfid.models import IdTag, IdTagChange
+from transactions.sites.models import Site
 
 
 def id_tag_list() -> QuerySet[IdTag]:
@@ -31,3 +33,32 @@ def id_tag_pks(*, id_tags: Iterable[str]) -> dict[str, int]:
     for start in range(0, len(wanted), 2000):
         found.update(IdTag.objects.filter(id_tag__in=wanted[start : start + 2000]).values_list("id_tag", "pk"))
     return found
+
+
+def site_with_parents(*, site_id: int | None) -> list[int]:
+    """A site and the sites it lies in (a circuit's site, ...), nearest first: a tag allowed on a site may
+    charge on every circuit inside it."""
+    chain: list[int] = []
+    while site_id is not None and site_id not in chain:
+        chain.append(site_id)
+        site_id = Site.objects.filter(pk=site_id).values_list("parent_id", flat=True).first()
+    return chain
+
+
+def id_tags_allowed_at(*, charge_point: ChargePoint) -> QuerySet[IdTag]:
+    """The tags that may charge at this charger, whatever their status: those allowed everywhere (no site and
+    no charger chosen), those that chose this charger, and those that chose its site or a site it lies in.
+    (What belongs on its local list; the status goes with each entry.)"""
+    everywhere = Q(allowed_sites__isnull=True) & Q(allowed_charge_points__isnull=True)
+    here = Q(allowed_charge_points=charge_point)
+    sites = site_with_parents(site_id=charge_point.site_id)
+    if sites:
+        here |= Q(allowed_sites__in=sites)
+    # The joins over two many-to-many tables repeat a tag once per match: filter by id instead of distinct().
+    return IdTag.objects.filter(pk__in=IdTag.objects.filter(everywhere | here).values("pk"))
+
+
+def id_tag_history(*, id_tag: str) -> QuerySet[IdTagChange]:
+    """A tag's changes, newest first, by value: the history of a deleted tag (or of an earlier tag of the same
+    value) stays readable."""
+    return IdTagChange.objects.filter(id_tag=id_tag).select_related("user").order_by("-at", "-id")
