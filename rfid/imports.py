@@ -6,7 +6,6 @@ bad row is reported (line, field, reason); with any, nothing is stored unless th
 import (the good rows only).
 """
 
-import codecs
 import csv
 import re
 from collections.abc import Iterable, Iterator
@@ -38,6 +37,7 @@ ID_TAG_MAX_LENGTH = IdTag._meta.get_field("id_tag").max_length
 MAX_ROWS = 1_000_000
 # OCPP's CiString: printable ASCII.
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
+_NOT_UTF8 = "\ufffd"
 _STATUSES = {choice.casefold(): choice for choice in IdTagStatus.values}
 
 
@@ -108,6 +108,8 @@ class _Row:
     expires_at: datetime | None
     parent: str
     owner: str
+    # A row with errors of its own: kept so that the rows it is the group of can say so.
+    bad: bool = False
 
 
 def id_tags_import_csv(*, file: IO[bytes], options: ImportOptions, changed_by=None) -> ImportReport:
@@ -132,14 +134,13 @@ def id_tags_import_csv(*, file: IO[bytes], options: ImportOptions, changed_by=No
 
 def _csv_records(file: IO[bytes], report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, {column: text}) for each data row, streamed; file-level problems become errors and end the read."""
-    text = codecs.getreader("utf-8-sig")(file, errors="strict")
-    reader = csv.reader(text)
+    # strict: a quote left open to the end of the file is an error, not one huge last field.
+    reader = csv.reader(_text_lines(file), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader, [])]
         if sorted(header) != sorted(HEADER):
-            report.errors.append(
-                RowError(1, "header", f"The header must be {','.join(HEADER)}; it is {','.join(header) or 'empty'}.")
-            )
+            found = ",".join(header) or "empty"
+            report.errors.append(RowError(1, "header", f"The header must be {','.join(HEADER)}; it is {found}."))
             return
         for values in reader:
             if not any(v.strip() for v in values):
@@ -154,10 +155,16 @@ def _csv_records(file: IO[bytes], report: ImportReport) -> Iterator[tuple[int, d
                 )
                 continue
             yield reader.line_num, dict(zip(header, values, strict=True))
-    except UnicodeDecodeError:
-        report.errors.append(RowError(reader.line_num + 1, "file", "Not UTF-8 text: save the file as CSV UTF-8."))
     except csv.Error as exc:
         report.errors.append(RowError(reader.line_num, "file", f"Not readable as CSV: {exc}."))
+
+
+def _text_lines(file: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, one at a time. Bytes that are not UTF-8 become U+FFFD, which the row checks
+    report by line and field (a whole-file decode error could not say where)."""
+    for number, line in enumerate(file):
+        text = line.decode("utf-8", errors="replace")
+        yield text.removeprefix("\ufeff") if number == 0 else text
 
 
 def _checked_rows(records: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> Iterator[_Row]:
@@ -175,10 +182,14 @@ def _checked_rows(records: Iterable[tuple[int, dict[str, str]]], report: ImportR
             errors.append(RowError(line, "id_tag", f"{id_tag} repeats line {first_line[id_tag]}."))
         elif id_tag:
             first_line[id_tag] = line
+        errors.extend(
+            RowError(line, name, "Not UTF-8 text: save the file as CSV UTF-8.")
+            for name, text in values.items()
+            if _NOT_UTF8 in text
+        )
         report.errors.extend(errors)
-        if not errors:
-            parent = id_tag_normalize(raw=values["parent_id_tag"])
-            yield _Row(line, id_tag, read_as, status, expires_at, parent, values["owner"].strip())
+        parent = id_tag_normalize(raw=values["parent_id_tag"])
+        yield _Row(line, id_tag, read_as, status or "", expires_at, parent, values["owner"].strip(), bad=bool(errors))
 
 
 def _id_tag(line: int, raw: str, byte_order: str, errors: list[RowError]) -> tuple[str, str]:
@@ -226,9 +237,10 @@ def _expiry(line: int, raw: str, errors: list[RowError]) -> datetime | None:
 
 def _check_against_database(rows: list[_Row], report: ImportReport) -> dict[str, int]:
     """Owners must exist; existing tags are refused unless the import updates them. Returns the owners' ids."""
-    owners = _user_ids({row.owner for row in rows if row.owner})
-    stored = id_tag_pks(id_tags=(row.id_tag for row in rows)) if report.options.existing == Existing.REFUSE else {}
-    for row in rows:
+    owners = _user_ids({row.owner for row in rows if row.owner and not row.bad})
+    checked = [row for row in rows if not row.bad]
+    stored = id_tag_pks(id_tags=(row.id_tag for row in checked)) if report.options.existing == Existing.REFUSE else {}
+    for row in checked:
         if row.owner and row.owner not in owners:
             report.errors.append(RowError(row.line, "owner", f"No user named {row.owner!r}."))
         if row.id_tag in stored:
