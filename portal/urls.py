@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
     path("admin/", admin.site.urls),
     path("chargers/", include("chargers.page_urls")),
+    path("rfid/", include("rfid.page_urls")),
     path("", include("live.urls")),
     path("api/v1/", include("portal.api_urls")),
 ]

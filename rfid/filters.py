@@ -8,6 +8,7 @@ from chargers.models import ChargePoint
 from rfid import selectors
 from rfid.models import IdTag, IdTagStatus
 from rfid.services import id_tag_normalize
+from transactions.sites.models import Site
 
 
 class IdTagFilter(django_filters.FilterSet):
@@ -15,8 +16,12 @@ class IdTagFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IdTagStatus.choices, empty_label="any status")
     parent_id_tag = django_filters.CharFilter(method="group", label="Group", help_text="Tags of this group")
     owner = django_filters.CharFilter(field_name="user__username", label="Owner", help_text="The owner's username")
-    site = django_filters.NumberFilter(
-        field_name="allowed_sites", label="Site", help_text="Tags that chose this site (by id)"
+    site = django_filters.ModelChoiceFilter(
+        field_name="allowed_sites",
+        queryset=Site.objects.order_by("name"),
+        label="Site",
+        empty_label="any site",
+        help_text="Tags that chose this site (by id)",
     )
     charge_point = django_filters.CharFilter(
         method="allowed_at", label="May charge at", help_text="Tags that may charge at this charge point id"
