@@ -20,7 +20,9 @@ class IdTagForm(forms.Form):
     label = forms.CharField(max_length=100, required=False, help_text="What you call it, e.g. 'Van 12'.")
     status = forms.ChoiceField(choices=IdTagStatus.choices, initial=IdTagStatus.ACCEPTED)
     expires_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="Expires"
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="Expires",
     )
     parent_id_tag = forms.CharField(max_length=64, required=False, label="Group (parent id tag)")
     owner = forms.CharField(max_length=150, required=False, help_text="The customer's username.")
