@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rfid.bulk import ChangeRow, TagInsertRow, TagUpdateRow, id_tag_changes_insert, id_tags_insert, id_tags_update
 from rfid.models import IdTag, IdTagChange, IdTagStatus
 from rfid.selectors import id_tag_pks, id_tags_existing
 from rfid.services.tags import ChangeAction, id_tag_change_row, id_tag_exists_message, id_tag_normalize, id_tags_changed
@@ -127,46 +128,27 @@ def _import_chunk(chunk: list[IdTagImportRow], pks: dict[str, int], counts: Coun
         v["id_tag"]: v for v in IdTag.objects.filter(id_tag__in=[r.id_tag for r in chunk]).values(*_BEFORE_FIELDS)
     }
     now = timezone.now()
-    new: list[IdTag] = []
-    updates: list[IdTag] = []
+    new: list[TagInsertRow] = []
+    updates: list[TagUpdateRow] = []
     history: list[tuple[str, str, dict]] = []
     for row in chunk:
-        tag = IdTag(
-            id_tag=row.id_tag,
-            status=row.status,
-            expires_at=row.expires_at,
-            parent_id=pks[row.parent_id_tag] if row.parent_id_tag else None,
-            user_id=row.owner_id,
-            updated_at=now,
-        )
+        parent_id = pks[row.parent_id_tag] if row.parent_id_tag else None
         after = row.recorded()
         if row.id_tag not in stored:
-            new.append(tag)
+            new.append(TagInsertRow(row.id_tag, row.status, row.expires_at, parent_id, row.owner_id))
             history.append((row.id_tag, ChangeAction.CREATED, {f: [None, v] for f, v in after.items() if v}))
             continue
         before = _before(stored[row.id_tag])
         diff = {f: [before[f], after[f]] for f in after if before[f] != after[f]}
-        pks[row.id_tag] = tag.pk = stored[row.id_tag]["pk"]
+        pks[row.id_tag] = stored[row.id_tag]["pk"]
         if diff:
-            updates.append(tag)
+            updates.append(TagUpdateRow(pks[row.id_tag], row.status, row.expires_at, parent_id, row.owner_id))
             history.append((row.id_tag, ChangeAction.CHANGED, diff))
-    IdTag.objects.bulk_create(new)
-    # Not every database returns the new ids from a bulk insert: read them back when missing.
-    missing = [tag.id_tag for tag in new if tag.pk is None]
-    pks.update(id_tag_pks(id_tags=missing))
-    pks.update((tag.id_tag, tag.pk) for tag in new if tag.pk is not None)
-    IdTag.objects.bulk_update(updates, ["status", "expires_at", "parent", "user", "updated_at"])
-    IdTagChange.objects.bulk_create(
-        id_tag_change_row(
-            tag=IdTag(pk=pks[value]),
-            id_tag=value,
-            action=action,
-            changes=changes,
-            changed_by=changed_by,
-            source=source,
-            at=now,
-        )
-        for value, action, changes in history
+    pks.update(id_tags_insert(new, now=now))
+    id_tags_update(updates, now=now)
+    user_id = changed_by.pk if changed_by is not None and changed_by.is_authenticated else None
+    id_tag_changes_insert(
+        [ChangeRow(pks[value], value, now, user_id, source, action, changes) for value, action, changes in history]
     )
     counts.update(created=len(new), updated=len(updates), unchanged=len(chunk) - len(new) - len(updates))
     return [value for value, _, _ in history]
