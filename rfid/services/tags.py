@@ -45,6 +45,8 @@ __all__ = [
     "id_tag_delete",
     "id_tag_exists_message",
     "id_tag_normalize",
+    "id_tag_record_change",
+    "id_tag_snapshot",
     "id_tag_update",
     "id_tags_changed",
 ]
@@ -86,6 +88,27 @@ def _snapshot(tag: IdTag) -> dict:
         "allowed_sites": sorted(s.name for s in tag.allowed_sites.all()) if saved else [],
         "allowed_charge_points": sorted(c.charge_point_id for c in tag.allowed_charge_points.all()) if saved else [],
     }
+
+
+def id_tag_snapshot(*, tag: IdTag) -> dict:
+    """What the history compares, for a writer that saves the tag itself (the admin's form) and records after."""
+    return _snapshot(tag)
+
+
+def id_tag_record_change(*, tag: IdTag, before: dict | None, changed_by=None, source: str = "") -> None:
+    """Record a write made elsewhere (the admin saves its form itself): `before` is id_tag_snapshot() taken
+    before it, None for a new tag. Nothing changed: nothing recorded."""
+    after = _snapshot(tag)
+    if before is None:
+        action, changes = ChangeAction.CREATED, {f: [None, v] for f, v in after.items() if v not in (None, "", [])}
+    else:
+        action, changes = ChangeAction.CHANGED, _diff(before, after)
+    if changes:
+        with transaction.atomic():
+            id_tag_change_row(
+                tag=tag, id_tag=tag.id_tag, action=action, changes=changes, changed_by=changed_by, source=source
+            ).save()
+            id_tags_changed(id_tags=[tag.id_tag])
 
 
 def _diff(before: dict, after: dict) -> dict:
