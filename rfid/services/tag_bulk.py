@@ -157,23 +157,18 @@ def _import_chunk(chunk: list[IdTagImportRow], pks: dict[str, int], counts: Coun
 def id_tags_set_status(*, tags: QuerySet[IdTag], status: str, changed_by=None, source: str = "") -> int:
     """Give every tag of `tags` (a filtered list, or the chosen ones) this status; returns how many changed."""
     now = timezone.now()
+    user_id = changed_by.pk if changed_by is not None and changed_by.is_authenticated else None
     changed: list[str] = []
     with transaction.atomic():
         # Read first, then write: an open cursor over the rows being updated behaves differently per database.
         rows = list(tags.exclude(status=status).order_by().values_list("pk", "id_tag", "status"))
         for chunk in chunked(rows):
             IdTag.objects.filter(pk__in=[pk for pk, _, _ in chunk]).update(status=status, updated_at=now)
-            IdTagChange.objects.bulk_create(
-                id_tag_change_row(
-                    tag=IdTag(pk=pk),
-                    id_tag=value,
-                    action=ChangeAction.CHANGED,
-                    changes={"status": [before, status]},
-                    changed_by=changed_by,
-                    source=source,
-                    at=now,
-                )
-                for pk, value, before in chunk
+            id_tag_changes_insert(
+                [
+                    ChangeRow(pk, value, now, user_id, source, ChangeAction.CHANGED, {"status": [before, status]})
+                    for pk, value, before in chunk
+                ]
             )
             changed.extend(value for _, value, _ in chunk)
         id_tags_changed(id_tags=changed)
