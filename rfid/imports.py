@@ -24,6 +24,7 @@ from rfid.selectors import id_tag_pks
 from rfid.services import (
     IdTagImportRow,
     IdTagParentLoop,
+    IdTagsStoredMeanwhile,
     id_tag_normalize,
     id_tag_reversed_bytes,
     id_tag_rows_in_levels,
@@ -123,7 +124,18 @@ def id_tags_import_csv(*, file: IO[bytes], options: ImportOptions, changed_by=No
     if options.dry_run or (report.errors and not options.partial) or not good:
         _count_would_be(good, report)
         return report
-    counts = id_tags_import(rows=good, changed_by=changed_by, source="import")
+    try:
+        counts = id_tags_import(
+            rows=good, update_existing=options.existing == Existing.UPDATE, changed_by=changed_by, source="import"
+        )
+    except IdTagsStoredMeanwhile as race:
+        line_of = {row.id_tag: row.line for row in rows if not row.bad}
+        report.errors.extend(
+            RowError(line_of[value], "id_tag", f"{value} was stored by someone else during the import.")
+            for value in race.id_tags
+        )
+        report.errors.sort(key=lambda error: error.line)
+        return report
     report.created, report.updated, report.unchanged = counts["created"], counts["updated"], counts["unchanged"]
     report.stored = True
     return report

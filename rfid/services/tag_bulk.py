@@ -23,6 +23,7 @@ __all__ = [
     "IdTagImportError",
     "IdTagImportRow",
     "IdTagParentLoop",
+    "IdTagsStoredMeanwhile",
     "id_tag_bulk_import",
     "id_tag_rows_in_levels",
     "id_tags_import",
@@ -64,6 +65,14 @@ class IdTagImportRow:
         }
 
 
+class IdTagsStoredMeanwhile(Exception):
+    """Tags an import meant to create were stored by someone else since its checks: nothing was written."""
+
+    def __init__(self, id_tags: list[str]) -> None:
+        super().__init__(f"Stored meanwhile: {', '.join(id_tags)}")
+        self.id_tags = id_tags
+
+
 class IdTagParentLoop(ValueError):
     """Rows whose groups lead back to themselves (A in group B, B in group A): none of them can be stored."""
 
@@ -94,9 +103,12 @@ def id_tag_rows_in_levels(*, rows: Sequence[IdTagImportRow]) -> list[list[IdTagI
     return levels
 
 
-def id_tags_import(*, rows: Sequence[IdTagImportRow], changed_by=None, source: str = "import") -> dict[str, int]:
+def id_tags_import(
+    *, rows: Sequence[IdTagImportRow], update_existing: bool = True, changed_by=None, source: str = "import"
+) -> dict[str, int]:
     """Create the rows' tags that do not exist and update those that do, all or nothing; a row's parent is a
-    stored tag or another row. Returns the counts: created, updated, unchanged."""
+    stored tag or another row. Returns the counts: created, updated, unchanged. Without `update_existing`, a
+    row whose tag exists raises IdTagsStoredMeanwhile (the caller checked before: someone stored it since)."""
     counts: Counter = Counter(created=0, updated=0, unchanged=0)
     in_file = {row.id_tag for row in rows}
     outside = {row.parent_id_tag for row in rows if row.parent_id_tag and row.parent_id_tag not in in_file}
@@ -105,7 +117,7 @@ def id_tags_import(*, rows: Sequence[IdTagImportRow], changed_by=None, source: s
         pks = id_tag_pks(id_tags=outside)
         for level in id_tag_rows_in_levels(rows=rows):
             for chunk in chunked(level):
-                changed.extend(_import_chunk(chunk, pks, counts, changed_by, source))
+                changed.extend(_import_chunk(chunk, pks, counts, changed_by, source, update_existing))
         id_tags_changed(id_tags=changed)
     return dict(counts)
 
@@ -122,11 +134,15 @@ def _before(values: dict) -> dict:
     }
 
 
-def _import_chunk(chunk: list[IdTagImportRow], pks: dict[str, int], counts: Counter, changed_by, source) -> list[str]:
+def _import_chunk(
+    chunk: list[IdTagImportRow], pks: dict[str, int], counts: Counter, changed_by, source, update_existing: bool
+) -> list[str]:
     """Insert and update one chunk (its parents are in `pks` already); returns the values that changed."""
     stored = {
         v["id_tag"]: v for v in IdTag.objects.filter(id_tag__in=[r.id_tag for r in chunk]).values(*_BEFORE_FIELDS)
     }
+    if stored and not update_existing:
+        raise IdTagsStoredMeanwhile(sorted(stored))
     now = timezone.now()
     new: list[TagInsertRow] = []
     updates: list[TagUpdateRow] = []

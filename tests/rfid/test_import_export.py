@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import Group, Permission
 
+from rfid import imports
 from rfid.models import IdTag, IdTagChange
 from tests.factories import ChargePointFactory, IdTagFactory, OperatorFactory, UserFactory, token_client
 from transactions.sites.models import Site
@@ -259,3 +260,19 @@ def test_a_viewer_may_export_but_not_import(operator):
     assert client.get(EXPORT).status_code == 200
     assert upload(client, HEADER + "CARD0001,,,,\n").status_code == 403
     assert not IdTag.objects.exists()
+
+
+def test_a_tag_stored_by_someone_else_during_an_import_is_refused_not_overwritten(operator, monkeypatch):
+    IdTagFactory(id_tag="RACED001", label="someone else's")
+    real = imports.id_tag_pks
+    # The check ran before the other writer's insert: it saw no RACED001.
+    monkeypatch.setattr(
+        imports, "id_tag_pks", lambda *, id_tags: {k: v for k, v in real(id_tags=id_tags).items() if k != "RACED001"}
+    )
+
+    response = upload(operator, HEADER + "NEW00001,,,,\nRACED001,Blocked,,,\n")
+
+    assert response.status_code == 400
+    assert [(e["line"], e["field"]) for e in response.json()["errors"]] == [(3, "id_tag")]
+    assert "stored by someone else" in response.json()["errors"][0]["reason"]
+    assert list(IdTag.objects.values_list("id_tag", "status")) == [("RACED001", "Accepted")]
