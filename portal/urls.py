@@ -23,6 +23,7 @@ urlpatterns = [
     # With or without the trailing slash: a charger is configured once, and a POST cannot follow APPEND_SLASH's 301.
     re_path(r"^ocpp/soap/?$", central_system_service, name="ocpp-soap"),
     path("alerts/", include("alerts.urls")),
+    path("rfid/", include("rfid.page_urls")),
     path("", include("live.urls")),
     path("api/v1/", include("portal.api_urls")),
 ]

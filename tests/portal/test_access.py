@@ -11,6 +11,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.generators import EndpointEnumerator
@@ -63,6 +64,13 @@ WRITE_BODIES = {
     ("POST", "/api/v1/id-tags/bulk/"): [{"id_tag": "NEWBULK1"}],
     ("POST", "/api/v1/webhooks/"): {"url": "https://example.com/new-hook", "events": ["meter_values"]},
     ("PATCH", "/api/v1/webhooks/{pk}/"): {"active": False},
+}
+
+# Endpoints that take a file: sent as multipart (the others get JSON), made fresh for each request.
+MULTIPART_BODIES = {
+    ("POST", "/api/v1/id-tags/import/"): lambda: {
+        "file": SimpleUploadedFile("tags.csv", b"id_tag,status,expiry_date,parent_id_tag,owner\nNEWCSV01,,,,\n")
+    },
 }
 
 
@@ -152,6 +160,8 @@ def test_every_api_endpoint_answers_each_kind_of_user_as_its_role_says(path, met
 
     if method in READ_METHODS:
         response = client.generic(method, url)
+    elif (method, path) in MULTIPART_BODIES:
+        response = client.post(url, MULTIPART_BODIES[method, path](), format="multipart")
     else:
         response = client.generic(method, url, json.dumps(body), content_type="application/json")
 
@@ -161,7 +171,7 @@ def test_every_api_endpoint_answers_each_kind_of_user_as_its_role_says(path, met
     expected = expected_api_status(kind, method)
     if expected == "ok":
         assert 200 <= response.status_code < 300, (method, url, kind, response.status_code, response.content[:300])
-        if method not in READ_METHODS and (method, path) in WRITE_BODIES:
+        if method not in READ_METHODS and ((method, path) in WRITE_BODIES or (method, path) in MULTIPART_BODIES):
             assert snapshot() != before, f"{method} {url} answered {response.status_code} and changed nothing"
     else:
         assert response.status_code == int(expected), (method, url, kind, response.status_code)
