@@ -97,7 +97,9 @@ def test_a_transaction_past_the_window_blocks_nobody(settings) -> None:
     settings.RFID_CONCURRENT_TX_WINDOW_H = 48
     id_tag_create(id_tag="01D5")
     TransactionFactory(id_tag="01D5", started_at=timezone.now() - timedelta(hours=49))
-    answer = id_tag_authorize(raw="01D5", charge_point_pk=ChargePointFactory().pk, connector_id=1, check_concurrent=True)
+    answer = id_tag_authorize(
+        raw="01D5", charge_point_pk=ChargePointFactory().pk, connector_id=1, check_concurrent=True
+    )
     assert answer.accepted
 
 
