@@ -9,7 +9,7 @@ A burst of calls within RFID_LOCAL_LIST_DEBOUNCE_S gives one sync, hence one Dif
 """
 
 import logging
-import threading
+import time
 
 from celery import current_app
 from django.conf import settings
@@ -25,32 +25,32 @@ DEBOUNCE_KEY = "rfid:locallist:sync-scheduled"
 
 __all__ = ["DEBOUNCE_KEY", "local_list_sync_soon", "local_lists_tags_changed"]
 
-# One on-commit callback per transaction and thread, however many tags it saves (an edit of 1 000 tags one by
-# one asks the cache once, not 1 000 times).
-_registered = threading.local()
+# When this process last scheduled the debounced sync itself (time.monotonic()).
+_scheduled_at = -1e9
 
 
 def local_lists_tags_changed() -> None:
-    """Id tags changed: every charger's local list follows, once the change is committed, after the debounce."""
-    if getattr(_registered, "waiting", False):
-        return
-    _registered.waiting = True
+    """Id tags changed: every charger's local list follows, once the change is committed, after the debounce
+    (a transaction that rolls back schedules nothing)."""
     transaction.on_commit(_schedule_all)
 
 
 def _schedule_all() -> None:
-    _registered.waiting = False
+    global _scheduled_at
     delay = settings.RFID_LOCAL_LIST_DEBOUNCE_S
+    # A change within half the debounce of this process's own scheduling is read by that sync (it starts a whole
+    # debounce after it was scheduled): no need to ask the cache again for each of a thousand saves.
+    if time.monotonic() - _scheduled_at < delay / 2:
+        return
     try:
         # Only the first change of a burst schedules; the key outlives the countdown so that a late worker
         # does not let a second sync be scheduled meanwhile (the task deletes it when it starts).
         if cache.add(DEBOUNCE_KEY, 1, timeout=max(60, int(delay * 4))):
             current_app.signature(SYNC_ALL_TASK, kwargs={"debounced": True}).apply_async(countdown=delay)
+            _scheduled_at = time.monotonic()
     except Exception as error:
         # The tags are committed; beat's periodic sync (CELERY_BEAT_SCHEDULE) carries the change within minutes.
-        logger.warning(
-            "local lists: sync not scheduled (%s: %s); beat's tick will carry it", type(error).__name__, error
-        )
+        logger.warning("local lists: sync not scheduled (%s); beat's tick will carry it", error)
 
 
 def local_list_sync_soon(*, charge_point_pk: int, countdown: float = 1.0) -> None:

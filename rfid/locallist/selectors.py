@@ -125,6 +125,13 @@ def local_list_entries(*, local_list: LocalList) -> dict[str, Entry]:
     return {tag: Entry(tag, expires, parent) for tag, expires, parent in rows.iterator(chunk_size=5000)}
 
 
+def local_list_limits_asking(*, charge_point_pk: int) -> bool:
+    """Whether the GetConfiguration of the limits still waits for the charger's answer."""
+    return Command.objects.filter(
+        charge_point_id=charge_point_pk, action="GetConfiguration", status__in=OPEN_COMMAND_STATUSES
+    ).exists()
+
+
 def local_list_open_commands(*, charge_point_pk: int) -> QuerySet[Command]:
     return Command.objects.filter(charge_point_id=charge_point_pk, action=ACTION, status__in=OPEN_COMMAND_STATUSES)
 

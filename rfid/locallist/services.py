@@ -168,12 +168,11 @@ def local_list_sync(*, charge_point: ChargePoint, check_payload: PayloadCheck) -
             return SyncResult(kind="stopped")
         if local_list.needs_full and not online:
             return SyncResult(kind="waiting")
-        if (
-            local_list.needs_full
-            and not local_list.configuration_asked
-            and not selectors.local_list_limits_reported(charge_point=charge_point)
-        ):
-            return _ask_limits(local_list, charge_point, check_payload)
+        if local_list.needs_full and not selectors.local_list_limits_reported(charge_point=charge_point):
+            if not local_list.configuration_asked:
+                return _ask_limits(local_list, charge_point, check_payload)
+            if selectors.local_list_limits_asking(charge_point_pk=charge_point.pk):
+                return SyncResult(kind="configuration")  # its answer brings the sync back
         result = _sync_entries(local_list, charge_point, check_payload)
         local_list.synced_at = timezone.now()
         local_list.save()
