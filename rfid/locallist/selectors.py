@@ -155,15 +155,18 @@ class LocalListStatus:
 def local_list_status(*, charge_point: ChargePoint) -> LocalListStatus:
     local_list = LocalList.objects.filter(charge_point=charge_point).first()
     pending = list(local_list_open_commands(charge_point_pk=charge_point.pk).values_list("payload", flat=True))
+    supported = local_list_supported(charge_point=charge_point)
+    # A charger that takes a list and has none yet is due a Full update (sent once it is online).
+    full_due = local_list.needs_full if local_list else supported
     return LocalListStatus(
         charge_point_id=charge_point.charge_point_id,
-        supported=local_list_supported(charge_point=charge_point),
+        supported=supported,
         version=(local_list.version or None) if local_list else None,
         confirmed_version=local_list.confirmed_version if local_list else None,
         confirmed_at=local_list.confirmed_at if local_list else None,
         entries=local_list.entries_count if local_list else 0,
         pending_commands=len(pending),
         pending_entries=sum(len(p.get("localAuthorizationList") or []) for p in pending),
-        pending_full=any(p.get("updateType") == "Full" for p in pending) or bool(local_list and local_list.needs_full),
+        pending_full=full_due or any(p.get("updateType") == "Full" for p in pending),
         problem=local_list.problem if local_list else "",
     )
