@@ -25,8 +25,12 @@
             return answer;
           });
         }).then(function (answer) {
+          if (answer.pending) {  // the resync answers with the list's state: show what is now pending
+            var pending = panel.querySelector('[data-ll="pending"]');
+            if (pending) pending.textContent = "a Full update" + (answer.pending.commands ? "" : ", when the charger is online");
+          }
           result.textContent = answer.action ? answer.action + " queued (command " + answer.id + ", " + answer.status + ")"
-            : "A Full update is queued.";
+            : "A Full update of the whole list is on its way.";
         }).catch(function (e) {
           result.textContent = "Not done: " + e.message;
         }).then(function () {
