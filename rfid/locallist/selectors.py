@@ -12,7 +12,7 @@ from chargers.commands.models import OPEN_COMMAND_STATUSES, Command, Configurati
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.selectors import charge_point_supports_action
 from rfid.locallist.models import LocalList, LocalListEntry
-from rfid.models import IdTag, IdTagStatus
+from rfid.models import IdTag, IdTagChange, IdTagStatus
 
 ACTION = "SendLocalList"
 SEND_MAX_KEY = "SendLocalListMaxLength"
@@ -120,9 +120,24 @@ def _sooner(first: datetime | None, second: datetime | None) -> datetime | None:
     return min(moments) if moments else None
 
 
+def tags_changed_since(*, since: datetime | None, now: datetime) -> bool:
+    """Whether any tag was saved, deleted (its history says so) or reached its expiry after `since`. Changes to
+    where a tag may charge (sites, chargers) save no tag: their signal asks for a sync of its own."""
+    if since is None:
+        return True
+    saved_or_expired = Q(updated_at__gt=since) | Q(expires_at__gt=since, expires_at__lte=now)
+    return IdTag.objects.filter(saved_or_expired).exists() or IdTagChange.objects.filter(at__gt=since).exists()
+
+
 def local_list_entries(*, local_list: LocalList) -> dict[str, Entry]:
     rows = LocalListEntry.objects.filter(local_list=local_list).values_list("id_tag", "expires_at", "parent_id_tag")
     return {tag: Entry(tag, expires, parent) for tag, expires, parent in rows.iterator(chunk_size=5000)}
+
+
+def local_list_limits_askable(*, charge_point: ChargePoint) -> bool:
+    """Whether the charger's profile lets the portal ask its limits (GetConfiguration); if not, the defaults."""
+    supported, _reason = charge_point_supports_action(charge_point=charge_point, action="GetConfiguration")
+    return supported
 
 
 def local_list_limits_asking(*, charge_point_pk: int) -> bool:

@@ -24,7 +24,7 @@ from chargers.commands.dispatch import commands_dispatch_on_commit
 from chargers.commands.models import Command, CommandStatus
 from chargers.commands.pipeline import command_end
 from chargers.commands.services import command_create
-from chargers.models import ChargePoint
+from chargers.models import ChargePoint, RegistrationStatus
 from rfid.locallist import selectors
 from rfid.locallist.models import LocalList, LocalListEntry
 from rfid.locallist.schedule import local_list_sync_soon
@@ -157,26 +157,53 @@ def _too_long(wanted: int, limits: Limits) -> str:
     )
 
 
-def local_list_sync(*, charge_point: ChargePoint, check_payload: PayloadCheck) -> SyncResult:
-    """Bring one charger's local list up to date (see the module's docstring)."""
+def local_list_sync(
+    *, charge_point: ChargePoint, check_payload: PayloadCheck, only_if_changed: bool = False
+) -> SyncResult:
+    """Bring one charger's local list up to date (see the module's docstring). `only_if_changed` (beat's safety
+    tick): skip the comparison when no tag changed or expired since the last sync."""
     if not selectors.local_list_supported(charge_point=charge_point):
         return SyncResult(kind="unsupported")
-    online = ChargePoint.objects.filter(pk=charge_point.pk).values_list("is_online", flat=True).first()
+    state = ChargePoint.objects.filter(pk=charge_point.pk).values("is_online", "registration_status").first()
+    if state is None or state["registration_status"] != RegistrationStatus.ACCEPTED:
+        return SyncResult(kind="waiting")  # a Pending charger gets its list once an operator accepts it
+    # What the sync reads is as of now: a change committed later is newer than `synced_at`.
+    started = timezone.now()
     with transaction.atomic():
         local_list = _locked(charge_point)
-        if local_list.failures >= LOCAL_LIST_MAX_FAILURES:
-            return SyncResult(kind="stopped")
-        if local_list.needs_full and not online:
-            return SyncResult(kind="waiting")
-        if local_list.needs_full and not selectors.local_list_limits_reported(charge_point=charge_point):
-            if not local_list.configuration_asked:
-                return _ask_limits(local_list, charge_point, check_payload)
-            if selectors.local_list_limits_asking(charge_point_pk=charge_point.pk):
-                return SyncResult(kind="configuration")  # its answer brings the sync back
+        not_now = _not_now(local_list, charge_point, state["is_online"], check_payload)
+        if not_now is not None:
+            return not_now
+        if (
+            only_if_changed
+            and not local_list.needs_full
+            and not selectors.tags_changed_since(since=local_list.synced_at, now=started)
+        ):
+            return SyncResult(kind="none")
         result = _sync_entries(local_list, charge_point, check_payload)
-        local_list.synced_at = timezone.now()
+        local_list.synced_at = started
         local_list.save()
     return result
+
+
+def _not_now(local_list: LocalList, charge_point: ChargePoint, online: bool, check: PayloadCheck) -> SyncResult | None:
+    """Why the list is not compared now (stopped after failures, a Full update for an offline charger, its
+    limits being asked), or None."""
+    if local_list.failures >= LOCAL_LIST_MAX_FAILURES:
+        return SyncResult(kind="stopped")
+    if not local_list.needs_full:
+        return None
+    if not online:
+        return SyncResult(kind="waiting")
+    if selectors.local_list_limits_reported(charge_point=charge_point) or not selectors.local_list_limits_askable(
+        charge_point=charge_point
+    ):
+        return None
+    if not local_list.configuration_asked:
+        return _ask_limits(local_list, charge_point, check)
+    if selectors.local_list_limits_asking(charge_point_pk=charge_point.pk):
+        return SyncResult(kind="configuration")  # its answer brings the sync back
+    return None
 
 
 def _sync_entries(local_list: LocalList, charge_point: ChargePoint, check: PayloadCheck) -> SyncResult:
@@ -204,11 +231,13 @@ def _sync_entries(local_list: LocalList, charge_point: ChargePoint, check: Paylo
     return SyncResult(kind="differential", commands=commands, entries=len(items))
 
 
-def local_lists_sync_all(*, check_payload: PayloadCheck) -> dict[str, int]:
+def local_lists_sync_all(*, check_payload: PayloadCheck, only_if_changed: bool = False) -> dict[str, int]:
     """Sync every charger that takes a list; returns how many syncs ended each way."""
     counts: dict[str, int] = {}
     for charge_point in selectors.local_list_charge_points():
-        result = local_list_sync(charge_point=charge_point, check_payload=check_payload)
+        result = local_list_sync(
+            charge_point=charge_point, check_payload=check_payload, only_if_changed=only_if_changed
+        )
         counts[result.kind] = counts.get(result.kind, 0) + 1
     return counts
 

@@ -21,11 +21,12 @@ def _built_here(action: str, payload: dict) -> None:
 
 @shared_task(name="rfid.locallist.tasks.local_lists_sync", ignore_result=True)
 def local_lists_sync(debounced: bool = False) -> dict[str, int]:
-    """Every charger's list (a burst of tag changes, debounced; beat's safety tick)."""
+    """Every charger's list: after a burst of tag changes (debounced), or beat's safety tick, which compares only
+    when a tag changed since a list's last sync (a hook lost with the broker, a bulk write without one)."""
     if debounced:
         # Changes from now on schedule the next sync; this one reads everything committed so far.
         cache.delete(DEBOUNCE_KEY)
-    return local_lists_sync_all(check_payload=_built_here)
+    return local_lists_sync_all(check_payload=_built_here, only_if_changed=not debounced)
 
 
 @shared_task(name="rfid.locallist.tasks.local_list_sync_one", ignore_result=True)
