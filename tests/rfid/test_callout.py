@@ -1,15 +1,20 @@
 """The external authorization callout (rfid/callout.py) against a real local HTTP server: it answers, it is slow,
 it is down."""
 
+import asyncio
 import json
 import time
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
+from chargers.ocpp import handlers
 from rfid.callout import callout_authorize
 from rfid.services import id_tag_normalize
+from tests.factories import ChargePointFactory
 from tests.webhook_receiver import Receiver
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +73,35 @@ def test_an_integrator_that_is_down_or_answers_nonsense_gives_the_fallback(callo
         with Receiver(statuses=(status,), body=body) as receiver:
             settings.RFID_CALLOUT_URL = receiver.url
             assert callout_authorize(raw=tag, charge_point_id="CP-1", action="Authorize").status == "Invalid"
+
+
+class Session:
+    """What the handlers need of a session: plain attributes, no transport."""
+
+    def __init__(self, charge_point) -> None:
+        self.charge_point_pk = charge_point.pk
+        self.charge_point_ident = charge_point.charge_point_id
+        self.registration_status = "Accepted"
+        self.problems: list[str] = []
+        self.received_at = timezone.now()
+        self.profile_traits = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_the_portal_does_not_know_starts_a_session_on_the_integrator_s_word(callout) -> None:
+    settings, tag = callout
+    charger = ChargePointFactory()
+    with Receiver(body=b'{"status": "Accepted", "parentIdTag": "ROAMING"}') as receiver:
+        settings.RFID_CALLOUT_URL = receiver.url
+        started = asyncio.run(
+            handlers.start_transaction(
+                Session(charger), {"connectorId": 1, "idTag": tag, "meterStart": 0, "timestamp": "2026-12-01T03:00:00Z"}
+            )
+        )
+        known = asyncio.run(handlers.authorize(Session(charger), {"idTag": "ALSOUNKNOWN"}))
+    assert started["idTagInfo"]["status"] == "Accepted"
+    assert started["idTagInfo"]["parentIdTag"] == "ROAMING"
+    assert Transaction.objects.get(pk=started["transactionId"]).id_tag_status == "Accepted"
+    assert [r.envelope["action"] for r in receiver.received] == ["StartTransaction", "Authorize"]
+    assert known["idTagInfo"]["status"] == "Accepted", "the receiver answers every tag alike"
+    cache.delete("rfid:callout:ALSOUNKNOWN")
