@@ -24,7 +24,9 @@ from chargers.commands.dispatch import commands_dispatch_on_commit
 from chargers.commands.models import Command, CommandStatus
 from chargers.commands.pipeline import command_end
 from chargers.commands.services import command_create
+from chargers.events import AlertRaised
 from chargers.models import ChargePoint, RegistrationStatus
+from core.events import publish
 from rfid.locallist import selectors
 from rfid.locallist.models import LocalList, LocalListEntry
 from rfid.locallist.schedule import local_list_sync_soon
@@ -148,6 +150,22 @@ def _ask_limits(local_list: LocalList, charge_point: ChargePoint, check: Payload
     return SyncResult(kind="configuration", commands=1)
 
 
+def _problem_set(local_list: LocalList, problem: str, charge_point_id: str, *, alert: bool) -> None:
+    """Keep what the operator should know on the list; with `alert`, tell it as an alert too (after commit)."""
+    if problem and alert:
+        publish(
+            [
+                AlertRaised(
+                    charge_point_pk=local_list.charge_point_id,
+                    charge_point_id=charge_point_id,
+                    kind="local_list",
+                    message=problem,
+                )
+            ]
+        )
+    local_list.problem = problem[:300]
+
+
 def _too_long(wanted: int, limits: Limits) -> str:
     if limits.total is None or wanted <= limits.total:
         return ""
@@ -209,7 +227,9 @@ def _not_now(local_list: LocalList, charge_point: ChargePoint, online: bool, che
 def _sync_entries(local_list: LocalList, charge_point: ChargePoint, check: PayloadCheck) -> SyncResult:
     limits = selectors.local_list_limits(charge_point=charge_point)
     desired, wanted = selectors.local_list_desired(charge_point=charge_point, now=timezone.now(), limit=limits.total)
-    local_list.problem = _too_long(wanted, limits)
+    # An alert when the list stops fitting, not again at each sync while it does not (its count may change).
+    problem = _too_long(wanted, limits)
+    _problem_set(local_list, problem, charge_point.charge_point_id, alert=not local_list.problem)
     queue = {"local_list": local_list, "charge_point": charge_point, "limits": limits, "check": check}
     if local_list.needs_full:
         _cancel_open(charge_point.pk)
@@ -260,8 +280,9 @@ def local_list_commands_finished(*, command_pks: Sequence[int]) -> None:
     """Read what the charger answered to our SendLocalList chunks (and to the GetConfiguration of its limits)."""
     commands = (
         Command.objects.filter(pk__in=command_pks, action__in=(ACTION, "GetConfiguration"))
+        .select_related("charge_point")
         .order_by("pk")
-        .only("pk", "action", "status", "payload", "response", "charge_point_id", "error_description")
+        .only("pk", "action", "status", "payload", "response", "error_description", "charge_point__charge_point_id")
     )
     for command in commands:
         if command.action == ACTION:
@@ -299,18 +320,19 @@ def _refused(local_list: LocalList, command: Command, why: str) -> None:
     version = command.payload.get("listVersion")
     if why == "NotSupported":
         local_list.failures = LOCAL_LIST_MAX_FAILURES
-        local_list.problem = "The charger answered NotSupported to SendLocalList: no list is sent to it."
+        problem = "The charger answered NotSupported to SendLocalList: no list is sent to it."
     elif command.status == CommandStatus.EXPIRED:
         # The charger stayed away past the command's expiry: not its fault, no failure counted.
-        local_list.problem = f"Version {version} expired before the charger came back: a Full update follows."
+        problem = f"Version {version} expired before the charger came back: a Full update follows."
     else:
         local_list.failures += 1
-        local_list.problem = (
+        problem = (
             f"Version {version} was not applied ({why}): a Full update follows"
             if local_list.failures < LOCAL_LIST_MAX_FAILURES
             else f"Version {version} was not applied ({why}), {local_list.failures} times in a row: "
             "the sync stopped; resync once the cause is fixed."
-        )[:300]
+        )
+    _problem_set(local_list, problem, command.charge_point.charge_point_id, alert=True)
     local_list.needs_full = True
     local_list.save(update_fields=["failures", "problem", "needs_full"])
     _cancel_open(local_list.charge_point_id)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from chargers.models import ChargePoint, ChargerModel, Command, ConfigurationKey, RegistrationStatus
+from core import events
 from rfid.locallist.models import LocalList
 from rfid.locallist.services import local_list_sync
 from rfid.models import IdTag, IdTagStatus
@@ -116,3 +117,24 @@ def test_a_pending_or_offline_new_charger_waits_and_a_charger_without_limits_is_
     )
     assert sync(unknown_limits) == "configuration", "not twice while the answer is awaited"
     assert not sent(pending) and not sent(offline) and not sent(unknown_limits)
+
+
+def test_a_list_too_long_for_the_charger_is_cut_and_raised_as_an_alert_once(django_capture_on_commit_callbacks) -> None:
+    charger = list_charger()
+    ConfigurationKey.objects.create(charge_point=charger, key="LocalAuthListMaxLength", value="2")
+    IdTag.objects.bulk_create(IdTag(id_tag=f"T{n}") for n in range(3))
+    heard: list = []
+    unsubscribe = events.subscribe(lambda batch: heard.extend(batch), names=["alert.raised"])
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync(charger) == "full"
+        id_tag_create(id_tag="T9")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync(charger) == "none"  # the first two by id tag are still the list
+    finally:
+        unsubscribe()
+    (full,) = sent(charger)
+    assert [e["idTag"] for e in full["localAuthorizationList"]] == ["T0", "T1"]
+    (alert,) = heard
+    assert (alert.kind, alert.charge_point_id) == ("local_list", charger.charge_point_id)
+    assert alert.message.startswith("3 tags may charge here but the charger holds at most 2")
