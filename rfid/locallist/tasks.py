@@ -31,8 +31,10 @@ def local_lists_sync(debounced: bool = False) -> dict[str, int]:
 
 @shared_task(name="rfid.locallist.tasks.local_list_sync_one", ignore_result=True)
 def local_list_sync_one(charge_point_pk: int) -> str:
-    """One charger's list (it came online, answered, or an operator asked)."""
+    """One charger's list (it came online, answered, or an operator asked). A Full update due is always sent;
+    otherwise the list is compared only when a tag changed since its last sync: a fleet reconnecting after a
+    restart costs no comparison of 100 000 tags per charger (what changed meanwhile is queued already)."""
     charge_point = ChargePoint.objects.select_related("charger_model").filter(pk=charge_point_pk).first()
     if charge_point is None:
         return "gone"
-    return local_list_sync(charge_point=charge_point, check_payload=_built_here).kind
+    return local_list_sync(charge_point=charge_point, check_payload=_built_here, only_if_changed=True).kind
