@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from chargers.commands.models import OPEN_COMMAND_STATUSES, Command, ConfigurationKey
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.selectors import charge_point_supports_action
 from rfid.locallist.models import LocalList, LocalListEntry
 from rfid.models import IdTag, IdTagChange, IdTagStatus
+from rfid.selectors import id_tag_allowed_at_charger
 
 ACTION = "SendLocalList"
 SEND_MAX_KEY = "SendLocalListMaxLength"
@@ -89,11 +90,7 @@ def _usable(prefix: str, now: datetime) -> Q:
 def local_list_tags(*, charge_point: ChargePoint, now: datetime) -> QuerySet[IdTag]:
     """The tags that may charge at this charger now: accepted and unexpired (and so is their group), allowed
     everywhere or here (this charger, or its site)."""
-    chargers = IdTag.allowed_charge_points.through.objects.filter(idtag_id=OuterRef("pk"))
-    sites = IdTag.allowed_sites.through.objects.filter(idtag_id=OuterRef("pk"))
-    here = ~Exists(chargers) & ~Exists(sites) | Exists(chargers.filter(chargepoint_id=charge_point.pk))
-    if charge_point.site_id is not None:
-        here |= Exists(sites.filter(site_id=charge_point.site_id))
+    here = id_tag_allowed_at_charger(charge_point_pk=charge_point.pk, site_id=charge_point.site_id)
     return (
         IdTag.objects.filter(_usable("", now))
         .filter(Q(parent__isnull=True) | _usable("parent__", now))

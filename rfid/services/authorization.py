@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from chargers.models import ByteOrder, ChargePoint
 from rfid.models import IdTag, IdTagStatus
+from rfid.selectors import id_tag_allowed_at_charger
 from rfid.services.tags import id_tag_normalize
 from transactions.models import Transaction
 
 __all__ = [
     "CONCURRENT_TX",
     "Authorization",
-    "id_tag_allowed_at",
     "id_tag_authorize",
     "id_tag_find",
     "id_tag_remote_start_problem",
@@ -67,10 +67,17 @@ def _variants(canonical: str, match_reversed_bytes: bool) -> list[str]:
     return variants
 
 
-def id_tag_find(*, raw: str, match_reversed_bytes: bool = False) -> IdTag | None:
+def id_tag_find(*, raw: str, match_reversed_bytes: bool = False, charge_point_pk: int | None = None) -> IdTag | None:
+    """The stored tag for what a charger sent (either byte order where its model says so). With a charger, the
+    tag comes with `allowed_here`: whether it may charge there, read in the same query."""
     candidates = _variants(id_tag_normalize(raw=raw), match_reversed_bytes)
-    tags = {t.id_tag: t for t in IdTag.objects.select_related("parent").filter(id_tag__in=candidates)}
-    return next((tags[c] for c in candidates if c in tags), None)
+    tags = IdTag.objects.select_related("parent").filter(id_tag__in=candidates)
+    if charge_point_pk is not None:
+        site = ChargePoint.objects.filter(pk=charge_point_pk).values("site_id")[:1]
+        allowed = id_tag_allowed_at_charger(charge_point_pk=charge_point_pk, site_id=Subquery(site))
+        tags = tags.annotate(allowed_here=ExpressionWrapper(allowed, output_field=BooleanField()))
+    by_value = {t.id_tag: t for t in tags}
+    return next((by_value[c] for c in candidates if c in by_value), None)
 
 
 def _own_status(tag: IdTag, now: datetime) -> str:
@@ -86,19 +93,6 @@ def _cache_expiry(tag: IdTag, now: datetime) -> datetime:
     moments = [now + timedelta(seconds=settings.RFID_AUTH_CACHE_S)]
     moments += [t.expires_at for t in (tag, tag.parent) if t is not None and t.expires_at is not None]
     return min(moments)
-
-
-def id_tag_allowed_at(*, tag: IdTag, charge_point_pk: int) -> bool:
-    """Whether the tag may charge at this charger: everywhere when it names no site and no charger, else at the
-    chargers it names and at those of the sites it names."""
-    charger_ids = set(tag.allowed_charge_points.values_list("pk", flat=True))
-    site_ids = set(tag.allowed_sites.values_list("pk", flat=True))
-    if not charger_ids and not site_ids:
-        return True
-    if charge_point_pk in charger_ids:
-        return True
-    site_id = ChargePoint.objects.filter(pk=charge_point_pk).values_list("site_id", flat=True).first()
-    return site_id is not None and site_id in site_ids
 
 
 def _running_elsewhere(
@@ -130,7 +124,7 @@ def _where_status(
     tag: IdTag, match_reversed_bytes: bool, charge_point_pk: int, connector_id: int | None, check_concurrent: bool
 ) -> str:
     """Invalid where the tag may not charge; ConcurrentTx when it charges elsewhere; else Accepted."""
-    if not id_tag_allowed_at(tag=tag, charge_point_pk=charge_point_pk):
+    if not tag.allowed_here:
         return IdTagStatus.INVALID
     if check_concurrent and _running_elsewhere(
         tag, match_reversed_bytes=match_reversed_bytes, charge_point_pk=charge_point_pk, connector_id=connector_id
@@ -153,7 +147,7 @@ def id_tag_authorize(
     transaction on the same charger and connector (`connector_id`), or on the same charger when no connector is
     named, does not count, as that is the one being resent or stopped.
     """
-    tag = id_tag_find(raw=raw, match_reversed_bytes=match_reversed_bytes)
+    tag = id_tag_find(raw=raw, match_reversed_bytes=match_reversed_bytes, charge_point_pk=charge_point_pk)
     now = timezone.now()
     if tag is None:
         cache_until = now + timedelta(seconds=settings.RFID_AUTH_CACHE_S)
