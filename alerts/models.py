@@ -12,6 +12,7 @@ class AlertKind(models.TextChoices):
     CONNECTOR_FAULTED = "connector_faulted", "Connector faulted"
     SESSION_SILENT = "session_silent", "Session silent"
     SITE_OFFLINE = "site_offline", "Site offline"
+    LOCAL_LIST = "local_list", "Local list problem"  # raised by the local-list sync (rfid/locallist/services.py)
 
 
 class Alert(models.Model):

@@ -203,6 +203,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
     "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": env.float("ALERTS_SWEEP_S", default=15.0)},
+    # A safety net under the event-driven sync: a change whose hook was lost reaches the chargers within minutes.
+    "local-lists-sync": {"task": "rfid.locallist.tasks.local_lists_sync", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
@@ -291,6 +293,29 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder the mails are written to.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
+
+# RFID (rfid/services/authorization.py, rfid/callout.py, rfid/locallist/). The expiryDate the portal gives in every
+# idTagInfo: a charger's authorization cache forgets an answer after RFID_AUTH_CACHE_S (or the tag's own expiry).
+RFID_AUTH_CACHE_S = env.int("RFID_AUTH_CACHE_S", default=3600)
+# ConcurrentTx: one running transaction per "tag", per "group" (parent id tag), or "none". A transaction older than
+# RFID_CONCURRENT_TX_WINDOW_H is taken for one whose StopTransaction was lost, and blocks nobody.
+RFID_CONCURRENT_TX = env.str("RFID_CONCURRENT_TX", default="tag")
+if RFID_CONCURRENT_TX not in {"tag", "group", "none"}:
+    raise ValueError(f"RFID_CONCURRENT_TX must be tag, group or none, not {RFID_CONCURRENT_TX!r}")
+RFID_CONCURRENT_TX_WINDOW_H = env.int("RFID_CONCURRENT_TX_WINDOW_H", default=48)
+# External authorization of tags the portal does not know (empty URL: off). Signed like the webhooks with the
+# secret; answers are cached; without an answer in time the fallback status is given.
+RFID_CALLOUT_URL = env.str("RFID_CALLOUT_URL", default="")
+RFID_CALLOUT_SECRET = env.str("RFID_CALLOUT_SECRET", default="")
+RFID_CALLOUT_TIMEOUT_S = env.float("RFID_CALLOUT_TIMEOUT_S", default=3.0)
+RFID_CALLOUT_CACHE_S = env.int("RFID_CALLOUT_CACHE_S", default=300)
+RFID_CALLOUT_FALLBACK = env.str("RFID_CALLOUT_FALLBACK", default="Invalid")
+if RFID_CALLOUT_FALLBACK not in {"Accepted", "Invalid"}:
+    raise ValueError(f"RFID_CALLOUT_FALLBACK must be Accepted or Invalid, not {RFID_CALLOUT_FALLBACK!r}")
+# Local lists: a burst of tag edits within RFID_LOCAL_LIST_DEBOUNCE_S gives one Differential per charger; a chunk
+# is at most the charger's SendLocalListMaxLength, RFID_LOCAL_LIST_CHUNK when the charger did not say.
+RFID_LOCAL_LIST_DEBOUNCE_S = env.float("RFID_LOCAL_LIST_DEBOUNCE_S", default=5.0)
+RFID_LOCAL_LIST_CHUNK = env.int("RFID_LOCAL_LIST_CHUNK", default=500)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from chargers.models import ChargePoint
 from rfid.models import IdTag, IdTagChange
@@ -47,16 +47,18 @@ def site_with_parents(*, site_id: int | None) -> list[int]:
 
 
 def id_tags_allowed_at(*, charge_point: ChargePoint) -> QuerySet[IdTag]:
-    """The tags that may charge at this charger, whatever their status: those allowed everywhere (no site and
-    no charger chosen), those that chose this charger, and those that chose its site or a site it lies in.
-    (What belongs on its local list; the status goes with each entry.)"""
-    everywhere = Q(allowed_sites__isnull=True) & Q(allowed_charge_points__isnull=True)
-    here = Q(allowed_charge_points=charge_point)
-    sites = site_with_parents(site_id=charge_point.site_id)
-    if sites:
-        here |= Q(allowed_sites__in=sites)
-    # The joins over two many-to-many tables repeat a tag once per match: filter by id instead of distinct().
-    return IdTag.objects.filter(pk__in=IdTag.objects.filter(everywhere | here).values("pk"))
+    """The tags that may charge at this charger, whatever their status (the status goes with each entry)."""
+    site_ids = site_with_parents(site_id=charge_point.site_id)
+    return IdTag.objects.filter(id_tag_allowed_at_charger(charge_point_pk=charge_point.pk, site_ids=site_ids))
+
+
+def charger_site_ids(*, charge_point_pk: int) -> QuerySet[Site]:
+    """The ids of the charger's site and of the sites it lies in, as a subquery (for a caller that has not read
+    the charger: the authorization asks in the same query as it finds the tag). Three levels (a site, its
+    circuit, a sub-circuit) in SQL; site_with_parents follows any depth for callers holding the charger."""
+    charger = ChargePoint.objects.filter(pk=charge_point_pk)
+    levels = ("site_id", "site__parent_id", "site__parent__parent_id")
+    return Site.objects.filter(pk__in=[Subquery(charger.values(level)[:1]) for level in levels]).values("pk")
 
 
 def id_tag_history(*, id_tag: str) -> QuerySet[IdTagChange]:
@@ -88,3 +90,16 @@ def id_tag_page(*, tags: QuerySet[IdTag], after: str = "", before: str = "", siz
     more_after = len(rows) > size
     rows = rows[:size]
     return IdTagPage(rows, rows[-1].id_tag if more_after else None, rows[0].id_tag if rows and after else None)
+
+
+def id_tag_allowed_at_charger(*, charge_point_pk: int, site_ids: object) -> Q:
+    """Where a tag may charge, as a condition on IdTag rows (the one rule for the authorization, the local lists
+    and the pages): everywhere when it names no charger and no site, else at the chargers it names and at those
+    of the sites it names, circuits inside them included. `site_ids`: the charger's site and those it lies in, as
+    a list (site_with_parents) or a subquery (charger_site_ids)."""
+    chargers = IdTag.allowed_charge_points.through.objects.filter(idtag_id=OuterRef("pk"))
+    sites = IdTag.allowed_sites.through.objects.filter(idtag_id=OuterRef("pk"))
+    allowed = (~Exists(chargers) & ~Exists(sites)) | Exists(chargers.filter(chargepoint_id=charge_point_pk))
+    if not isinstance(site_ids, list) or site_ids:  # an empty list: the charger stands on no site
+        allowed |= Exists(sites.filter(site_id__in=site_ids))
+    return allowed

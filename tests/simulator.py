@@ -158,6 +158,57 @@ class SimulatedCharger:
             raise CallErrorReceived(frame[2], frame[3], frame[4] if len(frame) > 4 else {})
         return frame[2]
 
+    # A local authorization list held as a charger holds it (tests of the portal's sync).
+
+    def hold_local_list(
+        self, *, send_max: int | None = None, total_max: int | None = None, report_limits: bool = True
+    ) -> "SimulatedCharger":
+        """Keep a local list: SendLocalList replaces (Full) or changes (Differential) it; a chunk longer than
+        `send_max` (SendLocalListMaxLength) or a list longer than `total_max` (LocalAuthListMaxLength) is refused
+        with Failed, a Differential whose version is not above the list's with VersionMismatch, and the answers
+        queued in `local_list_refusals` are given first whatever comes. With `report_limits`, GetConfiguration
+        reports both maxima."""
+        self.local_list: dict[str, dict] = {}
+        self.local_list_version = 0
+        self.local_list_refusals: list[str] = []
+        self.local_list_send_max = send_max
+        self.local_list_total_max = total_max
+        self.answers["SendLocalList"] = self._send_local_list
+        if report_limits:
+            keys = {"SendLocalListMaxLength": send_max, "LocalAuthListMaxLength": total_max}
+            self.answers["GetConfiguration"] = lambda payload: {
+                "configurationKey": [
+                    {"key": key, "readonly": True, "value": str(value)}
+                    for key, value in keys.items()
+                    if value is not None and key in (payload.get("key") or keys)
+                ],
+                "unknownKey": [],
+            }
+        return self
+
+    def _send_local_list(self, payload: dict) -> dict:
+        if self.local_list_refusals:
+            return {"status": self.local_list_refusals.pop(0)}
+        entries = payload.get("localAuthorizationList") or []
+        if self.local_list_send_max is not None and len(entries) > self.local_list_send_max:
+            return {"status": "Failed"}
+        version = payload["listVersion"]
+        if payload["updateType"] == "Full":
+            held: dict[str, dict] = {}
+        elif version <= self.local_list_version:
+            return {"status": "VersionMismatch"}
+        else:
+            held = dict(self.local_list)
+        for entry in entries:
+            if "idTagInfo" in entry:
+                held[entry["idTag"]] = entry["idTagInfo"]
+            else:
+                held.pop(entry["idTag"], None)
+        if self.local_list_total_max is not None and len(held) > self.local_list_total_max:
+            return {"status": "Failed"}
+        self.local_list, self.local_list_version = held, version
+        return {"status": "Accepted"}
+
     # Convenience messages, as an ETREL INCH sends them.
 
     async def boot(self, vendor: str = "Etrel", model: str = "G-HB1V5CY20-A14", firmware: str = "5.4:5.0.5") -> dict:

@@ -35,6 +35,7 @@ from chargers.commands.selectors import SCHEDULE_TASK, charge_points_matching
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.selectors import charge_point_supports_action
 from chargers.redaction import redact
+from rfid.services import id_tag_remote_start_problem
 
 __all__ = [
     "PORTAL_OWNED",
@@ -83,6 +84,21 @@ def command_validate(*, charge_point: ChargePoint, action: str, payload: dict, c
         raise ValidationError(
             {"payload": [f"value: an AuthorizationKey has at least {MIN_AUTHORIZATION_KEY_LENGTH} characters"]}
         )
+    _refuse_unauthorized_remote_start(charge_point=charge_point, action=action, payload=payload)
+
+
+def _refuse_unauthorized_remote_start(*, charge_point: ChargePoint, action: str, payload: dict) -> None:
+    """A RemoteStartTransaction gets the decision its StartTransaction would (rfid's one authorization)."""
+    if action != "RemoteStartTransaction" or not isinstance(payload.get("idTag"), str):
+        return
+    connector_id = payload.get("connectorId")
+    problem = id_tag_remote_start_problem(
+        charge_point_pk=charge_point.pk,
+        id_tag=payload["idTag"],
+        connector_id=connector_id if isinstance(connector_id, int) else None,
+    )
+    if problem:
+        raise ValidationError({"payload": [problem]})
 
 
 def command_supported(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:

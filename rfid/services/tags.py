@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from rfid.locallist.schedule import local_lists_tags_changed
 from rfid.models import IdTag, IdTagChange, IdTagStatus
 
 _DELIMITERS = re.compile(r"[\s:\-.]")
@@ -63,12 +64,11 @@ def id_tag_exists_message(*, id_tag: str) -> str:
 
 def id_tags_changed(*, id_tags: Collection[str]) -> None:
     """THE place where every tag write ends (single, bulk, import, delete), inside its database transaction,
-    with the canonical values of the tags created, changed or deleted.
-
-    The local-list sync hooks in here (the lead wires it at merge): it should defer its work with
-    transaction.on_commit so that a rolled-back import sends nothing to any charger.
-    """
-    return None
+    with the canonical values of the tags created, changed or deleted: the chargers' local lists follow, once the
+    write is committed (a rolled-back import sends nothing to any charger). Bulk writes fire no model signal, so
+    this call is what tells the sync of them."""
+    if id_tags:
+        local_lists_tags_changed()
 
 
 def _iso(value: datetime | None) -> str | None:

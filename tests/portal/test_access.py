@@ -16,7 +16,8 @@ from django.test import RequestFactory
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.generators import EndpointEnumerator
 
-from chargers.models import ChargePoint, Command, CommandBatch
+from chargers.actions import OCPP_MESSAGES
+from chargers.models import ChargePoint, ChargerModel, Command, CommandBatch
 from chargers.services import charge_point_register
 from rfid.models import IdTag
 from tests.factories import (
@@ -99,6 +100,11 @@ def make_user(kind: str):
 def world() -> dict:
     """One of everything an endpoint can name, and the values of its path parameters."""
     charger = charge_point_register(charge_point_id=CHARGER, auth_key=KEY)
+    # A model profile that takes every message: endpoints that need one (a local-list resync) have their object.
+    charger.charger_model = ChargerModel.objects.create(
+        vendor="Access", model="Everything", supported_messages={"ocpp16_json": list(OCPP_MESSAGES)}
+    )
+    charger.save(update_fields=["charger_model"])
     command = Command.objects.create(charge_point=charger, action="ClearCache", payload={})
     batch = CommandBatch.objects.create(action="ClearCache", payload={}, description="one charger")
     transaction = TransactionFactory(charge_point=charger)
