@@ -1,6 +1,7 @@
 """The portal's one settings module, driven by environment variables (see .env.example)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from redis.asyncio.retry import Retry
@@ -129,6 +130,13 @@ WHITENOISE_USE_FINDERS = True
 # Redis is the channel layer and the Celery broker. When REDIS_URL is unset, `make run` and `make test`
 # start the embedded server (portal/launcher.py) and set REDIS_URL for every process they start.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+_REDIS = urlsplit(REDIS_URL)
+if _xdist_worker := env("PYTEST_XDIST_WORKER", default=""):
+    # A parallel test run (pytest-xdist): each worker gets a Redis database of its own, as pytest-django gives it a
+    # test database of its own, so that one worker's Celery queues, caches and channel groups (whose names hold
+    # primary keys both databases use) never reach the other's servers.
+    _REDIS = _REDIS._replace(path=f"/{int(_REDIS.path.strip('/') or 0) + 1 + int(_xdist_worker.removeprefix('gw'))}")
+    REDIS_URL = urlunsplit(_REDIS)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -157,7 +165,9 @@ CHANNEL_LAYERS["events"] = {
     "BACKEND": "core.pubsub_layer.EventsChannelLayer",
     "CONFIG": {
         "hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"],
-        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:",
+        # Pub/sub channels are one namespace for the whole Redis server, whatever database the URL names: the
+        # database goes into the prefix, so that portals (or test runs) on other databases hear nothing of ours.
+        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:{_REDIS.path.strip('/') or 0}:",
     },
 }
 
