@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
     path("admin/", admin.site.urls),
+    path("", include("chargers.files.page_urls")),
     path("chargers/", include("chargers.page_urls")),
     path("", include("live.urls")),
     path("api/v1/", include("portal.api_urls")),

@@ -12,6 +12,7 @@ from chargers.commands.models import (
     Reservation,
     ReservationStatus,
 )
+from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload, HostedFirmware, UploadProtocol
 from chargers.models.charge_points import (
     ChargePoint,
     ConnectionAttempt,
@@ -57,8 +58,11 @@ __all__ = [
     "ConnectorSpec",
     "DataTransferMessage",
     "DataTransferSpec",
+    "DiagnosticsStatus",
+    "DiagnosticsUpload",
     "Direction",
     "FirmwareVersion",
+    "HostedFirmware",
     "MeasurandSpec",
     "MessageDirection",
     "MessageLog",
@@ -69,5 +73,6 @@ __all__ = [
     "Reservation",
     "ReservationStatus",
     "Transport",
+    "UploadProtocol",
     "VendorErrorCode",
 ]

@@ -1,0 +1,27 @@
+"""Pages and plain-HTTP routes of chargers/files/, mounted at the root by portal/urls.py."""
+
+from django.urls import path
+
+from chargers.files import views
+from chargers.files.values import UPLOAD_PATH
+
+app_name = "files"
+
+urlpatterns = [
+    path(f"{UPLOAD_PATH}<str:token>/<str:secret>/", views.diagnostics_upload, name="diagnostics-upload"),
+    path(
+        f"{UPLOAD_PATH}<str:token>/<str:secret>/<str:name>", views.diagnostics_upload, name="diagnostics-upload-named"
+    ),
+    path("chargers/<str:charge_point_id>/diagnostics/", views.diagnostics_list, name="diagnostics-list"),
+    path("chargers/<str:charge_point_id>/diagnostics/<int:pk>/", views.diagnostics_detail, name="diagnostics-detail"),
+    path(
+        "chargers/<str:charge_point_id>/diagnostics/<int:pk>/files/<int:index>/",
+        views.diagnostics_member,
+        name="diagnostics-member",
+    ),
+    path(
+        "chargers/<str:charge_point_id>/diagnostics/<int:pk>/download/",
+        views.diagnostics_download,
+        name="diagnostics-download",
+    ),
+]

@@ -1,0 +1,26 @@
+"""The writes of chargers/files/: diagnostics uploads, hosted firmware, and filling in what the portal owns in
+GetDiagnostics and UpdateFirmware payloads."""
+
+from chargers.files.services.diagnostics import (
+    UploadRefused,
+    diagnostics_file_name_check,
+    diagnostics_location_create,
+    diagnostics_upload_claim,
+    diagnostics_upload_finish,
+    diagnostics_upload_receive,
+    diagnostics_upload_refuse,
+    public_base_url,
+)
+from chargers.files.services.payloads import files_prepare_payload
+
+__all__ = [
+    "UploadRefused",
+    "diagnostics_file_name_check",
+    "diagnostics_location_create",
+    "diagnostics_upload_claim",
+    "diagnostics_upload_finish",
+    "diagnostics_upload_receive",
+    "diagnostics_upload_refuse",
+    "files_prepare_payload",
+    "public_base_url",
+]

@@ -1,0 +1,106 @@
+"""Pages and plain-HTTP edges of chargers/files/: the one-time HTTP upload chargers send diagnostics to (no login:
+the secret in its URL is the credential), and the operator pages that list a charger's diagnostics and read the
+ASCII files inside a zip (staff only, viewers included: reading changes nothing)."""
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from chargers.files import selectors, services
+from chargers.files.models import DiagnosticsUpload, UploadProtocol
+from chargers.models import ChargePoint
+from portal.decorators import operator_required
+
+# A PUT without a name in its URL is stored under this name.
+DEFAULT_UPLOAD_NAME = "diagnostics.zip"
+# At most this many matching lines are listed for a search across a zip.
+MAX_SEARCH_HITS = 500
+CHUNK_BYTES = 64 * 1024
+
+
+@csrf_exempt  # a charger sends no CSRF token; the one-time secret in the URL is what lets it in
+@require_http_methods(["POST", "PUT"])
+def diagnostics_upload(request: HttpRequest, token: str, secret: str, name: str = "") -> HttpResponse:
+    upload = selectors.diagnostics_upload_open(token=token, secret=secret, protocol=UploadProtocol.HTTP)
+    if upload is None:
+        return JsonResponse({"detail": "This upload location is unknown, used or expired."}, status=403)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.DIAGNOSTICS_MAX_BYTES + CHUNK_BYTES:  # room for the multipart envelope
+        return JsonResponse({"detail": f"More than the {settings.DIAGNOSTICS_MAX_BYTES} bytes allowed."}, status=413)
+    if request.method == "POST":
+        part = request.FILES.get("file")
+        if part is None:
+            return JsonResponse({"file": ["A multipart part named 'file' is required."]}, status=400)
+        name, chunks = part.name, part.chunks(CHUNK_BYTES)
+    else:
+        chunks = iter(lambda: request.read(CHUNK_BYTES), b"")
+    try:
+        upload = services.diagnostics_upload_receive(
+            upload=upload, file_name=name or DEFAULT_UPLOAD_NAME, chunks=chunks
+        )
+    except services.UploadRefused as error:
+        return JsonResponse({"detail": str(error)}, status=error.status)
+    return JsonResponse({"file_name": upload.file_name, "size": upload.size}, status=201)
+
+
+def _charge_point(charge_point_id: str) -> ChargePoint:
+    return get_object_or_404(ChargePoint, charge_point_id=charge_point_id)
+
+
+def _upload(charge_point_id: str, pk: int) -> DiagnosticsUpload:
+    return get_object_or_404(
+        DiagnosticsUpload.objects.select_related("charge_point"), pk=pk, charge_point__charge_point_id=charge_point_id
+    )
+
+
+@operator_required
+def diagnostics_list(request: HttpRequest, charge_point_id: str) -> HttpResponse:
+    charge_point = _charge_point(charge_point_id)
+    uploads = selectors.diagnostics_of_charge_point(charge_point=charge_point)[:200]
+    return render(request, "files/diagnostics_list.html", {"charge_point": charge_point, "uploads": uploads})
+
+
+@operator_required
+def diagnostics_detail(request: HttpRequest, charge_point_id: str, pk: int) -> HttpResponse:
+    """The files of one upload's zip, and with ?q= the lines of all of them that contain the text."""
+    upload = _upload(charge_point_id, pk)
+    members = selectors.diagnostics_members(upload=upload)
+    query = request.GET.get("q", "").strip()
+    hits = selectors.diagnostics_search(upload=upload, query=query, limit=MAX_SEARCH_HITS) if query else []
+    context = {"upload": upload, "members": members, "query": query, "hits": hits, "max_hits": MAX_SEARCH_HITS}
+    return render(request, "files/diagnostics_detail.html", context)
+
+
+@operator_required
+def diagnostics_member(request: HttpRequest, charge_point_id: str, pk: int, index: int) -> HttpResponse:
+    """One file of the zip as text, line by line, the lines holding ?q= marked."""
+    upload = _upload(charge_point_id, pk)
+    try:
+        member, text = selectors.diagnostics_member_text(upload=upload, index=index)
+    except KeyError as error:
+        raise Http404("No such file in this upload.") from error
+    query = request.GET.get("q", "").strip()
+    lines = [
+        (number, line, bool(query) and query.casefold() in line.casefold())
+        for number, line in enumerate(text.splitlines(), 1)
+    ]
+    context = {
+        "upload": upload,
+        "member": member,
+        "lines": lines,
+        "query": query,
+        "matches": sum(1 for *_, hit in lines if hit),
+        "cut": member.size > selectors.MEMBER_TEXT_MAX_BYTES,
+    }
+    return render(request, "files/diagnostics_member.html", context)
+
+
+@operator_required
+def diagnostics_download(request: HttpRequest, charge_point_id: str, pk: int) -> FileResponse:
+    upload = _upload(charge_point_id, pk)
+    path = selectors.diagnostics_file_path(upload=upload)
+    if path is None:
+        raise Http404("This upload kept no file.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=upload.file_name)
