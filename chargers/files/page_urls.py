@@ -3,11 +3,14 @@
 from django.urls import path
 
 from chargers.files import views
-from chargers.files.values import UPLOAD_PATH
+from chargers.files.values import FIRMWARE_PATH, UPLOAD_PATH
 
 app_name = "files"
 
 urlpatterns = [
+    path(f"{FIRMWARE_PATH}<str:token>/<str:name>", views.firmware_download, name="firmware-download"),
+    path("firmware/", views.firmware_list, name="firmware-list"),
+    path("firmware/upload/", views.firmware_upload, name="firmware-upload"),
     path(f"{UPLOAD_PATH}<str:token>/<str:secret>/", views.diagnostics_upload, name="diagnostics-upload"),
     path(
         f"{UPLOAD_PATH}<str:token>/<str:secret>/<str:name>", views.diagnostics_upload, name="diagnostics-upload-named"

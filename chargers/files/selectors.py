@@ -2,15 +2,17 @@
 the text inside an uploaded zip."""
 
 import hmac
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from chargers.files.archives import ArchiveMember, archive_members, archive_read_text, is_zip
-from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload
-from chargers.files.values import diagnostics_folder, secret_digest
+from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload, HostedFirmware
+from chargers.files.values import FIRMWARE_LINK_SALT, diagnostics_folder, firmware_path, secret_digest
 from chargers.models import ChargePoint
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "diagnostics_of_charge_point",
     "diagnostics_search",
     "diagnostics_upload_open",
+    "firmware_by_link",
 ]
 
 # What the browser shows of one file in a zip (the rest is cut, and the page says so).
@@ -84,3 +87,26 @@ def diagnostics_search(*, upload: DiagnosticsUpload, query: str, limit: int) -> 
                 if len(hits) >= limit:
                     return hits
     return hits
+
+
+class FirmwareLinkInvalid(LookupError):
+    """Not a link the portal signed (tampered, or another kind of token), or its firmware is gone."""
+
+
+class FirmwareLinkExpired(PermissionError):
+    """A link the portal signed, past its expiry."""
+
+
+def firmware_by_link(*, token: str) -> tuple[HostedFirmware, Path, str]:
+    """The firmware a signed download link opens, its file and the charger the link was made for."""
+    try:
+        content = signing.loads(token, salt=FIRMWARE_LINK_SALT)
+    except signing.BadSignature as error:
+        raise FirmwareLinkInvalid(token) from error
+    if content["exp"] < time.time():
+        raise FirmwareLinkExpired(token)
+    firmware = HostedFirmware.objects.filter(pk=content["f"]).first()
+    path = firmware_path(content["f"])
+    if firmware is None or not path.is_file():
+        raise FirmwareLinkInvalid(token)
+    return firmware, path, content["cp"]

@@ -1,8 +1,12 @@
 """REST routes of chargers/files/, mounted under /api/v1/ by portal/api_urls.py."""
 
 from django.urls import re_path
+from rest_framework.routers import SimpleRouter
 
 from chargers.files import api
+
+router = SimpleRouter()
+router.register("firmware", api.FirmwareViewSet, basename="firmware")
 
 urlpatterns: list = [
     re_path(
@@ -15,4 +19,5 @@ urlpatterns: list = [
         api.ChargerDiagnosticsDownloadView.as_view(),
         name="charger-diagnostics-download",
     ),
+    *router.urls,
 ]

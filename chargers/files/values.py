@@ -7,11 +7,15 @@ from django.conf import settings
 
 from chargers.redaction import DIAGNOSTICS_UPLOAD_PATH
 
-__all__ = ["UPLOAD_PATH", "diagnostics_folder", "firmware_path", "secret_digest"]
+__all__ = ["FIRMWARE_LINK_SALT", "FIRMWARE_PATH", "UPLOAD_PATH", "diagnostics_folder", "firmware_path", "secret_digest"]
 
 # Where HTTP uploads go, under PUBLIC_URL: UPLOAD_PATH<token>/<secret>/ (portal/urls.py mounts it there); the
 # redaction that masks the secret is declared beside it.
 UPLOAD_PATH = DIAGNOSTICS_UPLOAD_PATH
+# Where chargers download hosted firmware, under PUBLIC_URL: FIRMWARE_PATH<signed token>/<file name>.
+FIRMWARE_PATH = "files/firmware/"
+# The signing salt of those tokens (django.core.signing): a token of another kind never opens a firmware file.
+FIRMWARE_LINK_SALT = "chargers.files.firmware-link"
 
 
 def secret_digest(secret: str) -> str:

@@ -1,17 +1,26 @@
 """Pages and plain-HTTP edges of chargers/files/: the one-time HTTP upload chargers send diagnostics to (no login:
-the secret in its URL is the credential), and the operator pages that list a charger's diagnostics and read the
-ASCII files inside a zip (staff only, viewers included: reading changes nothing)."""
+the secret in its URL is the credential), the firmware download at a signed link (the signature is the credential),
+the operator pages that list a charger's diagnostics and read the ASCII files inside a zip (staff only, viewers
+included: reading changes nothing), and the firmware library page."""
+
+import logging
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chargers.files import selectors, services
-from chargers.files.models import DiagnosticsUpload, UploadProtocol
+from chargers.files.forms import FirmwareForm
+from chargers.files.models import DiagnosticsUpload, HostedFirmware, UploadProtocol
 from chargers.models import ChargePoint
 from portal.decorators import operator_required
+
+logger = logging.getLogger(__name__)
 
 # A PUT without a name in its URL is stored under this name.
 DEFAULT_UPLOAD_NAME = "diagnostics.zip"
@@ -104,3 +113,47 @@ def diagnostics_download(request: HttpRequest, charge_point_id: str, pk: int) ->
     if path is None:
         raise Http404("This upload kept no file.")
     return FileResponse(path.open("rb"), as_attachment=True, filename=upload.file_name)
+
+
+@require_GET
+def firmware_download(request: HttpRequest, token: str, name: str) -> HttpResponse:
+    """A charger downloads hosted firmware: 403 for a link past its expiry, 404 for one the portal did not sign."""
+    try:
+        firmware, path, charge_point_id = selectors.firmware_by_link(token=token)
+    except selectors.FirmwareLinkExpired:
+        return HttpResponseForbidden("This download link has expired.")
+    except selectors.FirmwareLinkInvalid as error:
+        raise Http404("No such firmware link.") from error
+    logger.info("firmware %s downloaded for %s", firmware, charge_point_id)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=firmware.file_name)
+
+
+@operator_required
+def firmware_list(request: HttpRequest) -> HttpResponse:
+    context = {"firmware": HostedFirmware.objects.select_related("charger_model"), "form": FirmwareForm()}
+    return render(request, "files/firmware_list.html", context)
+
+
+@operator_required
+@permission_required("chargers.add_hostedfirmware", raise_exception=True)
+@require_POST
+def firmware_upload(request: HttpRequest) -> HttpResponse:
+    form = FirmwareForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            firmware = services.firmware_create(
+                chunks=data["file"].chunks(),
+                file_name=data["file"].name,
+                version=data["version"],
+                model=data["model"],
+                notes=data["notes"],
+                uploaded_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{firmware} is hosted ({firmware.size} bytes, SHA-256 {firmware.sha256}).")
+            return redirect("files:firmware-list")
+    context = {"firmware": HostedFirmware.objects.select_related("charger_model"), "form": form}
+    return render(request, "files/firmware_list.html", context, status=400)

@@ -11,6 +11,12 @@ from chargers.files.services.diagnostics import (
     diagnostics_upload_refuse,
     public_base_url,
 )
+from chargers.files.services.firmware import (
+    firmware_create,
+    firmware_delete,
+    firmware_payload_fill,
+    firmware_signed_url,
+)
 from chargers.files.services.payloads import files_prepare_payload
 
 __all__ = [
@@ -22,5 +28,9 @@ __all__ = [
     "diagnostics_upload_receive",
     "diagnostics_upload_refuse",
     "files_prepare_payload",
+    "firmware_create",
+    "firmware_delete",
+    "firmware_payload_fill",
+    "firmware_signed_url",
     "public_base_url",
 ]

@@ -1,11 +1,13 @@
 """What the portal fills into a command's payload (called by chargers.commands.services.command_prepare_payload):
 a GetDiagnostics without `location` gets a one-time upload location, over FTP or, with `"upload_protocol":
-"http"`, HTTP; the key `upload_protocol` never reaches the charger."""
+"http"`, HTTP; an UpdateFirmware naming `firmware_id` gets that hosted firmware's signed link. Neither
+`upload_protocol` nor `firmware_id` reaches the charger."""
 
 from django.core.exceptions import ValidationError
 
 from chargers.files.models import UploadProtocol
 from chargers.files.services.diagnostics import diagnostics_location_create
+from chargers.files.services.firmware import firmware_payload_fill
 from chargers.models import ChargePoint
 
 __all__ = ["files_prepare_payload"]
@@ -31,4 +33,6 @@ def files_prepare_payload(*, charge_point: ChargePoint, action: str, payload: di
     if action == "GetDiagnostics" and "location" not in payload:
         protocol = _protocol(charge_point=charge_point, asked=payload.pop("upload_protocol", None))
         _, payload["location"] = diagnostics_location_create(charge_point=charge_point, protocol=protocol)
+    if action == "UpdateFirmware" and "firmware_id" in payload:
+        payload = firmware_payload_fill(charge_point=charge_point, payload=payload)
     return payload
