@@ -63,6 +63,15 @@ class CommandFinished(ChargerEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FirmwareStatusChanged(ChargerEvent):
+    """A FirmwareStatusNotification (firmware rollouts follow it: chargers/files/subscribers.py). Not among
+    EVENT_TYPES: no webhook offers it yet."""
+
+    name = "charger.firmware_status"
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AlertRaised(ChargerEvent):
     """Something an operator should look at (today: a connector reporting a fault)."""
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chargers.files.archives import ArchiveMember, archive_members, archive_read_text, is_zip
-from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload, HostedFirmware
+from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload, FirmwareRollout, HostedFirmware, RolloutStatus
 from chargers.files.values import FIRMWARE_LINK_SALT, diagnostics_folder, firmware_path, secret_digest
 from chargers.models import ChargePoint
 
@@ -23,6 +23,7 @@ __all__ = [
     "diagnostics_search",
     "diagnostics_upload_open",
     "firmware_by_link",
+    "rollouts_due",
 ]
 
 # What the browser shows of one file in a zip (the rest is cut, and the page says so).
@@ -110,3 +111,13 @@ def firmware_by_link(*, token: str) -> tuple[HostedFirmware, Path, str]:
     if firmware is None or not path.is_file():
         raise FirmwareLinkInvalid(token)
     return firmware, path, content["cp"]
+
+
+def rollouts_due() -> list[int]:
+    """Rollouts that should be moving: started, neither paused nor done (beat repeats their advance, should a
+    message have been lost)."""
+    return list(
+        FirmwareRollout.objects.filter(
+            status__in=(RolloutStatus.SCHEDULED, RolloutStatus.RUNNING), start_time__lte=timezone.now()
+        ).values_list("pk", flat=True)
+    )

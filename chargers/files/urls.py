@@ -3,20 +3,21 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from chargers.files import api
+from chargers.files.api import diagnostics, firmware, rollouts
 
 router = SimpleRouter()
-router.register("firmware", api.FirmwareViewSet, basename="firmware")
+router.register("firmware", firmware.FirmwareViewSet, basename="firmware")
+router.register("firmware-rollouts", rollouts.FirmwareRolloutViewSet, basename="firmware-rollout")
 
 urlpatterns: list = [
     re_path(
         r"^chargers/(?P<charge_point_id>[^/]+)/diagnostics/$",
-        api.ChargerDiagnosticsView.as_view(),
+        diagnostics.ChargerDiagnosticsView.as_view(),
         name="charger-diagnostics",
     ),
     re_path(
         r"^chargers/(?P<charge_point_id>[^/]+)/diagnostics/(?P<pk>[0-9]+)/download/$",
-        api.ChargerDiagnosticsDownloadView.as_view(),
+        diagnostics.ChargerDiagnosticsDownloadView.as_view(),
         name="charger-diagnostics-download",
     ),
     *router.urls,

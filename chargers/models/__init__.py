@@ -12,7 +12,16 @@ from chargers.commands.models import (
     Reservation,
     ReservationStatus,
 )
-from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload, HostedFirmware, UploadProtocol
+from chargers.files.models import (
+    DiagnosticsStatus,
+    DiagnosticsUpload,
+    FirmwareRollout,
+    HostedFirmware,
+    RolloutCharger,
+    RolloutChargerStatus,
+    RolloutStatus,
+    UploadProtocol,
+)
 from chargers.models.charge_points import (
     ChargePoint,
     ConnectionAttempt,
@@ -61,6 +70,7 @@ __all__ = [
     "DiagnosticsStatus",
     "DiagnosticsUpload",
     "Direction",
+    "FirmwareRollout",
     "FirmwareVersion",
     "HostedFirmware",
     "MeasurandSpec",
@@ -72,6 +82,9 @@ __all__ = [
     "RegistrationStatus",
     "Reservation",
     "ReservationStatus",
+    "RolloutCharger",
+    "RolloutChargerStatus",
+    "RolloutStatus",
     "Transport",
     "UploadProtocol",
     "VendorErrorCode",

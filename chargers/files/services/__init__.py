@@ -18,6 +18,14 @@ from chargers.files.services.firmware import (
     firmware_signed_url,
 )
 from chargers.files.services.payloads import files_prepare_payload
+from chargers.files.services.rollouts import (
+    rollout_advance,
+    rollout_command_ended,
+    rollout_create,
+    rollout_firmware_status,
+    rollout_pause,
+    rollout_resume,
+)
 
 __all__ = [
     "UploadRefused",
@@ -33,4 +41,10 @@ __all__ = [
     "firmware_payload_fill",
     "firmware_signed_url",
     "public_base_url",
+    "rollout_advance",
+    "rollout_command_ended",
+    "rollout_create",
+    "rollout_firmware_status",
+    "rollout_pause",
+    "rollout_resume",
 ]
