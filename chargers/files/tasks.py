@@ -15,7 +15,7 @@ def rollout_advance(rollout_pk: int) -> str:
     rollout = services.rollout_advance(
         rollout_pk=rollout_pk, send=partial(command_create, check_payload=request_problem)
     )
-    return rollout.status
+    return rollout.status if rollout else "gone"
 
 
 @shared_task(name="chargers.files.tasks.rollouts_housekeeping", ignore_result=True)

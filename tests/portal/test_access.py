@@ -11,10 +11,19 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.generators import EndpointEnumerator
 
+from chargers.files.models import FirmwareRollout, HostedFirmware, UploadProtocol
+from chargers.files.services import (
+    diagnostics_location_create,
+    diagnostics_upload_receive,
+    firmware_create,
+    rollout_create,
+)
 from chargers.models import ChargePoint, Command, CommandBatch
 from chargers.services import charge_point_register
 from rfid.models import IdTag
@@ -63,6 +72,20 @@ WRITE_BODIES = {
     ("POST", "/api/v1/id-tags/bulk/"): [{"id_tag": "NEWBULK1"}],
     ("POST", "/api/v1/webhooks/"): {"url": "https://example.com/new-hook", "events": ["meter_values"]},
     ("PATCH", "/api/v1/webhooks/{pk}/"): {"active": False},
+    # A body that names an object of `world` is a function of it.
+    ("POST", "/api/v1/firmware-rollouts/"): lambda world: {
+        "firmware": world["rolled_out"],
+        "charge_point_ids": [CHARGER],
+        "batch_size": 1,
+    },
+}
+# Writes that take a file: sent as multipart (a fresh file per request).
+MULTIPART_BODIES = {
+    ("POST", "/api/v1/firmware/"): lambda: {
+        "file": SimpleUploadedFile("fw.zip", b"firmware"),
+        "version": "9.9",
+        "model": "ACCESS",
+    },
 }
 
 
@@ -88,9 +111,17 @@ def make_user(kind: str):
 
 
 @pytest.fixture
-def world() -> dict:
+def world(settings, tmp_path) -> dict:
     """One of everything an endpoint can name, and the values of its path parameters."""
+    settings.FILES_ROOT = tmp_path
     charger = charge_point_register(charge_point_id=CHARGER, auth_key=KEY)
+    firmware = firmware_create(chunks=[b"fw"], file_name="fw.zip", version="1", model="ACCESS")
+    rolled_out = firmware_create(chunks=[b"fw"], file_name="fw.zip", version="2", model="ACCESS")
+    rollout = rollout_create(
+        firmware=rolled_out, target={"charge_point_ids": [CHARGER]}, batch_size=1, start_time=timezone.now()
+    )
+    upload, _ = diagnostics_location_create(charge_point=charger, protocol=UploadProtocol.HTTP)
+    diagnostics_upload_receive(upload=upload, file_name="d.zip", chunks=[b"diagnostics"])
     command = Command.objects.create(charge_point=charger, action="ClearCache", payload={})
     batch = CommandBatch.objects.create(action="ClearCache", payload={}, description="one charger")
     transaction = TransactionFactory(charge_point=charger)
@@ -104,8 +135,13 @@ def world() -> dict:
             "command-batches": batch.pk,
             "transactions": transaction.pk,
             "webhooks": webhook.pk,
+            "firmware": firmware.pk,
+            "firmware-rollouts": rollout.pk,
+            # The one {pk} under chargers/{charge_point_id}/: a diagnostics upload.
+            "chargers": upload.pk,
         },
         "charger": charger,
+        "rolled_out": rolled_out.pk,
     }
 
 
@@ -128,6 +164,8 @@ def snapshot() -> tuple:
         list(IdTag.objects.order_by("pk").values_list("id_tag", "status")),
         list(PeriodicTask.objects.order_by("pk").values_list("name", flat=True)),
         list(Webhook.objects.order_by("pk").values_list("url", "events", "active")),
+        list(HostedFirmware.objects.order_by("pk").values_list("pk", flat=True)),
+        list(FirmwareRollout.objects.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -148,10 +186,13 @@ def test_every_api_endpoint_answers_each_kind_of_user_as_its_role_says(path, met
     client = token_client(user)
     url = concrete(path, world)
     body = WRITE_BODIES.get((method, path), {})
+    body = body(world) if callable(body) else body
     before = snapshot()
 
     if method in READ_METHODS:
         response = client.generic(method, url)
+    elif (method, path) in MULTIPART_BODIES:
+        response = client.post(url, MULTIPART_BODIES[(method, path)](), format="multipart")
     else:
         response = client.generic(method, url, json.dumps(body), content_type="application/json")
 
@@ -161,7 +202,7 @@ def test_every_api_endpoint_answers_each_kind_of_user_as_its_role_says(path, met
     expected = expected_api_status(kind, method)
     if expected == "ok":
         assert 200 <= response.status_code < 300, (method, url, kind, response.status_code, response.content[:300])
-        if method not in READ_METHODS and (method, path) in WRITE_BODIES:
+        if method not in READ_METHODS and ((method, path) in WRITE_BODIES or (method, path) in MULTIPART_BODIES):
             assert snapshot() != before, f"{method} {url} answered {response.status_code} and changed nothing"
     else:
         assert response.status_code == int(expected), (method, url, kind, response.status_code)

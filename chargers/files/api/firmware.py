@@ -1,7 +1,7 @@
 """The firmware library (upload: multipart `file`, `version`, `model`)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.fields import get_error_detail
 from rest_framework.parsers import MultiPartParser
@@ -75,5 +75,10 @@ class FirmwareViewSet(
             raise serializers.ValidationError(get_error_detail(error)) from error
         return Response(FirmwareSerializer(firmware).data, status=status.HTTP_201_CREATED)
 
-    def perform_destroy(self, instance: HostedFirmware) -> None:
-        services.firmware_delete(firmware=instance)
+    @extend_schema(responses={204: None, 409: OpenApiResponse(description="A rollout uses this firmware")})
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        try:
+            services.firmware_delete(firmware=self.get_object())
+        except DjangoValidationError as error:
+            return Response(get_error_detail(error), status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)

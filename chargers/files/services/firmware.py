@@ -80,6 +80,9 @@ def _write(path, chunks: Iterable[bytes]) -> tuple[int, str]:
 
 
 def firmware_delete(*, firmware: HostedFirmware) -> None:
+    """Remove hosted firmware and its file; refused while a rollout names it (its history would lose the file)."""
+    if firmware.rollouts.exists():
+        raise ValidationError({"firmware": [f"{firmware} is used by a rollout: it stays"]})
     firmware_path(firmware.pk).unlink(missing_ok=True)
     firmware.delete()
 

@@ -101,11 +101,14 @@ def _failure_rate(rollout: FirmwareRollout) -> float:
     return failed / finished if finished > 0 else 0.0
 
 
-def rollout_advance(*, rollout_pk: int, send: CommandSender, now: datetime | None = None) -> FirmwareRollout:
-    """Send the next wave if the rollout has started, is not paused, and its current wave has finished."""
+def rollout_advance(*, rollout_pk: int, send: CommandSender, now: datetime | None = None) -> FirmwareRollout | None:
+    """Send the next wave if the rollout has started, is not paused, and its current wave has finished. None when
+    the rollout is gone (a late message)."""
     now = now or timezone.now()
     with transaction.atomic():
-        rollout = FirmwareRollout.objects.select_for_update().get(pk=rollout_pk)
+        rollout = FirmwareRollout.objects.select_for_update().filter(pk=rollout_pk).first()
+        if rollout is None:
+            return None
         if rollout.status not in (RolloutStatus.SCHEDULED, RolloutStatus.RUNNING) or now < rollout.start_time:
             return rollout
         rate = _failure_rate(rollout)
