@@ -11,6 +11,7 @@ urlpatterns = [
     path(f"{FIRMWARE_PATH}<str:token>/<str:name>", views.firmware_download, name="firmware-download"),
     path("firmware/", views.firmware_list, name="firmware-list"),
     path("firmware/upload/", views.firmware_upload, name="firmware-upload"),
+    path("firmware/rollouts/<int:pk>/", views.rollout_detail, name="rollout-detail"),
     path(f"{UPLOAD_PATH}<str:token>/<str:secret>/", views.diagnostics_upload, name="diagnostics-upload"),
     path(
         f"{UPLOAD_PATH}<str:token>/<str:secret>/<str:name>", views.diagnostics_upload, name="diagnostics-upload-named"

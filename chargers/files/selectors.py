@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from chargers.files.archives import ArchiveMember, archive_members, archive_read_text, is_zip
@@ -23,7 +23,9 @@ __all__ = [
     "diagnostics_search",
     "diagnostics_upload_open",
     "firmware_by_link",
+    "rollout_progress",
     "rollouts_due",
+    "rollouts_recent",
 ]
 
 # What the browser shows of one file in a zip (the rest is cut, and the page says so).
@@ -121,3 +123,13 @@ def rollouts_due() -> list[int]:
             status__in=(RolloutStatus.SCHEDULED, RolloutStatus.RUNNING), start_time__lte=timezone.now()
         ).values_list("pk", flat=True)
     )
+
+
+def rollout_progress(*, rollout: FirmwareRollout) -> dict[str, int]:
+    """How many of the rollout's chargers stand at each status."""
+    return dict(rollout.chargers.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def rollouts_recent(*, limit: int = 50) -> list[tuple[FirmwareRollout, dict[str, int]]]:
+    rollouts = FirmwareRollout.objects.select_related("firmware")[:limit]
+    return [(rollout, rollout_progress(rollout=rollout)) for rollout in rollouts]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chargers.files import selectors, services
 from chargers.files.forms import FirmwareForm
-from chargers.files.models import DiagnosticsUpload, HostedFirmware, UploadProtocol
+from chargers.files.models import DiagnosticsUpload, FirmwareRollout, HostedFirmware, UploadProtocol
 from chargers.models import ChargePoint
 from portal.decorators import operator_required
 
@@ -128,10 +128,26 @@ def firmware_download(request: HttpRequest, token: str, name: str) -> HttpRespon
     return FileResponse(path.open("rb"), as_attachment=True, filename=firmware.file_name)
 
 
+def _firmware_context(form: FirmwareForm) -> dict:
+    return {
+        "firmware": HostedFirmware.objects.select_related("charger_model"),
+        "rollouts": selectors.rollouts_recent(),
+        "form": form,
+    }
+
+
 @operator_required
 def firmware_list(request: HttpRequest) -> HttpResponse:
-    context = {"firmware": HostedFirmware.objects.select_related("charger_model"), "form": FirmwareForm()}
-    return render(request, "files/firmware_list.html", context)
+    return render(request, "files/firmware_list.html", _firmware_context(FirmwareForm()))
+
+
+@operator_required
+def rollout_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A rollout's progress, charger by charger."""
+    rollout = get_object_or_404(FirmwareRollout.objects.select_related("firmware"), pk=pk)
+    chargers = rollout.chargers.select_related("charge_point")
+    context = {"rollout": rollout, "chargers": chargers, "progress": selectors.rollout_progress(rollout=rollout)}
+    return render(request, "files/rollout_detail.html", context)
 
 
 @operator_required
@@ -155,5 +171,4 @@ def firmware_upload(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{firmware} is hosted ({firmware.size} bytes, SHA-256 {firmware.sha256}).")
             return redirect("files:firmware-list")
-    context = {"firmware": HostedFirmware.objects.select_related("charger_model"), "form": form}
-    return render(request, "files/firmware_list.html", context, status=400)
+    return render(request, "files/firmware_list.html", _firmware_context(form), status=400)

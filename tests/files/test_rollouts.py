@@ -19,7 +19,7 @@ from chargers.files.services import (
 )
 from chargers.models import Command
 from chargers.ocpp.results import request_problem
-from tests.factories import ChargePointFactory, OperatorFactory, token_client
+from tests.factories import ChargePointFactory, OperatorFactory, UserFactory, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +120,17 @@ def test_the_api_refuses_a_rollout_without_chargers_or_with_both_a_list_and_a_fi
     )
     assert rate.status_code == 400 and "max_failure_rate" in rate.json()
     assert not FirmwareRollout.objects.exists()
+
+
+def test_the_pages_show_each_rollout_s_progress_charger_by_charger(client, firmware, fleet) -> None:
+    rollout = rollout_create(firmware=firmware, target={"model": "INCH"}, batch_size=2, start_time=timezone.now())
+    advance(rollout)
+    finish(fleet[0])
+    client.force_login(OperatorFactory())
+    listing = client.get("/firmware/").content.decode()
+    assert f"/firmware/rollouts/{rollout.pk}/" in listing and "installed 1" in listing and "pending 2" in listing
+    detail = client.get(f"/firmware/rollouts/{rollout.pk}/").content.decode()
+    for charge_point_id, status in (("RU-0", "installed"), ("RU-1", "sent"), ("RU-3", "pending")):
+        assert f"{charge_point_id}</a></td>\n    <td>{status}</td>" in detail
+    client.force_login(UserFactory())
+    assert client.get(f"/firmware/rollouts/{rollout.pk}/").status_code == 403
