@@ -208,7 +208,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "commands-housekeeping": {"task": "chargers.tasks.commands_housekeeping", "schedule": 60.0},
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},
-    "firmware-rollouts-housekeeping": {"task": "chargers.files.tasks.rollouts_housekeeping", "schedule": 60.0},
+    "files-housekeeping": {"task": "chargers.files.tasks.rollouts_housekeeping", "schedule": 60.0},
     "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
     "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
 }

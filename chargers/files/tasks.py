@@ -1,5 +1,5 @@
 """Celery tasks of chargers/files/: advancing firmware rollouts (at their start time, and whenever one of their
-chargers finished)."""
+chargers finished), and beat's housekeeping."""
 
 from functools import partial
 
@@ -19,9 +19,10 @@ def rollout_advance(rollout_pk: int) -> str:
 
 
 @shared_task(name="chargers.files.tasks.rollouts_housekeeping", ignore_result=True)
-def rollouts_housekeeping() -> int:
-    """Advance every rollout that should be moving (a start time whose message was lost, a lost event)."""
+def rollouts_housekeeping() -> dict[str, int]:
+    """Advance every rollout that should be moving (a start time whose message was lost, a lost event); mark
+    diagnostics locations that outlived their time expired."""
     due = selectors.rollouts_due()
     for rollout_pk in due:
         rollout_advance(rollout_pk)
-    return len(due)
+    return {"rollouts": len(due), "diagnostics_expired": services.diagnostics_expire()}

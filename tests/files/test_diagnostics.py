@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from chargers.commands.services import command_create
 from chargers.files.archives import ArchiveRefused, archive_check
 from chargers.files.models import DiagnosticsStatus, DiagnosticsUpload, UploadProtocol
+from chargers.files.selectors import diagnostics_upload_open
 from chargers.files.services import (
     UploadRefused,
+    diagnostics_expire,
     diagnostics_location_create,
     diagnostics_upload_receive,
     files_prepare_payload,
@@ -172,3 +174,15 @@ def test_the_pages_are_for_staff_only(client, charger, uploaded) -> None:
     assert client.get(base).status_code == 302
     client.force_login(UserFactory())
     assert client.get(f"{base}{uploaded.pk}/").status_code == 403
+
+
+def test_a_location_past_its_time_opens_nothing_and_is_marked_expired(charger, settings) -> None:
+    settings.DIAGNOSTICS_UPLOAD_TTL_S = -1
+    upload, location = diagnostics_location_create(charge_point=charger, protocol=UploadProtocol.FTP)
+    secret = location.split(":")[2].split("@")[0]
+    assert diagnostics_upload_open(token=upload.token, secret=secret, protocol=UploadProtocol.FTP) is None
+    with pytest.raises(UploadRefused, match="used or has expired"):
+        diagnostics_upload_receive(upload=upload, file_name="late.zip", chunks=[b"x"])
+    assert diagnostics_expire() >= 1
+    upload.refresh_from_db()
+    assert upload.status == DiagnosticsStatus.EXPIRED

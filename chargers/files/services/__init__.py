@@ -3,6 +3,7 @@ GetDiagnostics and UpdateFirmware payloads."""
 
 from chargers.files.services.diagnostics import (
     UploadRefused,
+    diagnostics_expire,
     diagnostics_file_name_check,
     diagnostics_location_create,
     diagnostics_upload_claim,
@@ -29,6 +30,7 @@ from chargers.files.services.rollouts import (
 
 __all__ = [
     "UploadRefused",
+    "diagnostics_expire",
     "diagnostics_file_name_check",
     "diagnostics_location_create",
     "diagnostics_upload_claim",

@@ -18,6 +18,7 @@ from chargers.models import ChargePoint
 
 __all__ = [
     "UploadRefused",
+    "diagnostics_expire",
     "diagnostics_file_name_check",
     "diagnostics_location_create",
     "diagnostics_upload_claim",
@@ -139,3 +140,10 @@ def diagnostics_upload_receive(
                 raise UploadRefused(reason, TOO_LARGE)
             file.write(chunk)
     return diagnostics_upload_finish(upload=upload)
+
+
+def diagnostics_expire() -> int:
+    """Locations past their time that never took an upload are marked expired (they open nothing already)."""
+    return DiagnosticsUpload.objects.filter(status=DiagnosticsStatus.WAITING, expires_at__lte=timezone.now()).update(
+        status=DiagnosticsStatus.EXPIRED
+    )
