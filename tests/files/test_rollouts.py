@@ -134,3 +134,14 @@ def test_the_pages_show_each_rollout_s_progress_charger_by_charger(client, firmw
         assert f"{charge_point_id}</a></td>\n    <td>{status}</td>" in detail
     client.force_login(UserFactory())
     assert client.get(f"/firmware/rollouts/{rollout.pk}/").status_code == 403
+
+
+def test_an_operator_pauses_and_resumes_a_rollout_with_patch(firmware, fleet) -> None:
+    rollout = rollout_create(firmware=firmware, target={"model": "INCH"}, batch_size=2, start_time=timezone.now())
+    client = token_client(OperatorFactory())
+    url = f"/api/v1/firmware-rollouts/{rollout.pk}/"
+    assert client.patch(url, {"status": "paused"}, format="json").json()["status"] == "paused"
+    assert advance(rollout).status == RolloutStatus.PAUSED and not Command.objects.exists()
+    assert client.patch(url, {"status": "completed"}, format="json").status_code == 400
+    assert client.patch(url, {"status": "running"}, format="json").json()["status"] == "running"
+    assert advance(rollout).status == RolloutStatus.RUNNING and Command.objects.count() == 2

@@ -78,6 +78,7 @@ WRITE_BODIES = {
         "charge_point_ids": [CHARGER],
         "batch_size": 1,
     },
+    ("PATCH", "/api/v1/firmware-rollouts/{pk}/"): {"status": "paused"},
 }
 # Writes that take a file: sent as multipart (a fresh file per request).
 MULTIPART_BODIES = {

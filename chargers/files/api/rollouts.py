@@ -1,18 +1,17 @@
 """Firmware rollouts: create one (firmware, charge_point_ids or a filter, batch_size, start_time, retries,
-max_failure_rate), follow its progress per charger, pause and resume it."""
+max_failure_rate), follow its progress per charger, pause and resume it (PATCH its status)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.fields import get_error_detail
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chargers.files import services, tasks
-from chargers.files.models import FirmwareRollout, HostedFirmware, RolloutCharger
+from chargers.files.models import FirmwareRollout, HostedFirmware, RolloutCharger, RolloutStatus
 
 
 class RolloutChargerSerializer(serializers.ModelSerializer):
@@ -61,6 +60,10 @@ class FirmwareRolloutRequestSerializer(serializers.Serializer):
         return attrs
 
 
+class RolloutStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[RolloutStatus.PAUSED, RolloutStatus.RUNNING])
+
+
 def _advance_at(rollout: FirmwareRollout) -> None:
     """The rollout's first wave at its start time (beat's housekeeping repeats it, should this message be lost)."""
     transaction.on_commit(lambda: tasks.rollout_advance.apply_async((rollout.pk,), eta=rollout.start_time))
@@ -72,7 +75,6 @@ class FirmwareRolloutViewSet(
     queryset = FirmwareRollout.objects.prefetch_related("chargers__charge_point")
     serializer_class = FirmwareRolloutSerializer
     filterset_fields = ["status", "firmware"]
-    action_permissions = {"pause": "change", "resume": "change"}
 
     @extend_schema(request=FirmwareRolloutRequestSerializer, responses={201: FirmwareRolloutSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
@@ -99,15 +101,15 @@ class FirmwareRolloutViewSet(
     def _fresh(self, pk: int) -> FirmwareRollout:
         return self.get_queryset().get(pk=pk)
 
-    @extend_schema(request=None, responses={200: FirmwareRolloutSerializer})
-    @action(detail=True, methods=["post"])
-    def pause(self, request: Request, pk: str) -> Response:
-        rollout = services.rollout_pause(rollout=self.get_object())
-        return Response(FirmwareRolloutSerializer(self._fresh(rollout.pk)).data)
-
-    @extend_schema(request=None, responses={200: FirmwareRolloutSerializer})
-    @action(detail=True, methods=["post"])
-    def resume(self, request: Request, pk: str) -> Response:
-        rollout = services.rollout_resume(rollout=self.get_object())
-        _advance_at(rollout)
+    @extend_schema(request=RolloutStatusSerializer, responses={200: FirmwareRolloutSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """PATCH {"status": "paused"} stops new waves; {"status": "running"} goes on after a pause."""
+        body = RolloutStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rollout = self.get_object()
+        if body.validated_data["status"] == RolloutStatus.PAUSED:
+            rollout = services.rollout_pause(rollout=rollout)
+        else:
+            rollout = services.rollout_resume(rollout=rollout)
+            _advance_at(rollout)
         return Response(FirmwareRolloutSerializer(self._fresh(rollout.pk)).data)
