@@ -82,16 +82,13 @@ WRITE_BODIES = {
     ("PATCH", "/api/v1/firmware-rollouts/{pk}/"): {"status": "paused"},
 }
 # Writes that take a file: sent as multipart (a fresh file per request).
+# Endpoints that take a file: sent as multipart (the others get JSON), made fresh for each request.
 MULTIPART_BODIES = {
     ("POST", "/api/v1/firmware/"): lambda: {
         "file": SimpleUploadedFile("fw.zip", b"firmware"),
         "version": "9.9",
         "model": "ACCESS",
     },
-}
-
-# Endpoints that take a file: sent as multipart (the others get JSON), made fresh for each request.
-MULTIPART_BODIES = {
     ("POST", "/api/v1/id-tags/import/"): lambda: {
         "file": SimpleUploadedFile("tags.csv", b"id_tag,status,expiry_date,parent_id_tag,owner\nNEWCSV01,,,,\n")
     },
