@@ -107,6 +107,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The test suite, and the servers it starts, make and log in thousands of users: the real hasher's deliberate
+# slowness would be a large part of its time. Only tests/conftest.py sets this; never set it in production.
+if env.bool("FAST_PASSWORD_HASHER_FOR_TESTS", default=False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Django's model permissions, with the role of the group `viewers` (read-only) applied on top (portal/roles.py).
 AUTHENTICATION_BACKENDS = ["portal.backends.RoleBackend"]
 LOGIN_URL = "/accounts/login/"

@@ -56,6 +56,12 @@ def database_url() -> str:
     return f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+# The fast hasher (portal/settings.py says why), here and in every server the suite starts. Settings are read before
+# this module: this process switches by hand (nothing has hashed a password yet).
+os.environ["FAST_PASSWORD_HASHER_FOR_TESTS"] = "true"
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def server_env(**extra: str) -> dict[str, str]:
     """The environment of a server process a test starts: the test database, and the Redis this process uses (in a
     parallel run, its worker's own database: portal/settings.py), unless the test names another."""
