@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
     "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": env.float("ALERTS_SWEEP_S", default=15.0)},
+    "load-balance": {
+        "task": "transactions.load.tasks.load_balance_round",
+        "schedule": env.float("LOAD_BALANCE_S", default=5.0),
+    },
 }
 
 REST_FRAMEWORK = {
