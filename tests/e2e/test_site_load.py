@@ -3,6 +3,7 @@ real Celery worker. Sessions start and stop; the chargers hear their TxProfiles;
 to more than the site's, and the number of SetChargingProfile calls stays bounded."""
 
 import asyncio
+import json
 import time
 import uuid
 from decimal import Decimal
@@ -27,27 +28,34 @@ TAG = "LOADTAG1"
 
 
 class ProfileLog:
-    """Every SetChargingProfile the chargers received, in the order they arrived (one event loop), and after each
-    TxProfile the sum of the limits the chargers hold for the sessions running then."""
+    """Every SetChargingProfile the chargers received, in the order they arrived (one event loop). A charger
+    answers each after its delay and holds the limit from then on. The first charger is slow (it holds the most
+    at first and is cut first): a raise sent to a quick one before the slow one answered its cut shows as a sum
+    over the limit."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
-        self.held: dict[int, Decimal] = {}  # transaction id -> the limit of its newest TxProfile
+        self.held: dict[int, Decimal] = {}  # transaction id -> the limit of its newest accepted TxProfile
         self.running: set[int] = set()
         self.sums: list[Decimal] = []
 
-    def answer(self, charge_point_id: str):
-        def record(payload: dict) -> dict:
-            self.calls.append((charge_point_id, payload))
-            profile = payload["csChargingProfiles"]
-            if profile["chargingProfilePurpose"] == "TxProfile":
-                self.held[profile["transactionId"]] = Decimal(
-                    str(profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"])
-                )
-                self.sums.append(sum(self.held.get(tx, Decimal(0)) for tx in self.running))
-            return {"status": "Accepted"}
+    def answer(self, sim: SimulatedCharger, delay_s: float):
+        def record(payload: dict) -> None:
+            self.calls.append((sim.charge_point_id, payload))
+            unique_id = sim.received_calls[-1][0]  # the simulator logs the CALL before it asks for the answer
+            asyncio.get_running_loop().create_task(self._accept_later(sim, unique_id, payload, delay_s))
+            return None  # answered by _accept_later
 
         return record
+
+    async def _accept_later(self, sim: SimulatedCharger, unique_id: str, payload: dict, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        profile = payload["csChargingProfiles"]
+        if profile["chargingProfilePurpose"] == "TxProfile":
+            limit = profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+            self.held[profile["transactionId"]] = Decimal(str(limit))
+            self.sums.append(sum(self.held.get(tx, Decimal(0)) for tx in self.running))
+        await sim.ws.send(json.dumps([3, unique_id, {"status": "Accepted"}]))
 
     def purposes(self) -> list[str]:
         return [payload["csChargingProfiles"]["chargingProfilePurpose"] for _, payload in self.calls]
@@ -71,9 +79,9 @@ def test_four_chargers_share_a_20_a_site_and_never_hold_more_than_its_limit(comm
 
     async def scenario() -> dict:
         sims = []
-        for charger in chargers:
+        for index, charger in enumerate(chargers):
             sim = SimulatedCharger(command_portal.ocpp_url, charger.charge_point_id, password=KEY)
-            sim.answers["SetChargingProfile"] = log.answer(charger.charge_point_id)
+            sim.answers["SetChargingProfile"] = log.answer(sim, delay_s=0.8 if index == 0 else 0.05)
             await sim.connect()
             await sim.boot()
             sims.append(sim)
