@@ -116,6 +116,10 @@ class SiteLoad:
     measured_a: Decimal | None
     allocations: list[dict]
 
+    @property
+    def allocated_a(self) -> Decimal:
+        return sum((a["limit_a"] for a in self.allocations), Decimal(0))
+
 
 def site_load(*, site: Site) -> SiteLoad:
     """A site's load as the API shows it, in A per phase: its limit, the current its chargers draw (their live

@@ -80,7 +80,8 @@ def site_load_balance(*, site: Site, check_payload: PayloadCheck = profile_probl
     root = site_root(site=site)
     with transaction.atomic():
         # Two rounds of one site (an event's and beat's) wait for each other: neither sends what the other did.
-        Site.objects.select_for_update().filter(pk=root.pk).first()
+        # Read afresh under the lock: the caller's row may be older than the limit an operator just set.
+        root = Site.objects.select_for_update().get(pk=root.pk)
         inputs = site_inputs(root=root)
         if not site_is_managed(tree=site_tree(root=root)):
             LoadAllocation.objects.filter(site=root).delete()
