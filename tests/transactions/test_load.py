@@ -144,3 +144,19 @@ def test_a_site_page_shows_its_load_panel_with_each_session_s_share(client) -> N
     assert panel.count("10.0 A") == 2 + 2  # both shares, both sent (raises from the 6 A default, no cut pending)
     bare = Site.objects.create(name="Yard")
     assert "not managed" in client.get(f"/sites/{bare.pk}/").content.decode()
+
+
+def test_a_cut_due_to_an_offline_charger_holds_the_raises_back_until_it_can_be_sent() -> None:
+    site = Site.objects.create(name="Depot", grid_limit_a=Decimal(20))
+    first = session(site)
+    answer(site_load_balance(site=site))
+    first.charge_point.is_online = False
+    first.charge_point.save()
+    second = session(site)
+    assert site_load_balance(site=site) == []  # the first holds 20 A: the second stays at its 6 A default
+    first.charge_point.is_online = True
+    first.charge_point.save()
+    cut = site_load_balance(site=site)
+    assert limits(cut) == {first.pk: 10.0}
+    answer(cut)
+    assert limits(site_load_balance(site=site)) == {second.pk: 10.0}

@@ -103,23 +103,26 @@ def _allocations_store(*, root: Site, inputs: SiteInputs, limits: dict[int, Deci
         row = existing.get(pk) or LoadAllocation(
             transaction_id=pk, site=root, charge_point_id=inputs.running[pk].charge_point_pk
         )
-        _settle(row)
-        row.site, row.limit_a, row.updated_at = root, limit, now
-        row.save()
+        # Saved only when something moved: beat's round every few seconds writes nothing on a quiet site.
+        changed = row.pk is None or _settle(row) or row.limit_a != limit or row.site_id != root.pk
+        if changed:
+            row.site, row.limit_a, row.updated_at = root, limit, now
+            row.save()
         rows.append(row)
     return rows
 
 
-def _settle(row: LoadAllocation) -> None:
+def _settle(row: LoadAllocation) -> bool:
     """Take in the answer to the row's last profile: accepted, it is in force; refused or lost, the one before
-    it still is (and the round sends it again)."""
+    it still is (and the round sends it again). True when there was an answer to take in."""
     if row.command is None or row.command.is_open:
-        return
+        return False
     if row.command.status == CommandStatus.ACCEPTED:
         row.accepted_limit_a = row.sent_limit_a
     else:
         row.sent_limit_a = row.accepted_limit_a
     row.command = None
+    return True
 
 
 def _in_force(row: LoadAllocation) -> Decimal:
@@ -139,18 +142,21 @@ def _needs_sending(row: LoadAllocation) -> bool:
 
 def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_payload: PayloadCheck) -> list[Command]:
     chargers = ChargePoint.objects.in_bulk({row.charge_point_id for row in rows})
-    waiting = [row for row in rows if _needs_sending(row) and chargers[row.charge_point_id].is_online]
+    due = [row for row in rows if _needs_sending(row)]
     # A first profile at the default is no raise: it may go with the decreases.
-    decreases = [row for row in waiting if row.limit_a <= _in_force(row)]
-    increases = [row for row in waiting if row.limit_a > _in_force(row)]
+    decreases = [row for row in due if row.limit_a <= _in_force(row)]
+    increases = [row for row in due if row.limit_a > _in_force(row)]
     phases = {session.key: session.phases for session in inputs.sessions}
 
     def send(row: LoadAllocation) -> Command | None:
+        if not chargers[row.charge_point_id].is_online:
+            return None  # it keeps what it holds; beat's next round tries again once it is back
         connector_id = inputs.running[row.transaction_id].connector_id
         return _send(row, chargers[row.charge_point_id], connector_id, phases[row.transaction_id], check_payload)
 
     sent = [send(row) for row in decreases]
-    if not any(sent) and not any(row.command_id for row in rows):
+    # Raises wait while any cut is due (sent now, or unsendable: its charger offline) or any profile is on its way.
+    if not decreases and not any(row.command_id for row in rows):
         sent += [send(row) for row in increases]
     return [command for command in sent if command is not None]
 
