@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from chargers.commands.dispatch import commands_dispatch_on_commit
 from chargers.commands.services import PayloadCheck, command_create
 from chargers.models import ChargePoint, Command, CommandStatus
 from transactions.load.allocator import allocate
@@ -158,7 +159,11 @@ def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_paylo
     # Raises wait while any cut is due (sent now, or unsendable: its charger offline) or any profile is on its way.
     if not decreases and not any(row.command_id for row in rows):
         sent += [send(row) for row in increases]
-    return [command for command in sent if command is not None]
+    commands = [command for command in sent if command is not None]
+    if commands:
+        # One poke for the round's commands (a round may queue hundreds), once they are committed.
+        commands_dispatch_on_commit(command_ids=[c.pk for c in commands], not_before=None, poke_here=True)
+    return commands
 
 
 def _send(
@@ -179,6 +184,7 @@ def _send(
             check_payload=check_payload,
             requested_via=REQUESTED_VIA,
             expires_at=timezone.now() + PROFILE_EXPIRY,
+            dispatch=False,  # the round pokes once for all its commands
         )
     except ValidationError as error:
         logger.warning("load: no profile for %s: %s", charge_point, error.messages)
