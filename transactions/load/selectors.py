@@ -118,7 +118,7 @@ class SiteLoad:
 
     @property
     def allocated_a(self) -> Decimal:
-        return sum((a["limit_a"] for a in self.allocations), Decimal(0))
+        return sum((a["limit_a"] for a in self.allocations), Decimal("0.0"))
 
 
 def site_load(*, site: Site) -> SiteLoad:
