@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
     token_client,
 )
+from transactions.models import Site
 from webhooks.models import Webhook
 from webhooks.services import webhook_create
 
@@ -96,6 +97,7 @@ def world() -> dict:
     transaction = TransactionFactory(charge_point=charger)
     IdTagFactory(id_tag=TAG)
     webhook, _ = webhook_create(owner=OperatorFactory(), url="https://example.com/hook", events=["meter_values"])
+    site = Site.objects.create(name="Depot", grid_limit_a=32)
     return {
         "charge_point_id": CHARGER,
         "id_tag": TAG,
@@ -104,6 +106,7 @@ def world() -> dict:
             "command-batches": batch.pk,
             "transactions": transaction.pk,
             "webhooks": webhook.pk,
+            "sites": site.pk,
         },
         "charger": charger,
     }
