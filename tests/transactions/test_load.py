@@ -54,19 +54,22 @@ def test_decreases_go_out_first_and_the_raises_only_once_they_were_answered() ->
     assert (row.limit_a, row.sent_limit_a, row.accepted_limit_a) == (Decimal(10), Decimal(10), Decimal(10))
 
 
-def test_a_change_of_one_amp_or_less_sends_nothing_but_a_pause_always_does() -> None:
+def test_a_raise_of_one_amp_or_less_sends_nothing_but_any_cut_and_any_pause_does() -> None:
     site = Site.objects.create(name="Depot", grid_limit_a=Decimal(20))
     sessions = [session(site), session(site)]
     answer(site_load_balance(site=site))
-    answer(site_load_balance(site=site))
-    Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal("19.0"))  # 10 A -> 9.5 A each: not worth a CALL
+    Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal(21))  # 10 A -> 10.5 A each: not worth a CALL
     assert site_load_balance(site=site) == []
-    third = session(site)  # 3 x 6 A = 18 A: all three at 6.3 A; the two are cut by 3.7 A first
+    Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal("19.8"))  # 10 A -> 9.9 A: a cut goes out
     cut = site_load_balance(site=site)
-    assert limits(cut) == {s.pk: 6.3 for s in sessions}
+    assert limits(cut) == {s.pk: 9.9 for s in sessions}
+    answer(cut)
+    third = session(site)  # 3 x 6 A = 18 A: all three at 6.6 A; the two are cut first
+    cut = site_load_balance(site=site)
+    assert limits(cut) == {s.pk: 6.6 for s in sessions}
     answer(cut)
     raised = site_load_balance(site=site)
-    assert limits(raised) == {third.pk: 6.3}
+    assert limits(raised) == {third.pk: 6.6}
     answer(raised)
     Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal(17))  # room for two: the newest is paused
     paused = site_load_balance(site=site)

@@ -25,7 +25,7 @@ from transactions.sites.models import Site
 
 logger = logging.getLogger(__name__)
 
-THRESHOLD_A = Decimal(1)  # a share that moves by this or less is not worth a CALL
+THRESHOLD_A = Decimal(1)  # a raise of this or less is not worth a CALL (a cut always is)
 DEFAULT_LIMIT_A = Decimal(6)  # the TxDefaultProfile: what a session draws before its own profile arrives
 # Profile ids load management owns: a profile with the same id replaces the one before on the charger, so each
 # charger holds at most one of each (its profile capacity is never filled up by us).
@@ -133,12 +133,12 @@ def _in_force(row: LoadAllocation) -> Decimal:
 def _needs_sending(row: LoadAllocation) -> bool:
     if row.command is not None:
         return False  # its last profile is on its way: one change in flight per session
-    in_force = _in_force(row)
-    return (
-        row.sent_limit_a is None
-        or abs(row.limit_a - in_force) > THRESHOLD_A
-        or (row.limit_a == 0) != (in_force == 0)  # pausing or resuming is always worth a CALL
-    )
+    if row.sent_limit_a is None:
+        return True
+    in_force = row.sent_limit_a
+    # A cut goes out however small: the others' shares count on it (ten skipped cuts of 0.7 A are 7 A over the
+    # limit). A raise goes out when it is worth a CALL, or when it resumes a paused session.
+    return row.limit_a < in_force or row.limit_a - in_force > THRESHOLD_A or (in_force == 0 < row.limit_a)
 
 
 def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_payload: PayloadCheck) -> list[Command]:
