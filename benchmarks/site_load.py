@@ -122,7 +122,8 @@ def bench_loop(chargers: int, limit_a: float, churn: int, minutes: int) -> None:
         for _ in range(int(carry)):
             victim = Transaction.objects.filter(stopped_at__isnull=True).order_by("?").first()
             Transaction.objects.filter(pk=victim.pk).update(stopped_at=timezone.now(), meter_stop_wh=1)
-            _start(rng.choice(fleet))
+            busy = set(Transaction.objects.filter(stopped_at__isnull=True).values_list("charge_point_id", flat=True))
+            _start(rng.choice([cp for cp in fleet if cp.pk not in busy]))
         carry -= int(carry)
         for _ in range(2):  # the event's round, then the round the answers bring
             tick = time.perf_counter()
