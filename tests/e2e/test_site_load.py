@@ -106,9 +106,10 @@ def test_four_chargers_share_a_20_a_site_and_never_hold_more_than_its_limit(comm
     result = asyncio.run(scenario())
     assert max(result["took"]) < 10 and result["rise"] < 15
     assert max(log.sums) <= LIMIT_A, log.sums
-    # 4 defaults, then at most one profile per session per change of the picture (5 events, 4 sessions).
+    # 4 defaults; then 8 TxProfiles are all it takes: 20 A; a cut to 10 and a 10; two cuts to 6.6 and a 6.6; a
+    # pause; a resume at 6.6 (two spare for a profile the busy machine lets time out and the next round resends).
     assert log.purposes().count("TxDefaultProfile") == 4
-    assert log.purposes().count("TxProfile") <= 4 * 5, log.calls
+    assert 8 <= log.purposes().count("TxProfile") <= 10, log.calls
     api = result["api"]
     assert api["limit_a"] == "20.0"
     assert sum(Decimal(a["limit_a"]) for a in api["allocations"]) <= LIMIT_A
