@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from live.api import TransactionShareView
+from transactions.load.api import SiteLoadView
 
 
 @csrf_exempt  # an API client sends no CSRF token: a write to a wrong path is a 404, not Django's CSRF page
@@ -42,6 +43,7 @@ urlpatterns = [
     path("", include("chargers.urls")),
     path("", include("transactions.urls")),
     path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
+    path("sites/<int:pk>/load/", SiteLoadView.as_view(), name="site-load"),
     path("", include("rfid.urls")),
     path("", include("webhooks.urls")),
     # Last: whatever no route above took (the view redirects a read of a known path missing its slash).

@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": env.float("ALERTS_SWEEP_S", default=15.0)},
     # A safety net under the event-driven sync: a change whose hook was lost reaches the chargers within minutes.
     "local-lists-sync": {"task": "rfid.locallist.tasks.local_lists_sync", "schedule": 300.0},
+    "load-balance": {
+        "task": "transactions.load.tasks.load_balance_round",
+        "schedule": env.float("LOAD_BALANCE_S", default=5.0),
+    },
 }
 
 REST_FRAMEWORK = {

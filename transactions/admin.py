@@ -4,6 +4,7 @@ with seconds, units in the column names. Sites are edited here too, and on their
 from django.contrib import admin
 
 from portal.admin_records import RecordAdmin, RecordInline, seconds_shown
+from transactions.load import admin as load_admin  # noqa: F401 (registers load management's admin)
 from transactions.models import MeterValue, Site, Transaction
 
 

@@ -36,6 +36,7 @@ from tests.factories import (
     UserFactory,
     token_client,
 )
+from transactions.models import Site
 from webhooks.models import Webhook
 from webhooks.services import webhook_create
 
@@ -138,6 +139,7 @@ def world(settings, tmp_path) -> dict:
     transaction = TransactionFactory(charge_point=charger)
     IdTagFactory(id_tag=TAG)
     webhook, _ = webhook_create(owner=OperatorFactory(), url="https://example.com/hook", events=["meter_values"])
+    site = Site.objects.create(name="Depot", grid_limit_a=32)
     return {
         "charge_point_id": CHARGER,
         "id_tag": TAG,
@@ -150,6 +152,7 @@ def world(settings, tmp_path) -> dict:
             "firmware-rollouts": rollout.pk,
             # The one {pk} under chargers/{charge_point_id}/: a diagnostics upload.
             "chargers": upload.pk,
+            "sites": site.pk,
         },
         "charger": charger,
         "rolled_out": rolled_out.pk,

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from portal.decorators import operator_required
+from transactions.load.selectors import site_load
 from transactions.sites import selectors
 from transactions.sites.forms import SiteForm
 from transactions.sites.models import Site
@@ -40,6 +41,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": selectors.site_totals().get(site.pk),
         "charge_points": charge_points,
         "circuits": site.circuits.all(),
+        "load": site_load(site=site),
         "may_change": request.user.has_perm("transactions.change_site"),
         "live_feeds": [f"charger:{cp.pk}" for cp in charge_points[:MAX_LIVE_CHARGERS]],
         # The totals follow the chargers' feeds as on the list (static/js/records-sites.js).

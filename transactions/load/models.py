@@ -1,0 +1,48 @@
+"""Load management's records: how it sees a charger (phases, wiring, maximum, priority) and each running
+session's share of its site's limit, with what was sent and what the charger accepted. Same app (label
+`transactions`), registered through transactions/models.py; references by name, so that this module imports no
+other model module (transactions.models imports this one)."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class LoadPoint(models.Model):
+    """A charger as load management sees it. A charger without one is a three-phase 32 A charger of priority 0."""
+
+    charge_point = models.OneToOneField("chargers.ChargePoint", on_delete=models.CASCADE, related_name="load_point")
+    phases = models.PositiveSmallIntegerField(default=3, choices=[(1, "one phase"), (3, "three phases")])
+    phase = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text="The grid phase a one-phase charger is wired to (L1-L3)",
+    )
+    max_current_a = models.DecimalField("maximum current (A per phase)", max_digits=5, decimal_places=1, default=32)
+    priority = models.SmallIntegerField(default=0, help_text="Higher is served first and paused last")
+
+    def __str__(self) -> str:
+        return f"load point of {self.charge_point_id}"
+
+
+class LoadAllocation(models.Model):
+    """A running session's share of its site's limit (A per phase): `limit_a` is the allocator's latest answer,
+    `sent_limit_a` the limit of the last TxProfile queued for it (`command`), `accepted_limit_a` the last one the
+    charger accepted. The row goes when the session stops."""
+
+    transaction = models.OneToOneField(
+        "transactions.Transaction", on_delete=models.CASCADE, related_name="load_allocation"
+    )
+    site = models.ForeignKey("transactions.Site", on_delete=models.CASCADE, related_name="load_allocations")
+    charge_point = models.ForeignKey("chargers.ChargePoint", on_delete=models.CASCADE, related_name="load_allocations")
+    limit_a = models.DecimalField(max_digits=5, decimal_places=1)
+    sent_limit_a = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    accepted_limit_a = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    command = models.ForeignKey("chargers.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["site", "transaction"]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id}: {self.limit_a} A"

@@ -1,0 +1,151 @@
+"""Reads for load management: a managed site's tree (the site and its circuits), the allocator's inputs for it,
+and the load as the API and the site page show it."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chargers.models import ChargePoint
+from chargers.selectors import charge_point_list
+from transactions.load.allocator import Circuit, Session, amps_from_kw
+from transactions.load.models import LoadAllocation, LoadPoint
+from transactions.models import Transaction
+from transactions.sites.models import Site
+
+
+@dataclass(frozen=True)
+class RunningSession:
+    """What the loop needs to send a session its limit."""
+
+    transaction_pk: int
+    charge_point_pk: int
+    connector_id: int
+    site_pk: int  # the site or circuit its charger stands in
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    root: Site
+    circuits: list[Circuit]
+    sessions: list[Session]
+    running: dict[int, RunningSession]  # by transaction pk
+
+
+def site_limit_a(*, site: Site) -> float | None:
+    """A site's limit in A per phase: given in A, or its kW as three phases at its nominal voltage (both given:
+    the smaller)."""
+    limits = []
+    if site.grid_limit_a is not None:
+        limits.append(float(site.grid_limit_a))
+    if site.grid_limit_kw is not None:
+        limits.append(amps_from_kw(power_kw=float(site.grid_limit_kw), voltage_v=site.nominal_voltage_v))
+    return min(limits) if limits else None
+
+
+def site_root(*, site: Site) -> Site:
+    """The top site above a circuit (a circuit's sessions are balanced with its whole site)."""
+    seen = {site.pk}
+    while site.parent_id is not None and site.parent_id not in seen:
+        seen.add(site.parent_id)
+        site = Site.objects.get(pk=site.parent_id)
+    return site
+
+
+def site_tree(*, root: Site) -> list[Site]:
+    """The site and every circuit below it, breadth first (one query per level)."""
+    tree, level = [root], [root.pk]
+    while level:
+        below = list(Site.objects.filter(parent_id__in=level).exclude(pk__in=[s.pk for s in tree]))
+        tree += below
+        level = [s.pk for s in below]
+    return tree
+
+
+def site_is_managed(*, tree: Iterable[Site]) -> bool:
+    return any(site_limit_a(site=site) is not None for site in tree)
+
+
+def site_inputs(*, root: Site) -> SiteInputs:
+    """The allocator's inputs for a site: its circuits with their limits and the sessions running below it."""
+    tree = site_tree(root=root)
+    circuits = [Circuit(s.pk, site_limit_a(site=s), s.parent_id if s.pk != root.pk else None) for s in tree]
+    rows = Transaction.objects.filter(stopped_at__isnull=True, charge_point__site__in=tree).values_list(
+        "pk", "charge_point_id", "connector_id", "charge_point__site_id"
+    )
+    running = {pk: RunningSession(pk, cp, connector, site) for pk, cp, connector, site in rows}
+    points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=_chargers(running))}
+    sessions = [_session(session, points.get(session.charge_point_pk)) for session in running.values()]
+    return SiteInputs(root, circuits, sessions, running)
+
+
+def _chargers(running: dict[int, RunningSession]) -> set[int]:
+    return {session.charge_point_pk for session in running.values()}
+
+
+def _session(running: RunningSession, point: LoadPoint | None) -> Session:
+    if point is None:
+        return Session(key=running.transaction_pk, circuit=running.site_pk)
+    return Session(
+        key=running.transaction_pk,
+        circuit=running.site_pk,
+        phases=point.phases,
+        phase=point.phase,
+        priority=point.priority,
+        max_a=float(point.max_current_a),
+    )
+
+
+def managed_site_pks() -> list[int]:
+    """The top sites with a limit somewhere in their tree and a session running below them (beat's round)."""
+    busy = Transaction.objects.filter(stopped_at__isnull=True, charge_point__site__isnull=False)
+    roots: dict[int, Site] = {}
+    for site in Site.objects.filter(pk__in=busy.values("charge_point__site_id")).distinct():
+        root = site_root(site=site)
+        roots[root.pk] = root
+    return [pk for pk, root in roots.items() if site_is_managed(tree=site_tree(root=root))]
+
+
+def site_of_charger(*, charge_point_pk: int) -> Site | None:
+    site_pk = ChargePoint.objects.filter(pk=charge_point_pk).values_list("site_id", flat=True).first()
+    return Site.objects.get(pk=site_pk) if site_pk is not None else None
+
+
+@dataclass(frozen=True)
+class SiteLoad:
+    limit_a: Decimal | None
+    measured_a: Decimal | None
+    allocations: list[dict]
+
+    @property
+    def allocated_a(self) -> Decimal:
+        return sum((a["limit_a"] for a in self.allocations), Decimal("0.0"))
+
+
+def site_load(*, site: Site) -> SiteLoad:
+    """A site's load as the API shows it, in A per phase: its limit, the current its chargers draw (their live
+    power as three balanced phases at the nominal voltage; None when none reports power) and each running
+    session's share."""
+    tree = site_tree(root=site)
+    limit = site_limit_a(site=site)
+    powers = [
+        cp.live_power_w for cp in charge_point_list().filter(site__in=tree).only("pk") if cp.live_power_w is not None
+    ]
+    measured = None
+    if powers:
+        measured = (Decimal(sum(powers)) / (3 * site.nominal_voltage_v)).quantize(Decimal("0.1"))
+    rows = (
+        LoadAllocation.objects.filter(transaction__charge_point__site__in=tree, transaction__stopped_at__isnull=True)
+        .select_related("charge_point")
+        .order_by("transaction_id")
+    )
+    allocations = [
+        {
+            "charge_point_id": row.charge_point.charge_point_id,
+            "transaction_id": row.transaction_id,
+            "limit_a": row.limit_a,
+            "sent_limit_a": row.sent_limit_a,
+            "accepted_limit_a": row.accepted_limit_a,
+        }
+        for row in rows
+    ]
+    return SiteLoad(Decimal(str(round(limit, 1))) if limit is not None else None, measured, allocations)
