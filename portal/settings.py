@@ -302,6 +302,10 @@ OCPP_LAST_SEEN_RESOLUTION = env.int("OCPP_LAST_SEEN_RESOLUTION", default=30)
 # Remote commands: how long the portal waits for a charger's answer to a CALL, and how long a queued command
 # for an offline charger stays deliverable unless the request says otherwise (seconds).
 OCPP_CALL_TIMEOUT = env.float("OCPP_CALL_TIMEOUT", default=30.0)
+# A SOAP charger whose address refuses the connection is tried again this often (after 0.5 s, then 1 s, ...)
+# before its command fails: the request never reached it, so trying again is safe.
+SOAP_CONNECT_RETRIES = env.int("SOAP_CONNECT_RETRIES", default=2)
+SOAP_RETRY_BACKOFF_S = env.float("SOAP_RETRY_BACKOFF_S", default=0.5)
 OCPP_COMMAND_EXPIRY = env.int("OCPP_COMMAND_EXPIRY", default=3600)
 
 # Webhooks (webhooks/services.py): a failed delivery is retried after WEBHOOK_RETRY_BASE_S, then twice as long each

@@ -3,14 +3,18 @@ presence (chargers/services/soap.py), against a real HTTP server in the SOAP sim
 
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+import requests
 from django.core.cache import cache
 from django.utils import timezone
 
 from chargers.commands.services import command_create
 from chargers.models import ChargePoint, CommandStatus, MessageLog, Transport
+from chargers.ocpp.calls import ChargerDisconnected
 from chargers.ocpp.results import request_problem
+from chargers.ocpp.soap import client
 from chargers.ocpp.soap.client import soap_commands_deliver
 from chargers.services import charge_point_register, charge_points_soap_silent
 from tests.soap_simulator import SoapCharger
@@ -117,3 +121,44 @@ def test_a_charger_back_on_a_websocket_is_left_to_its_consumer(sim) -> None:
     assert soap_commands_deliver(charge_point_pk=charger.pk) is True  # returns: nothing to do here
     command.refresh_from_db()
     assert command.status == CommandStatus.QUEUED and sim.received_calls == []
+
+
+def test_a_connection_refused_is_tried_again_and_a_charger_back_in_time_gets_its_command(monkeypatch, settings) -> None:
+    settings.SOAP_CONNECT_RETRIES, settings.SOAP_RETRY_BACKOFF_S = 2, 0.01
+    attempts = []
+
+    def post(*args, **kwargs):
+        attempts.append(args[0])
+        if len(attempts) < 3:
+            raise requests.ConnectionError("connection refused")
+        return SimpleNamespace(status_code=200, content=b"<answer/>")
+
+    monkeypatch.setattr(client.requests, "post", post)
+    assert client._post("http://charger.invalid/", "/Reset", b"<x/>", 5) == (200, b"<answer/>")
+    assert len(attempts) == 3
+
+
+def test_a_charger_still_unreachable_after_the_retries_is_disconnected_and_a_read_timeout_is_not_retried(
+    monkeypatch, settings
+) -> None:
+    settings.SOAP_CONNECT_RETRIES, settings.SOAP_RETRY_BACKOFF_S = 2, 0.01
+    attempts = []
+
+    def refused(*args, **kwargs):
+        attempts.append(1)
+        raise requests.ConnectionError("connection refused")
+
+    monkeypatch.setattr(client.requests, "post", refused)
+    with pytest.raises(ChargerDisconnected, match="cannot reach"):
+        client._post("http://charger.invalid/", "/Reset", b"<x/>", 5)
+    assert len(attempts) == 3
+
+    def slow(*args, **kwargs):
+        attempts.append(1)
+        raise requests.ReadTimeout("no answer")
+
+    attempts.clear()
+    monkeypatch.setattr(client.requests, "post", slow)
+    with pytest.raises(TimeoutError):
+        client._post("http://charger.invalid/", "/Reset", b"<x/>", 5)
+    assert len(attempts) == 1  # the charger may have acted on it: never sent twice

@@ -9,6 +9,7 @@ ChargerDisconnected (the command fails); no answer within the timeout a TimeoutE
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,8 +77,22 @@ def read_answer(*, action: str, unique_id: str, status: int, data: bytes) -> Cal
 
 
 def _post(address: str, action: str, data: bytes, timeout: float) -> tuple[int, bytes]:
-    """POST in a thread (requests is blocking); connection problems become ChargerDisconnected, a read timeout
-    a TimeoutError."""
+    """POST in a thread (requests is blocking). A connection that cannot be made is tried again
+    SOAP_CONNECT_RETRIES times (after SOAP_RETRY_BACKOFF_S, doubling): the request never reached the charger, so a
+    second try cannot do anything twice (a charger rebooting, a NAT mapping being renewed). Then
+    ChargerDisconnected; a read timeout is never retried (the charger may have acted) but a TimeoutError."""
+    retries, backoff = settings.SOAP_CONNECT_RETRIES, settings.SOAP_RETRY_BACKOFF_S
+    for attempt in range(retries + 1):
+        try:
+            return _post_once(address, action, data, timeout)
+        except ChargerDisconnected:
+            if attempt == retries:
+                raise
+            time.sleep(backoff * 2**attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _post_once(address: str, action: str, data: bytes, timeout: float) -> tuple[int, bytes]:
     try:
         response = requests.post(
             address,
