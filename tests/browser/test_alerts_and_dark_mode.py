@@ -5,8 +5,6 @@ stop of the keyboard, and with the system in dark mode the pages are dark, at 12
 Screenshots land in tests/e2e/screenshots/ (ignored by git): look at them.
 """
 
-import os
-import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -22,28 +20,10 @@ from core import event_groups
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple-9"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "e2e" / "screenshots"
 TIMEOUT_MS = 15_000
 DARK_BACKGROUND = "rgb(20, 23, 28)"  # --bg of portal.css in dark mode
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls between page actions
-    # are plain sync calls, so allow them here only.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def raised_elsewhere(**fields) -> int:

@@ -12,7 +12,7 @@ from chargers.files.models import UploadProtocol
 from chargers.files.services import diagnostics_location_create, diagnostics_upload_receive, firmware_create
 from chargers.files.values import diagnostics_folder
 from chargers.services import charge_point_register
-from tests.browser.test_operator_pages import PASSWORD, browser, log_in, page  # noqa: F401 (fixtures)
+from tests.browser.test_operator_pages import PASSWORD, log_in, page  # noqa: F401 (fixtures)
 from tests.files.helpers import zip_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,7 +18,7 @@ from chargers.models import ChargePoint, RegistrationStatus
 from chargers.services import charge_point_register
 from portal.roles import VIEWERS_GROUP
 from rfid.services import id_tag_create
-from tests.browser.test_live_pages import (  # noqa: F401 (browser is a fixture)
+from tests.browser.test_live_pages import (
     KEY,
     PASSWORD,
     PHONE,
@@ -26,7 +26,6 @@ from tests.browser.test_live_pages import (  # noqa: F401 (browser is a fixture)
     TIMEOUT_MS,
     Charger,
     assert_not_reloaded,
-    browser,
     log_in,
     new_page,
     no_horizontal_scroll,
@@ -90,7 +89,7 @@ def received(sim: SimulatedCharger) -> list[tuple[str, dict]]:
     return [(action, payload) for _, action, payload in sim.received_calls]
 
 
-def test_an_operator_accepts_a_pending_charger_which_is_asked_to_boot_again(browser, open_portal) -> None:  # noqa: F811
+def test_an_operator_accepts_a_pending_charger_which_is_asked_to_boot_again(browser, open_portal) -> None:
     full_operator("accepter")
     charger = PendingCharger(open_portal)
     try:
@@ -119,7 +118,7 @@ def charger(open_portal):
     made.close()
 
 
-def test_an_operator_stops_a_running_session_and_the_page_shows_it_ended(browser, open_portal, charger) -> None:  # noqa: F811
+def test_an_operator_stops_a_running_session_and_the_page_shows_it_ended(browser, open_portal, charger) -> None:
     full_operator("stopper")
     id_tag_create(id_tag="5709AB12")
     tx = charger.start(1, "5709AB12", meter_start_wh=1000)
@@ -162,7 +161,7 @@ def test_an_operator_stops_a_running_session_and_the_page_shows_it_ended(browser
     assert command.requested_via == "web"
 
 
-def test_a_viewer_sees_no_operation_and_a_forged_post_gets_403(browser, open_portal, charger) -> None:  # noqa: F811
+def test_a_viewer_sees_no_operation_and_a_forged_post_gets_403(browser, open_portal, charger) -> None:
     viewer = full_operator("looker")
     viewer.groups.add(Group.objects.get_or_create(name=VIEWERS_GROUP)[0])
     id_tag_create(id_tag="0FF1CE00")

@@ -6,7 +6,6 @@ Screenshots land in tests/e2e/screenshots/ (ignored by git): look at them.
 
 import asyncio
 import os
-import shutil
 import signal
 import threading
 import uuid
@@ -27,29 +26,11 @@ from tests.simulator import SimulatedCharger, inch_sampled_values, now_iso
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple-9"
 KEY = "0123456789abcdef0123456789abcdef01234567"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "e2e" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls between page actions
-    # are plain sync calls, so allow them here only.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def new_page(browser, viewport: dict | None = None):

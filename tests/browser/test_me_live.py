@@ -10,7 +10,6 @@ from tests.browser.test_live_pages import (  # noqa: F401 - the fixtures `browse
     SCREENSHOTS,
     TIMEOUT_MS,
     assert_not_reloaded,
-    browser,
     charger,
     customer,
     log_in,
@@ -24,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_session_begun_after_me_loaded_gets_its_card_and_live_power_without_a_reload(
-    browser,  # noqa: F811
+    browser,
     open_portal,
     charger,  # noqa: F811
 ) -> None:

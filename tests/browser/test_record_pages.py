@@ -19,7 +19,6 @@ from tests.browser.test_live_pages import (  # the live pages' browser, simulate
     SCREENSHOTS,
     Charger,
     assert_not_reloaded,
-    browser,  # noqa: F401 (a fixture)
     charger,  # noqa: F401 (a fixture)
     log_in,
     new_page,

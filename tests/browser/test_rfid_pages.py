@@ -1,8 +1,6 @@
 """The /rfid/ pages in a real browser (Chromium through Playwright) against a real daphne server, at a desktop
 and a phone width. Screenshots land in tests/e2e/screenshots/ (ignored by git): look at them."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,26 +12,8 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple-9"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "e2e" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls between page actions
-    # are plain sync calls, so allow them here only.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def logged_in_page(browser, portal, width: int):

@@ -12,7 +12,6 @@ from tests.browser.test_live_pages import (  # the live pages' browser, simulate
     PHONE,
     SCREENSHOTS,
     assert_not_reloaded,
-    browser,  # noqa: F401 (a fixture)
     charger,  # noqa: F401 (a fixture)
     log_in,
     new_page,
@@ -27,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_site_page_shows_a_new_session_s_share_once_the_charger_accepted_it(
-    browser,  # noqa: F811
+    browser,
     open_portal,
     celery_worker,
     charger,  # noqa: F811
