@@ -206,6 +206,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Numbers as JSON numbers (power, current, voltage, energy): DRF's default renders Decimals as strings, which
+    # every client then has to parse. A double holds 15 significant digits, more than any meter reports; where a
+    # field needs the exact digits the API offers them beside it as a string (meter values' `raw_value`).
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Charging portal API",

@@ -70,6 +70,10 @@ class MeterValueSerializer(serializers.ModelSerializer):
             "source",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "value": {"help_text": "The value in si_unit, as a JSON number (raw_value keeps the exact digits sent)."},
+            "raw_value": {"help_text": "The value string exactly as the charger sent it, in `unit`."},
+        }
 
 
 # --- Views ------------------------------------------------------------------------------------------------
