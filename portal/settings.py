@@ -198,7 +198,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.OperatorPermission", "portal.permissions.ApiKeyScopePermission"],
     # Each API key on its own (portal/throttling.py): 429 with Retry-After past API_KEY_THROTTLE_RATE.
     "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Page numbers by default; the lists that grow without end use cursors (portal/pagination.py says which).
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.PortalPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -9,9 +9,9 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, viewsets
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 
+from portal.pagination import PortalCursorPagination
 from transactions import selectors
 from transactions.models import MeterValue, Transaction
 
@@ -93,10 +93,27 @@ class TransactionFilter(filters.FilterSet):
     started_before = filters.IsoDateTimeFilter(
         field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)"
     )
+    stopped_after = filters.IsoDateTimeFilter(
+        field_name="stopped_at", lookup_expr="gte", help_text="Stopped at or after (ISO 8601)"
+    )
+    stopped_before = filters.IsoDateTimeFilter(
+        field_name="stopped_at", lookup_expr="lt", help_text="Stopped before (ISO 8601)"
+    )
+    site = filters.NumberFilter(field_name="charge_point__site", help_text="The id of the chargers' site")
 
     class Meta:
         model = Transaction
-        fields = ["charge_point_id", "connector_id", "id_tag", "active", "started_after", "started_before"]
+        fields = [
+            "charge_point_id",
+            "connector_id",
+            "id_tag",
+            "active",
+            "started_after",
+            "started_before",
+            "stopped_after",
+            "stopped_before",
+            "site",
+        ]
 
 
 @extend_schema_view(
@@ -111,23 +128,22 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TransactionSerializer
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     filterset_class = TransactionFilter
-    ordering_fields = ["id", "started_at", "stopped_at", "connector_id", "meter_start_wh", "meter_stop_wh"]
+    # Sessions grow without end: cursors (portal/pagination.py), so only fields that are never null.
+    pagination_class = PortalCursorPagination
+    ordering_fields = ["id", "started_at", "start_received_at", "connector_id", "meter_start_wh"]
     ordering = ["-started_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Transaction]:
         return selectors.transaction_list()
 
 
-class MeterValuePagination(PageNumberPagination):
-    # A long session holds thousands of samples: let clients fetch bigger pages.
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 class MeterValueFilter(filters.FilterSet):
+    since = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", help_text="Sampled at or after")
+    until = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", help_text="Sampled before")
+
     class Meta:
         model = MeterValue
-        fields = ["measurand", "phase", "context", "location", "connector_id"]
+        fields = ["measurand", "phase", "context", "location", "connector_id", "since", "until"]
 
 
 @extend_schema_view(get=extend_schema(summary="The meter values of a transaction"))
@@ -138,10 +154,12 @@ class TransactionMeterValueList(generics.ListAPIView):
     # For the permission check, without looking the transaction up first (portal.permissions).
     permission_model = MeterValue
     serializer_class = MeterValueSerializer
-    pagination_class = MeterValuePagination
+    # A long session holds thousands of samples: cursors, pages of up to 1000 (page_size).
+    pagination_class = PortalCursorPagination
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     filterset_class = MeterValueFilter
-    ordering_fields = ["timestamp", "measurand"]
+    ordering_fields = ["id", "timestamp", "received_at"]
+    ordering = ["timestamp", "id"]
 
     def get_queryset(self) -> QuerySet[MeterValue]:
         if getattr(self, "swagger_fake_view", False):
