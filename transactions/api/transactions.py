@@ -1,19 +1,15 @@
-"""REST API of the transactions app: serializers and views (urls in transactions/urls.py).
-
-Read-only: transactions are written by the chargers (OCPP), never through the API.
-"""
+"""REST API for transactions (charging sessions): read only, they are written by the chargers (OCPP)."""
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
 
 from portal.pagination import PortalCursorPagination
 from transactions import selectors
-from transactions.models import MeterValue, Transaction
+from transactions.models import Transaction
 
 # --- Serializers ------------------------------------------------------------------------------------------
 
@@ -48,32 +44,6 @@ class TransactionSerializer(serializers.ModelSerializer):
             "charger_transaction_id",
         ]
         read_only_fields = fields
-
-
-class MeterValueSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MeterValue
-        fields = [
-            "id",
-            "connector_id",
-            "timestamp",
-            "received_at",
-            "measurand",
-            "phase",
-            "location",
-            "context",
-            "format",
-            "raw_value",
-            "unit",
-            "value",
-            "si_unit",
-            "source",
-        ]
-        read_only_fields = fields
-        extra_kwargs = {
-            "value": {"help_text": "The value in si_unit, as a JSON number (raw_value keeps the exact digits sent)."},
-            "raw_value": {"help_text": "The value string exactly as the charger sent it, in `unit`."},
-        }
 
 
 # --- Views ------------------------------------------------------------------------------------------------
@@ -135,36 +105,3 @@ class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Transaction]:
         return selectors.transaction_list()
-
-
-class MeterValueFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", help_text="Sampled at or after")
-    until = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", help_text="Sampled before")
-
-    class Meta:
-        model = MeterValue
-        fields = ["measurand", "phase", "context", "location", "connector_id", "since", "until"]
-
-
-@extend_schema_view(get=extend_schema(summary="The meter values of a transaction"))
-class TransactionMeterValueList(generics.ListAPIView):
-    """Every sampled value stored for the transaction, as sent (raw_value, unit) and normalised (value,
-    si_unit), oldest first."""
-
-    # For the permission check, without looking the transaction up first (portal.permissions).
-    permission_model = MeterValue
-    serializer_class = MeterValueSerializer
-    # A long session holds thousands of samples: cursors, pages of up to 1000 (page_size).
-    pagination_class = PortalCursorPagination
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
-    filterset_class = MeterValueFilter
-    ordering_fields = ["id", "timestamp", "received_at"]
-    ordering = ["timestamp", "id"]
-
-    def get_queryset(self) -> QuerySet[MeterValue]:
-        if getattr(self, "swagger_fake_view", False):
-            # Schema generation has no transaction id; it only needs the model.
-            return MeterValue.objects.none()
-        # An unknown transaction is a 404, not an empty page.
-        transaction = get_object_or_404(selectors.transaction_list(), pk=self.kwargs["pk"])
-        return selectors.meter_value_list(transaction=transaction)
