@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from transactions.api import meter_values, transactions
+from transactions.api import meter_values, sites, transactions
 
 router = SimpleRouter()
 router.register("transactions", transactions.TransactionViewSet, basename="transaction")
+router.register("sites", sites.SiteViewSet, basename="site")
 
 urlpatterns: list = [
     *router.urls,
