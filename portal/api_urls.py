@@ -4,8 +4,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from live.api import TransactionShareView
+from portal.api import CustomerViewSet
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")
 
 
 @csrf_exempt  # an API client sends no CSRF token: a write to a wrong path is a 404, not Django's CSRF page
@@ -43,6 +48,7 @@ urlpatterns = [
     path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
     path("", include("rfid.urls")),
     path("", include("webhooks.urls")),
+    *router.urls,
     # Last: whatever no route above took (the view redirects a read of a known path missing its slash).
     re_path(r"^.*$", not_found, name="api-not-found"),
 ]
