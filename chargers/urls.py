@@ -5,11 +5,13 @@ from rest_framework.routers import SimpleRouter
 
 from chargers.api import charge_points, message_log
 from chargers.commands import api as commands
+from chargers.profiles import api as profiles
 
 router = SimpleRouter()
 router.register("chargers", charge_points.ChargePointViewSet, basename="charger")
 router.register("commands", commands.CommandViewSet, basename="command")
 router.register("command-batches", commands.CommandBatchViewSet, basename="command-batch")
+router.register("charger-models", profiles.ChargerModelViewSet, basename="charger-model")
 
 urlpatterns: list = [
     re_path(
