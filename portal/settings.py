@@ -223,6 +223,8 @@ SPECTACULAR_SETTINGS = {
     # No online validator: Swagger UI's default badge is an image from validator.swagger.io carrying our schema URL.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Every operation's error answers (400, 401, 403, 404, 415, 429) with their bodies, declared once.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.openapi.document_errors"],
     # Two models have a `status` enum: give each its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "IdTagStatusEnum": "rfid.models.IdTagStatus",
