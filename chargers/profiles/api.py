@@ -43,6 +43,16 @@ class ChargerModelSerializer(serializers.ModelSerializer):
         return [firmware.version for firmware in profile.firmware_versions.all()]
 
 
+def _holds_nul(node: object) -> bool:
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(_holds_nul(key) or _holds_nul(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_holds_nul(item) for item in node)
+    return False
+
+
 class ChargerModelImportSerializer(serializers.Serializer):
     document = serializers.DictField(
         help_text="A profile as `charger-models/<id>/export/` (or the profile pages) export it: "
@@ -51,6 +61,12 @@ class ChargerModelImportSerializer(serializers.Serializer):
     replace = serializers.BooleanField(
         default=False, help_text="Overwrite the profile of the same vendor and model instead of refusing"
     )
+
+    def validate_document(self, document: dict) -> dict:
+        # What a text field of the form refuses (PostgreSQL cannot store it); the model's checks do not look.
+        if _holds_nul(document):
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return document
 
 
 @extend_schema_view(

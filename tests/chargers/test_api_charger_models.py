@@ -77,3 +77,12 @@ def test_importing_takes_the_admin_scope():
 
     assert reader.get(LIST).status_code == 200
     assert reader.post(f"{LIST}import/", {"document": {}}, format="json").status_code == 403
+
+
+def test_a_document_with_a_null_character_is_a_400_not_a_database_error(operator):
+    document = {"vendor": "Acme\x00", "model": "X", "connectors": [{"connector_type": "Type 2\x00"}]}
+
+    response = operator.post(f"{LIST}import/", {"document": document}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"document": ["Null characters are not allowed."]}
