@@ -17,6 +17,8 @@ from rfid.models import IdTag
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    # Not an EmailField: a customer may have none, and "" is no e-mail address to a schema validator.
+    email = serializers.CharField(read_only=True, help_text="The customer's e-mail address; blank if none")
     id_tag_count = serializers.IntegerField(read_only=True, help_text="How many id tags the customer owns")
 
     class Meta:

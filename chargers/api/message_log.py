@@ -12,6 +12,7 @@ from rest_framework.filters import OrderingFilter
 
 from chargers import selectors
 from chargers.models import ChargePoint, ConnectionAttempt, MessageLog
+from portal.filters import IsoDateTimeFilter
 from portal.pagination import PortalCursorPagination
 
 # --- Serializers ------------------------------------------------------------------------------------------
@@ -68,8 +69,8 @@ class ConnectionAttemptSerializer(serializers.ModelSerializer):
 
 class MessageLogFilter(filters.FilterSet):
     charge_point_id = filters.CharFilter(field_name="charge_point_ident", help_text="Charge point id")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="At or after (ISO 8601)")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="Before (ISO 8601)")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="At or after (ISO 8601)")
+    until = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="Before (ISO 8601)")
 
     class Meta:
         model = MessageLog
@@ -78,8 +79,8 @@ class MessageLogFilter(filters.FilterSet):
 
 class ConnectionAttemptFilter(filters.FilterSet):
     charge_point_id = filters.CharFilter(field_name="charge_point_ident", help_text="The id the charger gave")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="At or after (ISO 8601)")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="Before (ISO 8601)")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="At or after (ISO 8601)")
+    until = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="Before (ISO 8601)")
 
     class Meta:
         model = ConnectionAttempt

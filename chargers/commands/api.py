@@ -25,6 +25,7 @@ from chargers.commands.models import Command, CommandBatch, CommandStatus
 from chargers.models import ChargePoint
 from chargers.ocpp.results import request_problem
 from chargers.redaction import redact
+from portal.filters import IsoDateTimeFilter
 from portal.pagination import PortalCursorPagination
 
 
@@ -128,8 +129,8 @@ class CommandBatchSerializer(serializers.ModelSerializer):
 class CommandFilter(filters.FilterSet):
     charge_point_id = filters.CharFilter(field_name="charge_point__charge_point_id")
     batch = filters.NumberFilter(field_name="batch_id")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="ISO 8601")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="ISO 8601")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="ISO 8601")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="ISO 8601")
 
     class Meta:
         model = Command

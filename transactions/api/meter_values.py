@@ -14,6 +14,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.filters import IsoDateTimeFilter
 from portal.pagination import PortalCursorPagination
 from portal.renderers import CsvOrJsonMixin, csv_response
 from transactions import selectors
@@ -113,8 +114,8 @@ class DownsampleQuerySerializer(serializers.Serializer):
 
 
 class MeterValueFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", help_text="Sampled at or after")
-    until = filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", help_text="Sampled before")
+    since = IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", help_text="Sampled at or after")
+    until = IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", help_text="Sampled before")
 
     class Meta:
         model = MeterValue

@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
 
+from portal.filters import IsoDateTimeFilter
 from portal.pagination import PortalCursorPagination
 from transactions import selectors
 from transactions.models import Transaction
@@ -57,18 +58,14 @@ class TransactionFilter(filters.FilterSet):
     active = filters.BooleanFilter(
         field_name="stopped_at", lookup_expr="isnull", help_text="true: still running; false: stopped"
     )
-    started_after = filters.IsoDateTimeFilter(
+    started_after = IsoDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text="Started at or after (ISO 8601)"
     )
-    started_before = filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)"
-    )
-    stopped_after = filters.IsoDateTimeFilter(
+    started_before = IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)")
+    stopped_after = IsoDateTimeFilter(
         field_name="stopped_at", lookup_expr="gte", help_text="Stopped at or after (ISO 8601)"
     )
-    stopped_before = filters.IsoDateTimeFilter(
-        field_name="stopped_at", lookup_expr="lt", help_text="Stopped before (ISO 8601)"
-    )
+    stopped_before = IsoDateTimeFilter(field_name="stopped_at", lookup_expr="lt", help_text="Stopped before (ISO 8601)")
     site = filters.NumberFilter(field_name="charge_point__site", help_text="The id of the chargers' site")
 
     class Meta:
