@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.generators import EndpointEnumerator
 
-from chargers.models import ChargePoint, Command, CommandBatch
+from chargers.models import ChargePoint, ChargerModel, Command, CommandBatch
 from chargers.services import charge_point_register
 from rfid.models import IdTag
 from tests.factories import (
@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
     token_client,
 )
+from transactions.sites.models import Site
 from webhooks.models import Webhook
 from webhooks.services import webhook_create
 
@@ -63,6 +64,12 @@ WRITE_BODIES = {
     ("POST", "/api/v1/id-tags/bulk/"): [{"id_tag": "NEWBULK1"}],
     ("POST", "/api/v1/webhooks/"): {"url": "https://example.com/new-hook", "events": ["meter_values"]},
     ("PATCH", "/api/v1/webhooks/{pk}/"): {"active": False},
+    ("POST", "/api/v1/webhooks/{pk}/rotate-secret/"): {},
+    ("POST", "/api/v1/sites/"): {"name": "New depot", "grid_limit_a": 32},
+    ("PATCH", "/api/v1/sites/{pk}/"): {"grid_limit_kw": 50},
+    ("DELETE", "/api/v1/sites/{pk}/"): {},
+    ("POST", "/api/v1/customers/"): {"username": "new-customer", "password": "a-long-password-2"},
+    ("POST", "/api/v1/charger-models/import/"): {"document": {"vendor": "Acme", "model": "New"}},
 }
 
 
@@ -96,6 +103,9 @@ def world() -> dict:
     transaction = TransactionFactory(charge_point=charger)
     IdTagFactory(id_tag=TAG)
     webhook, _ = webhook_create(owner=OperatorFactory(), url="https://example.com/hook", events=["meter_values"])
+    site = Site.objects.create(name="Access depot")
+    customer = UserFactory(username="access-customer")
+    profile = ChargerModel.objects.create(vendor="Acme", model="Access")
     return {
         "charge_point_id": CHARGER,
         "id_tag": TAG,
@@ -104,6 +114,9 @@ def world() -> dict:
             "command-batches": batch.pk,
             "transactions": transaction.pk,
             "webhooks": webhook.pk,
+            "sites": site.pk,
+            "customers": customer.pk,
+            "charger-models": profile.pk,
         },
         "charger": charger,
     }
@@ -127,7 +140,10 @@ def snapshot() -> tuple:
         CommandBatch.objects.count(),
         list(IdTag.objects.order_by("pk").values_list("id_tag", "status")),
         list(PeriodicTask.objects.order_by("pk").values_list("name", flat=True)),
-        list(Webhook.objects.order_by("pk").values_list("url", "events", "active")),
+        list(Webhook.objects.order_by("pk").values_list("url", "events", "active", "secret")),
+        list(Site.objects.order_by("pk").values_list("name", "grid_limit_a", "grid_limit_kw")),
+        list(get_user_model().objects.order_by("pk").values_list("username", flat=True)),
+        list(ChargerModel.objects.order_by("pk").values_list("vendor", "model")),
     )
 
 
