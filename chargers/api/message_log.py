@@ -49,19 +49,15 @@ class ConnectionAttemptSerializer(serializers.ModelSerializer):
     charge_point_id = serializers.CharField(
         source="charge_point_ident", read_only=True, help_text="The id the charger gave (blank if none)"
     )
-    known_charger = serializers.BooleanField(
-        source="charge_point_id", read_only=True, help_text="Whether the id belongs to a registered charger"
-    )
+    known_charger = serializers.SerializerMethodField(help_text="Whether the id belongs to a registered charger")
 
     class Meta:
         model = ConnectionAttempt
         fields = ["id", "charge_point_id", "known_charger", "remote_addr", "path", "reason", "created_at"]
         read_only_fields = fields
 
-    def to_representation(self, instance: ConnectionAttempt) -> dict:
-        data = super().to_representation(instance)
-        data["known_charger"] = instance.charge_point_id is not None
-        return data
+    def get_known_charger(self, attempt: ConnectionAttempt) -> bool:
+        return attempt.charge_point_id is not None
 
 
 # --- Filters ----------------------------------------------------------------------------------------------
