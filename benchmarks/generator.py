@@ -32,6 +32,11 @@ def _iso(epoch_s: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
 
 
+def _iso_now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
+
+
 def _failure_kind(error: BaseException) -> str:
     if isinstance(error, HandshakeRefused):
         return f"HTTP {error.status}"
@@ -137,9 +142,11 @@ class Generator:
             "cpu_s": time.process_time() - cpu,
         }
 
-    async def meter_values(self, rate: float, duration: float, start_at: float) -> dict:
+    async def meter_values(self, rate: float, duration: float, start_at: float, real_timestamps: bool = False) -> dict:
         """MeterValues at `rate` for `duration` seconds, round robin over chargers with no CALL outstanding
-        (OCPP-J: one at a time per charger). A due frame with every charger busy counts as skipped."""
+        (OCPP-J: one at a time per charger). A due frame with every charger busy counts as skipped.
+        `real_timestamps`: each reading stamped with the time it is sent, to the microsecond, so that whoever
+        receives its event can tell the latency (benchmarks/live_latency.py); else whole seconds counted up."""
         sampled = _sampled_values_json()
         idle: collections.deque[OcppClient] = collections.deque(self.clients)
         errors: collections.Counter[str] = collections.Counter()
@@ -169,7 +176,8 @@ class Generator:
             tx_field = f',"transactionId":{tx}' if tx is not None else ""
             text = (
                 f'[2,"{unique_id}","MeterValues",{{"connectorId":1{tx_field},"meterValue":[{{"timestamp":'
-                f'"{_iso(base_epoch + self.meter_counter[client])}","sampledValue":{sampled}}}]}}]'
+                f'"{_iso_now() if real_timestamps else _iso(base_epoch + self.meter_counter[client])}",'
+                f'"sampledValue":{sampled}}}]}}]'
             )
             future = client.call_raw(unique_id, text.encode())
             pending.add(future)

@@ -18,7 +18,12 @@ from chargers.models import (
     MessageLog,
     RegistrationStatus,
 )
+from chargers.ocpp.messages import CALL, CALLERROR, CALLRESULT
 from chargers.profiles.selectors import vendor_error_meaning
+from portal.admin_records import RecordAdmin, seconds_shown
+
+# OCPP-J message types in words, as the spec names them (the log keeps the number the frame carried).
+MESSAGE_TYPE_NAMES = {CALL: "Call", CALLRESULT: "CallResult", CALLERROR: "CallError"}
 
 
 class ConnectorInline(admin.TabularInline):
@@ -33,11 +38,19 @@ class ConnectorInline(admin.TabularInline):
         "vendor_error",
         "info",
         "status_timestamp",
-        "power_w",
-        "energy_wh",
+        "power",
+        "energy",
         "meter_timestamp",
     )
     readonly_fields = fields
+
+    @admin.display(description="Power (W)")
+    def power(self, obj: Connector) -> object:
+        return obj.power_w
+
+    @admin.display(description="Energy (Wh)")
+    def energy(self, obj: Connector) -> object:
+        return obj.energy_wh
 
     @admin.display(description="vendor error")
     def vendor_error(self, obj: Connector) -> str:
@@ -46,19 +59,20 @@ class ConnectorInline(admin.TabularInline):
 
 
 @admin.register(ChargePoint)
+@seconds_shown(ChargePoint)
 class ChargePointAdmin(admin.ModelAdmin):
     list_display = (
         "charge_point_id",
         "name",
         "registration_status",
         "is_online",
-        "last_seen",
+        "last_seen_s",
         "vendor",
         "model",
         "firmware_version",
         "has_auth_key",
     )
-    list_filter = ("registration_status", "is_online", "vendor", "model", "firmware_version")
+    list_filter = ("registration_status", "is_online", "transport", "vendor", "model", "firmware_version")
     search_fields = ("charge_point_id", "name", "serial_number", "charge_box_serial_number")
     readonly_fields = (
         "vendor",
@@ -79,6 +93,9 @@ class ChargePointAdmin(admin.ModelAdmin):
         "last_seen",
         "last_heartbeat_at",
         "remote_addr",
+        "transport",
+        "soap_address",
+        "soap_address_seen_at",
         "diagnostics_status",
         "diagnostics_status_at",
         "firmware_status",
@@ -111,33 +128,49 @@ class ChargePointAdmin(admin.ModelAdmin):
         self.message_user(request, f"{queryset.count()} charger(s) rejected", messages.WARNING)
 
 
+class MessageTypeFilter(admin.SimpleListFilter):
+    title = "message type"
+    parameter_name = "message_type"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(str(number), name) for number, name in MESSAGE_TYPE_NAMES.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[MessageLog]) -> QuerySet[MessageLog]:
+        value = self.value()
+        return queryset.filter(message_type=int(value)) if value and value.isdigit() else queryset
+
+
 @admin.register(MessageLog)
-class MessageLogAdmin(admin.ModelAdmin):
+@seconds_shown(MessageLog)
+class MessageLogAdmin(RecordAdmin):
     list_display = (
-        "created_at",
+        "created_at_s",
         "charge_point_ident",
         "direction",
-        "message_type",
+        "message_type_name",
         "action",
         "unique_id",
         "error_code",
     )
-    list_filter = ("direction", "message_type", "action", "error_code")
+    list_filter = ("direction", MessageTypeFilter, "action", "error_code")
     search_fields = ("charge_point_ident", "unique_id", "action")
     date_hierarchy = "created_at"
     list_select_related = False
     show_full_result_count = False
+    readonly_fields = ("message_type_name",)
+    exclude = ("message_type",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    @admin.display(description="message type", ordering="message_type")
+    def message_type_name(self, obj: MessageLog) -> str:
+        if obj.message_type is None:
+            return ""
+        return MESSAGE_TYPE_NAMES.get(obj.message_type, str(obj.message_type))
 
 
 @admin.register(ConnectionAttempt)
+@seconds_shown(ConnectionAttempt)
 class ConnectionAttemptAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "charge_point_ident", "remote_addr", "reason", "path")
+    list_display = ("created_at_s", "charge_point_ident", "remote_addr", "reason", "path")
     search_fields = ("charge_point_ident", "remote_addr", "reason")
     date_hierarchy = "created_at"
 

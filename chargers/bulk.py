@@ -25,13 +25,32 @@ def on_postgresql() -> bool:
 # --- Handshake lookup -----------------------------------------------------------------------------------------
 
 # What a handshake needs of the charger row; other fields load on access, as with .only().
-HANDSHAKE_FIELDS = ("id", "charge_point_id", "registration_status", "auth_key_hash", "channel_name")
+HANDSHAKE_FIELDS = (
+    "id",
+    "charge_point_id",
+    "registration_status",
+    "auth_key_hash",
+    "auth_key_hash_next",
+    "channel_name",
+    "security_profile",
+    # What a SOAP request needs to know whether it changes anything (chargers/services/soap.py).
+    "is_online",
+    "transport",
+    "soap_address",
+    "last_seen",
+)
+
+
+@functools.cache
+def _handshake_fields() -> tuple[str, ...]:
+    """HANDSHAKE_FIELDS in the model's field order: Model.from_db reads a partial row's values in that order."""
+    return tuple(f.name for f in ChargePoint._meta.concrete_fields if f.name in HANDSHAKE_FIELDS)
 
 
 @functools.cache
 def _handshake_sql() -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(ChargePoint._meta.get_field(name).column) for name in HANDSHAKE_FIELDS)
+    columns = ", ".join(quote(ChargePoint._meta.get_field(name).column) for name in _handshake_fields())
     table = quote(ChargePoint._meta.db_table)
     return f"SELECT {columns} FROM {table} WHERE {quote('charge_point_id')} = %s"  # noqa: S608 (names from _meta)
 
@@ -42,7 +61,7 @@ def charge_point_for_handshake_sql(*, charge_point_id: str) -> ChargePoint | Non
     with connection.cursor() as cursor:
         cursor.execute(_handshake_sql(), [charge_point_id])
         row = cursor.fetchone()
-    return ChargePoint.from_db(connection.alias, HANDSHAKE_FIELDS, row) if row else None
+    return ChargePoint.from_db(connection.alias, _handshake_fields(), row) if row else None
 
 
 def charge_point_for_handshake_orm(*, charge_point_id: str) -> ChargePoint | None:

@@ -63,13 +63,22 @@ class CommandFinished(ChargerEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AlertRaised(ChargerEvent):
-    """Something an operator should look at (today: a connector reporting a fault)."""
+class FrameLogged(ChargerEvent):
+    """A frame of the charger's message log, for the live tail on its page. Only that charger's group sees it
+    (not the fleet), and only while somebody watches it (chargers/services/message_log.py); it is no webhook
+    event: not in EVENT_TYPES, so no webhook can subscribe to it."""
 
-    name = "alert.raised"
-    kind: str
-    message: str
-    connector_id: int | None = None
+    name = "charger.log"
+    direction: str
+    message_type: int | None
+    unique_id: str
+    action: str
+    text: str  # the payload as JSON, cut to TAIL_TEXT_CHARS
+    error_code: str = ""
+    created_at: datetime
+
+    def groups(self) -> tuple[str, ...]:
+        return (charger_group(self.charge_point_pk),)
 
 
 # The event names chargers publish, one list (webhooks and the API derive theirs from the event classes).
@@ -78,5 +87,4 @@ EVENT_TYPES: tuple[type[ChargerEvent], ...] = (
     ChargerOffline,
     ConnectorStatusChanged,
     CommandFinished,
-    AlertRaised,
 )

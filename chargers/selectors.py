@@ -1,12 +1,20 @@
 """Reads for charge points."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Greatest
 
-from chargers.models import ChargePoint, Command, CommandStatus, ConnectionAttempt, MessageLog, RegistrationStatus
-from transactions.models import Transaction
+from chargers.models import (
+    ChargePoint,
+    Command,
+    CommandStatus,
+    ConnectionAttempt,
+    Connector,
+    MessageLog,
+    RegistrationStatus,
+)
+from transactions.models import MeterValue, Transaction
 
 
 def charge_point_list() -> QuerySet[ChargePoint]:
@@ -32,8 +40,116 @@ def charge_point_registration_status(*, pk: int) -> str | None:
     return ChargePoint.objects.filter(pk=pk).values_list("registration_status", flat=True).first()
 
 
+def soap_charger(*, pk: int) -> ChargePoint | None:
+    """A charger as the SOAP sender needs it (its id, registration, transport and addresses)."""
+    return (
+        ChargePoint.objects.only(
+            "charge_point_id", "registration_status", "transport", "soap_address", "soap_address_override"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def charge_point_id_exists(*, charge_point_id: str) -> bool:
     return ChargePoint.objects.filter(charge_point_id=charge_point_id).exists()
+
+
+# --- The fleet by state (the dashboard's tiles and the list's filter; live/fleet.js applies the same rule) ---------
+
+FLEET_STATES = ("available", "charging", "faulted", "offline", "pending")
+CHARGING_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
+FAULTED_STATUSES = ("Faulted",)
+# A charger that said nothing (no frame, no heartbeat) for this long is "not heard from".
+SILENT_AFTER = timedelta(minutes=15)
+
+
+def _with_connector_flags(charge_points: QuerySet[ChargePoint]) -> QuerySet[ChargePoint]:
+    def any_connector(statuses: tuple[str, ...]) -> Exists:
+        return Exists(Connector.objects.filter(charge_point=OuterRef("pk"), status__in=statuses))
+
+    return charge_points.annotate(
+        has_faulted_connector=any_connector(FAULTED_STATUSES), has_charging_connector=any_connector(CHARGING_STATUSES)
+    )
+
+
+def _state_conditions() -> dict[str, Q]:
+    """Each state as a condition on a charger: pending before anything else, then offline; an online charger is
+    faulted when a connector is, else charging when a connector charges, else available."""
+    pending = Q(registration_status=RegistrationStatus.PENDING)
+    online = Q(is_online=True) & ~pending
+    return {
+        "available": online & Q(has_faulted_connector=False, has_charging_connector=False),
+        "charging": online & Q(has_faulted_connector=False, has_charging_connector=True),
+        "faulted": online & Q(has_faulted_connector=True),
+        "offline": Q(is_online=False) & ~pending,
+        "pending": pending,
+    }
+
+
+def charge_points_in_state(*, charge_points: QuerySet[ChargePoint], state: str) -> QuerySet[ChargePoint]:
+    if state not in FLEET_STATES:
+        raise ValueError(f"state must be one of {FLEET_STATES}")
+    return _with_connector_flags(charge_points).filter(_state_conditions()[state])
+
+
+def fleet_state_counts() -> dict[str, int]:
+    """How many chargers are in each of FLEET_STATES (one query)."""
+    conditions = _state_conditions()
+    counts = _with_connector_flags(ChargePoint.objects.all()).aggregate(
+        **{state: Count("pk", filter=conditions[state]) for state in FLEET_STATES}
+    )
+    return {state: counts[state] for state in FLEET_STATES}
+
+
+def charge_points_silent(*, now: datetime) -> QuerySet[ChargePoint]:
+    """Accepted chargers not heard from for SILENT_AFTER (or never)."""
+    return ChargePoint.objects.filter(registration_status=RegistrationStatus.ACCEPTED).filter(
+        Q(last_seen__isnull=True) | Q(last_seen__lt=now - SILENT_AFTER)
+    )
+
+
+# Searched by the list's search box; one list, shown in the box's placeholder too.
+SEARCH_FIELDS = ("charge_point_id", "name", "serial_number", "charge_box_serial_number", "vendor")
+
+
+def charge_point_search(
+    *,
+    state: str = "",
+    online: bool | None = None,
+    site_pk: int | None = None,
+    model: str = "",
+    firmware: str = "",
+    text: str = "",
+) -> QuerySet[ChargePoint]:
+    """The charger list, filtered: each filter given narrows it; `text` is searched in SEARCH_FIELDS."""
+    charge_points = charge_point_list().select_related("site", "charger_model")
+    if state:
+        charge_points = charge_points_in_state(charge_points=charge_points, state=state)
+    if online is not None:
+        charge_points = charge_points.filter(is_online=online)
+    if site_pk is not None:
+        charge_points = charge_points.filter(site_id=site_pk)
+    if model:
+        charge_points = charge_points.filter(model=model)
+    if firmware:
+        charge_points = charge_points.filter(firmware_version=firmware)
+    if text:
+        found = Q()
+        for name in SEARCH_FIELDS:
+            found |= Q(**{f"{name}__icontains": text})
+        charge_points = charge_points.filter(found)
+    return charge_points.order_by("charge_point_id")
+
+
+def charge_point_facets() -> dict[str, list[str]]:
+    """The models and firmware versions chargers reported, for the list's filters."""
+
+    def distinct(field: str) -> list[str]:
+        values = ChargePoint.objects.exclude(**{field: ""}).values_list(field, flat=True).distinct()
+        return sorted(values.order_by())
+
+    return {"models": distinct("model"), "firmware": distinct("firmware_version")}
 
 
 def dashboard_summary() -> dict:
@@ -90,6 +206,56 @@ def command_queue(*, now: datetime) -> dict[bool, tuple[int, datetime | None]]:
         .order_by()
     )
     return {online: (count, oldest) for online, count, oldest in rows}
+
+
+# --- A charger's page -------------------------------------------------------------------------------------------
+
+LOG_TAIL_ROWS = 30
+COMMANDS_SHOWN = 15
+PHASES = ("L1", "L2", "L3")
+# The per-phase measurands the charger page charts: (key, OCPP measurand, SI unit the readings are kept in).
+PHASE_MEASURANDS = (("current_a", "Current.Import", "A"), ("voltage_v", "Voltage", "V"))
+PHASE_CHART_WINDOW = timedelta(hours=2)
+PHASE_CHART_MAX_ROWS = 6000
+
+
+def message_log_tail(*, charge_point: ChargePoint, limit: int = LOG_TAIL_ROWS) -> list[MessageLog]:
+    """The charger's newest frames, oldest first (the page appends new ones below)."""
+    newest = MessageLog.objects.filter(charge_point=charge_point).order_by("-created_at", "-id")[:limit]
+    return list(reversed(newest))
+
+
+def commands_recent(*, charge_point: ChargePoint, limit: int = COMMANDS_SHOWN) -> QuerySet[Command]:
+    return charge_point.commands.select_related("requested_by").order_by("-created_at", "-id")[:limit]
+
+
+def configuration_keys(*, charge_point: ChargePoint) -> QuerySet:
+    return charge_point.configuration.order_by("key")
+
+
+def phase_series(*, charge_point_pk: int, since: datetime) -> dict[str, list[dict]]:
+    """For each of PHASE_MEASURANDS, one line per (connector, phase): [(unix time, value)], oldest first."""
+    measurands = {measurand: key for key, measurand, _ in PHASE_MEASURANDS}
+    units = {measurand: unit for _, measurand, unit in PHASE_MEASURANDS}
+    rows = (
+        MeterValue.objects.filter(
+            charge_point_id=charge_point_pk, timestamp__gte=since, measurand__in=measurands, value__isnull=False
+        )
+        .exclude(phase="")
+        .order_by("-timestamp", "-id")
+        .values_list("connector_id", "measurand", "phase", "timestamp", "value", "si_unit")[:PHASE_CHART_MAX_ROWS]
+    )
+    lines: dict[tuple[str, int, str], list[tuple[float, float]]] = {}
+    for connector_id, measurand, phase, timestamp, value, si_unit in reversed(rows):
+        # "L1" and "L1-N" are the same phase's voltage (transactions/readings.py counts each phase once too).
+        if phase[:2] in PHASES and si_unit == units[measurand]:
+            lines.setdefault((measurands[measurand], connector_id, phase[:2]), []).append(
+                (timestamp.timestamp(), float(value))
+            )
+    series: dict[str, list[dict]] = {key: [] for key, _, _ in PHASE_MEASURANDS}
+    for (key, connector_id, phase), points in sorted(lines.items()):
+        series[key].append({"connector": connector_id, "phase": phase, "points": points})
+    return series
 
 
 def message_log_list(*, charge_point: ChargePoint | None = None) -> QuerySet[MessageLog]:

@@ -37,6 +37,15 @@ def transaction_group(transaction_pk: int) -> str:
     return f"events.transaction.{transaction_pk}"
 
 
+# A person's own sessions, whichever charger they start on (a customer's /me/ page): reached only through the
+# subscriber in live/subscribers.py, which asks whose tag started a session only when one of these is watched.
+USER_GROUP_PREFIX = "events.user."
+
+
+def user_group(user_pk: int) -> str:
+    return f"{USER_GROUP_PREFIX}{user_pk}"
+
+
 def _watch_key() -> str:
     prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
     return f"{prefix}:events:watched"
@@ -150,11 +159,18 @@ def _main_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() else None
 
 
+EVENTS_LAYER = "events"  # settings.CHANNEL_LAYERS: Redis pub/sub (core/pubsub_layer.py)
+
+
 async def _send_all(messages: dict[str, dict]) -> None:
-    layer = get_channel_layer()
-    results = await asyncio.gather(
-        *(layer.group_send(group, message) for group, message in messages.items()), return_exceptions=True
-    )
+    layer = get_channel_layer(EVENTS_LAYER)
+    if hasattr(layer, "group_send_many"):
+        # The pub/sub layer (core/pubsub_layer.py): every group of the batch in one round trip.
+        results = await asyncio.gather(layer.group_send_many(messages), return_exceptions=True)
+    else:
+        results = await asyncio.gather(
+            *(layer.group_send(group, message) for group, message in messages.items()), return_exceptions=True
+        )
     failed = [result for result in results if isinstance(result, BaseException)]
     if failed:
         _watched.warn(f"{len(failed)} of {len(results)} group sends failed: {failed[0]!r}")

@@ -55,12 +55,12 @@ def _plain(value: Any) -> Any:
 
 def envelope(event: Event) -> dict[str, Any]:
     """The shape every listener outside the process sees (the webhook body of INTERFACES.md)."""
-    return {
-        "event": event.name,
-        "id": str(uuid.uuid4()),
-        "created": _plain(datetime.now(UTC)),
-        "data": event.data(),
-    }
+    return envelope_of(name=event.name, data=event.data())
+
+
+def envelope_of(*, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The same shape for an event that crossed the channel layer as plain values (the integrators' websocket)."""
+    return {"event": name, "id": str(uuid.uuid4()), "created": _plain(datetime.now(UTC)), "data": data}
 
 
 # --- Listeners ------------------------------------------------------------------------------------------------
@@ -145,9 +145,11 @@ def _to_groups(batch: Sequence[Event]) -> None:
         return
     per_group: dict[str, list[dict]] = {}
     for event in batch:
+        item = None  # built once per event, whichever of its groups are watched (a reading has three)
         for group in event.groups():
             if group in watched:
-                per_group.setdefault(group, []).append({"event": event.name, "data": event.data()})
+                item = item or {"event": event.name, "data": event.data()}
+                per_group.setdefault(group, []).append(item)
     if per_group:
         event_groups.group_send_many(
             {group: {"type": "portal.events", "events": items} for group, items in per_group.items()}

@@ -20,8 +20,9 @@ from chargers.events import ChargerOffline, ChargerOnline, connector_status_chan
 from chargers.models import ChargePoint, Connector
 from chargers.profiles.models import ByteOrder
 from chargers.selectors import charge_point_list
+from portal.models import ApiKey
 from rfid.models import IdTag
-from rfid.services import id_tag_reversed_bytes
+from rfid.services import id_tag_normalize, id_tag_reversed_bytes
 from transactions.events import ReadingLatest, transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
 from transactions.readings import OUTLET, POWER_IMPORT, Sample, latest_reading
@@ -64,8 +65,34 @@ def transactions_owned(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Tr
     return sessions.filter(mine).select_related("charge_point").order_by("-started_at", "-id")
 
 
+def id_tag_owner_pk(*, id_tag: str, charge_point_pk: int) -> int | None:
+    """Whose card started a session on this charger, by the rule of transactions_owned: the tag as sent, or
+    its other byte order on a charger whose model reads cards little-endian when the tag as sent is nobody's.
+    One query on the StartTransaction path; a second only in that rare other-byte-order case."""
+    canonical = id_tag_normalize(raw=id_tag)
+    flipped = id_tag_reversed_bytes(id_tag=canonical)
+    owners = dict(IdTag.objects.filter(id_tag__in=[canonical, flipped or canonical]).values_list("id_tag", "user_id"))
+    if canonical in owners:
+        return owners[canonical]
+    if flipped not in owners:
+        return None
+    little_endian = ChargePoint.objects.filter(
+        pk=charge_point_pk, charger_model__rfid_byte_order=ByteOrder.LITTLE_ENDIAN
+    ).exists()
+    return owners[flipped] if little_endian else None
+
+
+def sessions_running_owned_pks(*, user: AbstractBaseUser | AnonymousUser) -> list[int]:
+    return list(transactions_owned(user=user).filter(stopped_at__isnull=True).values_list("pk", flat=True))
+
+
 def transaction_is_owned(*, user: AbstractBaseUser | AnonymousUser, transaction_pk: int) -> bool:
     return transactions_owned(user=user).filter(pk=transaction_pk).exists()
+
+
+def api_key_active(*, api_key_pk: int) -> bool:
+    """Still a key that works: not revoked, its user still active (an open event stream asks now and then)."""
+    return ApiKey.objects.filter(pk=api_key_pk, revoked_at__isnull=True, user__is_active=True).exists()
 
 
 # --- The current state, as events ---------------------------------------------------------------------------

@@ -5,9 +5,11 @@ session shown to whoever holds its share link (/live/<token>/). Every page shows
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from live import selectors
+from live.access import MINE
 from live.sharing import (
     ShareLinkExpired,
     ShareLinkInvalid,
@@ -22,8 +24,18 @@ from transactions.models import Transaction
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     sessions = selectors.sessions_of_owner(user=request.user)
-    feeds = [f"transaction:{view.session.pk}" for view in sessions["running"]]
+    # `mine` first: a session begun after the page loaded arrives there, and the page then adds its card.
+    feeds = [MINE, *(f"transaction:{view.session.pk}" for view in sessions["running"])]
     return render(request, "live/me.html", {**sessions, "live_feeds": feeds})
+
+
+@login_required
+def me_session_card(request: HttpRequest, transaction_pk: int) -> HttpResponse:
+    """One session's card, as /me/ shows it, for the page to add when the session begins (static/js/me.js)."""
+    session = get_object_or_404(selectors.transactions_owned(user=request.user), pk=transaction_pk)
+    view = selectors.session_view(session=session)
+    link = reverse("live:me-session", args=[session.pk])
+    return render(request, "live/_session_card.html", {"view": view, "link": link})
 
 
 @login_required

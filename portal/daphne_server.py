@@ -8,17 +8,33 @@ INTERFACES.md promises) the way autobahn does by default: it drops the TCP conne
 against the charger. Both changes go through daphne's own hooks: the CLI's `server_class`, the server's
 `ready_callable` (called once the websocket factory exists, before anything is accepted) and the factory's
 `protocol`.
+
+With TLS (portal/daphne_pool.py hands over a second listening socket in PORTAL_TLS_FD), the same server answers
+https and wss on it, and every websocket request carries what its transport was (portal/tls.py), from which the
+OCPP consumer enforces each charger's security profile.
 """
+
+import os
+import socket
 
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import reactor
+from twisted.protocols.tls import TLSMemoryBIOFactory
+
+from portal.tls import tls_config, tls_options, transport_security_headers, trust_proxy_headers
 
 MESSAGE_TOO_BIG = AutobahnProtocol.CLOSE_STATUS_CODE_MESSAGE_TOO_BIG
 
 
 class SizeReportingWebSocketProtocol(WebSocketProtocol):
+    def onConnect(self, request: object) -> object:
+        # Before daphne copies the headers into the scope: the transport's own say, never a client's.
+        transport_security_headers(request.headers, self.transport, trust_proxy=self.factory.trust_proxy_headers)
+        return super().onConnect(request)
+
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
         # autobahn itself sent the 1009 (an application cannot: sendClose refuses codes below 3000). The
         # charger may echo it or just hang up (1006): either way this session ended on an oversized frame.
@@ -34,6 +50,18 @@ class PortalServer(Server):
     def _configure_websockets(self) -> None:
         self.ws_factory.protocol = SizeReportingWebSocketProtocol
         self.ws_factory.setProtocolOptions(failByDrop=False)
+        self.ws_factory.trust_proxy_headers = trust_proxy_headers()
+        self._listen_tls()
+
+    def _listen_tls(self) -> None:
+        """https and wss on the socket the pool bound for them, with the same HTTP and websocket factories."""
+        fd = os.environ.get("PORTAL_TLS_FD")
+        config = tls_config(dict(os.environ))
+        if not fd or config is None:
+            return
+        factory = TLSMemoryBIOFactory(tls_options(config), False, self.http_factory)
+        os.set_blocking(int(fd), False)  # the reactor's accept() must not block (Twisted's fd endpoint does the same)
+        reactor.adoptStreamPort(int(fd), socket.AF_INET, factory)
 
 
 class PortalCommandLine(CommandLineInterface):

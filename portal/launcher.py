@@ -16,7 +16,7 @@ from pathlib import Path
 import environ
 
 from portal.embedded_redis import redis_url
-from portal.supervisor import Supervisor, procfile_read, tied_to_this_process
+from portal.supervisor import ProcessSpec, Supervisor, procfile_read, tied_to_this_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -55,8 +55,20 @@ def run() -> int:
         _manage("collectstatic", "--noinput", "-v0", env=env)
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         print(f"portal on http://{host}:{port}/  chargers: ws://{host}:{port}/ocpp/<charge point id>", flush=True)
-        specs = procfile_read(path=BASE_DIR / "Procfile", env=env)
+        specs = processes_chosen(specs=procfile_read(path=BASE_DIR / "Procfile", env=env), env=env)
         return Supervisor(specs=specs, env=env, cwd=BASE_DIR).run()
+
+
+def processes_chosen(*, specs: list[ProcessSpec], env: dict[str, str]) -> list[ProcessSpec]:
+    """The Procfile's processes named in PROCESSES (comma-separated; all when unset): a second node of a cluster
+    runs `web,worker` and leaves the one `beat` to the first."""
+    wanted = [name.strip() for name in env.get("PROCESSES", "").split(",") if name.strip()]
+    if not wanted:
+        return specs
+    unknown = set(wanted) - {spec.name for spec in specs}
+    if unknown:
+        raise SystemExit(f"PROCESSES names {', '.join(sorted(unknown))}, which the Procfile does not have")
+    return [spec for spec in specs if spec.name in wanted]
 
 
 def test(pytest_args: list[str]) -> int:

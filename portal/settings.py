@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rfid",
     "live",
     "webhooks",
+    "alerts",
     "portal",
 ]
 
@@ -148,7 +149,16 @@ CHANNEL_LAYERS = {
             "expiry": 60,
             "prefix": env("CHANNEL_PREFIX", default="asgi"),
         },
-    }
+    },
+}
+# The event groups that pages and integrators watch (core/event_groups.py): Redis pub/sub, so that a group message
+# crosses Redis once per process rather than once per watcher (core/pubsub_layer.py says why).
+CHANNEL_LAYERS["events"] = {
+    "BACKEND": "core.pubsub_layer.EventsChannelLayer",
+    "CONFIG": {
+        "hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"],
+        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:",
+    },
 }
 
 # Django's cache (login throttling) on the same Redis: every process must see the same counts.
@@ -170,8 +180,13 @@ LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
 
 # How long a share link of a live session works (live/sharing.py).
 LIVE_SHARE_TTL_S = env.int("LIVE_SHARE_TTL_S", default=24 * 3600)
+# Stuck sessions (transactions/selectors/stale.py): open this long, or silent this long, is implausible.
+TRANSACTION_STALE_AFTER_H = env.float("TRANSACTION_STALE_AFTER_H", default=48)
+TRANSACTION_SILENT_AFTER_H = env.float("TRANSACTION_SILENT_AFTER_H", default=3)
 # How often a live page's feed says it is alive when nothing happens; pages call a feed stale after 2.5 of them.
 LIVE_HEARTBEAT_S = env.float("LIVE_HEARTBEAT_S", default=15.0)
+# How often an integrator's open event stream (ws/api/v1/events/) asks whether its API key was revoked meanwhile.
+LIVE_API_KEY_CHECK_S = env.float("LIVE_API_KEY_CHECK_S", default=30.0)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -187,6 +202,9 @@ CELERY_BEAT_SCHEDULE = {
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},
     "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
     "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
+    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": env.float("ALERTS_SWEEP_S", default=15.0)},
+    # A safety net under the event-driven sync: a change whose hook was lost reaches the chargers within minutes.
+    "local-lists-sync": {"task": "rfid.locallist.tasks.local_lists_sync", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
@@ -223,8 +241,13 @@ SPECTACULAR_SETTINGS = {
     # No online validator: Swagger UI's default badge is an image from validator.swagger.io carrying our schema URL.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # Every operation's error answers (400, 401, 403, 404, 415, 429) with their bodies, declared once.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.openapi.document_errors"],
+    # Every operation's error answers (400, 401, 403, 404, 415, 429) with their bodies, declared once; the
+    # integrators' websocket of live events is told in the description (OpenAPI has no websockets).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "live.openapi.event_stream_described",
+        "portal.openapi.document_errors",
+    ],
     # Two models have a `status` enum: give each its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "IdTagStatusEnum": "rfid.models.IdTagStatus",
@@ -258,6 +281,51 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
 # How often a process re-reads which events somebody subscribed to (a new webhook hears events after that long).
 WEBHOOK_EVENTS_CACHE_S = env.float("WEBHOOK_EVENTS_CACHE_S", default=2.0)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+
+# Alerts (alerts/services/rules.py): a site's chargers all dropping within ALERTS_SITE_WINDOW_S of each other raise
+# one alert for the site (a site's charger alone is alerted after that long); a session is silent after
+# ALERTS_SILENT_INTERVALS of its charger's MeterValueSampleInterval (the default when the charger never said);
+# beat's sweep looks back ALERTS_OFFLINE_LOOKBACK_S for chargers offline without an alert.
+ALERTS_SITE_WINDOW_S = env.float("ALERTS_SITE_WINDOW_S", default=60.0)
+ALERTS_SILENT_INTERVALS = env.int("ALERTS_SILENT_INTERVALS", default=3)
+ALERTS_METER_INTERVAL_DEFAULT_S = env.int("ALERTS_METER_INTERVAL_DEFAULT_S", default=60)
+ALERTS_OFFLINE_LOOKBACK_S = env.int("ALERTS_OFFLINE_LOOKBACK_S", default=24 * 3600)
+ALERTS_MAIL_SUBJECT_PREFIX = env("ALERTS_MAIL_SUBJECT_PREFIX", default="Charging portal")
+
+# Mail (alerts by e-mail): Django's SMTP backend by default; EMAIL_BACKEND may name another (console, file).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder the mails are written to.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
+
+# RFID (rfid/services/authorization.py, rfid/callout.py, rfid/locallist/). The expiryDate the portal gives in every
+# idTagInfo: a charger's authorization cache forgets an answer after RFID_AUTH_CACHE_S (or the tag's own expiry).
+RFID_AUTH_CACHE_S = env.int("RFID_AUTH_CACHE_S", default=3600)
+# ConcurrentTx: one running transaction per "tag", per "group" (parent id tag), or "none". A transaction older than
+# RFID_CONCURRENT_TX_WINDOW_H is taken for one whose StopTransaction was lost, and blocks nobody.
+RFID_CONCURRENT_TX = env.str("RFID_CONCURRENT_TX", default="tag")
+if RFID_CONCURRENT_TX not in {"tag", "group", "none"}:
+    raise ValueError(f"RFID_CONCURRENT_TX must be tag, group or none, not {RFID_CONCURRENT_TX!r}")
+RFID_CONCURRENT_TX_WINDOW_H = env.int("RFID_CONCURRENT_TX_WINDOW_H", default=48)
+# External authorization of tags the portal does not know (empty URL: off). Signed like the webhooks with the
+# secret; answers are cached; without an answer in time the fallback status is given.
+RFID_CALLOUT_URL = env.str("RFID_CALLOUT_URL", default="")
+RFID_CALLOUT_SECRET = env.str("RFID_CALLOUT_SECRET", default="")
+RFID_CALLOUT_TIMEOUT_S = env.float("RFID_CALLOUT_TIMEOUT_S", default=3.0)
+RFID_CALLOUT_CACHE_S = env.int("RFID_CALLOUT_CACHE_S", default=300)
+RFID_CALLOUT_FALLBACK = env.str("RFID_CALLOUT_FALLBACK", default="Invalid")
+if RFID_CALLOUT_FALLBACK not in {"Accepted", "Invalid"}:
+    raise ValueError(f"RFID_CALLOUT_FALLBACK must be Accepted or Invalid, not {RFID_CALLOUT_FALLBACK!r}")
+# Local lists: a burst of tag edits within RFID_LOCAL_LIST_DEBOUNCE_S gives one Differential per charger; a chunk
+# is at most the charger's SendLocalListMaxLength, RFID_LOCAL_LIST_CHUNK when the charger did not say.
+RFID_LOCAL_LIST_DEBOUNCE_S = env.float("RFID_LOCAL_LIST_DEBOUNCE_S", default=5.0)
+RFID_LOCAL_LIST_CHUNK = env.int("RFID_LOCAL_LIST_CHUNK", default=500)
 
 LOGGING = {
     "version": 1,

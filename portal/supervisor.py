@@ -39,6 +39,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 class ProcessSpec:
     name: str
     argv: tuple[str, ...]
+    pass_fds: tuple[int, ...] = ()  # descriptors the process inherits (the web pool's listening socket)
 
 
 def procfile_read(*, path: Path, env: dict[str, str]) -> list[ProcessSpec]:
@@ -95,11 +96,22 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, *, specs: list[ProcessSpec], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self,
+        *,
+        specs: list[ProcessSpec],
+        env: dict[str, str],
+        cwd: Path,
+        name: str = "launcher",
+        timestamps: bool = True,
+    ) -> None:
         self.children = [Child(spec) for spec in specs]
+        self.name = name
         self.env = env
         self.cwd = cwd
-        self.width = max(len("launcher"), *(len(spec.name) for spec in specs))
+        # A supervisor under another (the web pool under `make run`) leaves the time to the outer one's prefix.
+        self.timestamps = timestamps
+        self.width = max(len(name), *(len(spec.name) for spec in specs))
         self.selector = selectors.DefaultSelector()
         self.stop_requested = 0  # signals received: 1 stops gracefully, 2 stops at once
 
@@ -141,6 +153,7 @@ class Supervisor:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 process_group=0,
+                pass_fds=child.spec.pass_fds,
                 preexec_fn=tied_to_this_process(),  # safe: the supervisor starts no threads
             )
         except OSError as error:  # a command that is not installed: said, and tried again like a death
@@ -197,12 +210,13 @@ class Supervisor:
     def _write(self, name: str, line: bytes) -> None:
         # Our own output may be gone (a closed terminal): that must not take the processes down with it.
         with contextlib.suppress(OSError):
-            prefix = f"{time.strftime('%H:%M:%S')} {name:<{self.width}} | ".encode()
+            clock = f"{time.strftime('%H:%M:%S')} " if self.timestamps else ""
+            prefix = f"{clock}{name:<{self.width}} | ".encode()
             sys.stdout.buffer.write(prefix + line.rstrip(b"\r") + b"\n")
             sys.stdout.buffer.flush()
 
     def _say(self, text: str) -> None:
-        self._write("launcher", text.encode())
+        self._write(self.name, text.encode())
 
     # --- Stopping ----------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from chargers.ocpp.soap.views import central_system_service
 from portal import api_keys, views
 from portal.login import LoginView
 from portal.metrics import MetricsView
@@ -18,7 +19,13 @@ urlpatterns = [
     path("account/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api-key-revoke"),
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
     path("admin/", admin.site.urls),
+    path("transactions/", include("transactions.page_urls")),
+    path("sites/", include("transactions.sites.urls")),
     path("chargers/", include("chargers.page_urls")),
+    # With or without the trailing slash: a charger is configured once, and a POST cannot follow APPEND_SLASH's 301.
+    re_path(r"^ocpp/soap/?$", central_system_service, name="ocpp-soap"),
+    path("alerts/", include("alerts.urls")),
+    path("rfid/", include("rfid.page_urls")),
     path("", include("live.urls")),
     path("api/v1/", include("portal.api_urls")),
 ]

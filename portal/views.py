@@ -9,11 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from chargers.selectors import dashboard_summary
+from chargers.selectors import CHARGING_STATUSES, FAULTED_STATUSES, FLEET_STATES, dashboard_summary
 from live.selectors import fleet_overview
 from portal.health import health_report
+from portal.selectors import dashboard_figures
 
 
 def _no_operator_yet() -> bool:
@@ -29,7 +31,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         # The fleet is operators' business; customers get their own pages.
         raise PermissionDenied
-    context = {"summary": dashboard_summary(), "fleet": fleet_overview(), "live_feeds": ["fleet"]}
+    figures = dashboard_figures(now=timezone.now())
+    context = {
+        "summary": dashboard_summary(),
+        "fleet": fleet_overview(),
+        "figures": figures,
+        "states": [(state, figures["states"][state]) for state in FLEET_STATES],
+        # The page's script counts chargers by state with the same rule as chargers/selectors.py.
+        "state_rule": {
+            "charging": CHARGING_STATUSES,
+            "faulted": FAULTED_STATUSES,
+            "pending": figures["pending_pks"],
+        },
+        "may_accept": request.user.has_perm("chargers.change_chargepoint"),
+        "live_feeds": ["fleet"],
+    }
     return render(request, "portal/dashboard.html", context)
 
 

@@ -1,4 +1,4 @@
-"""REST API of the rfid app: serializers and views (urls in rfid/urls.py).
+"""REST API of the rfid app: the views (serializers in rfid/serializers.py, urls in rfid/urls.py).
 
 Id tags are addressed by their value. Every value that comes in (body, URL, parent) is normalised first
 ('77:fd:2a:fa' and '77FD2AFA' are the same card), so the API never stores or misses a tag by spelling.
@@ -6,7 +6,7 @@ Id tags are addressed by their value. Every value that comes in (body, URL, pare
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
@@ -14,138 +14,45 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.fields import get_error_detail
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rfid import selectors, services
-from rfid.models import IdTag, IdTagStatus
+from rfid.filters import IdTagFilter
+from rfid.imports import ImportOptions, id_tags_csv_lines, id_tags_import_csv
+from rfid.models import IdTag
+from rfid.serializers import (
+    IdTagChangeSerializer,
+    IdTagCreateSerializer,
+    IdTagCsvImportSerializer,
+    IdTagImportItemSerializer,
+    IdTagImportReportSerializer,
+    IdTagSerializer,
+    IdTagUpdateSerializer,
+    by_index,
+)
 
-ID_TAG_MAX_LENGTH = IdTag._meta.get_field("id_tag").max_length
-# Room for delimiters in what clients send ('77:FD:2A:FA:...'); the canonical form must fit ID_TAG_MAX_LENGTH.
-RAW_ID_TAG_MAX_LENGTH = 64
 BULK_IMPORT_MAX_ITEMS = 10_000
-
-# --- Serializers ------------------------------------------------------------------------------------------
-
-
-class IdTagSerializer(serializers.ModelSerializer):
-    parent_id_tag = serializers.CharField(
-        source="parent.id_tag", read_only=True, allow_null=True, help_text="The group (parent id tag), if any."
-    )
-    user = serializers.CharField(
-        source="user.username", read_only=True, allow_null=True, help_text="The customer account of the tag."
-    )
-
-    class Meta:
-        model = IdTag
-        fields = ["id_tag", "status", "expires_at", "parent_id_tag", "user", "note", "created_at"]
-        read_only_fields = fields
+SOURCE = "api"
 
 
-def _canonical_id_tag(raw: str) -> str:
-    value = services.id_tag_normalize(raw=raw)
-    if not value:
-        raise serializers.ValidationError("An id tag needs at least one character besides delimiters.")
-    if len(value) > ID_TAG_MAX_LENGTH:
-        raise serializers.ValidationError(
-            f"At most {ID_TAG_MAX_LENGTH} characters without delimiters (OCPP idToken), {value} has {len(value)}."
-        )
-    return value
+class CsvRenderer(BaseRenderer):
+    """Lets a client ask for text/csv (the export streams its own answer; errors stay JSON)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return b"" if data is None else str(data).encode()
 
 
-def _stored_parent(raw: str | None) -> IdTag | None:
-    """The parent tag a client names; blank or null means none."""
-    if not raw:
-        return None
-    value = services.id_tag_normalize(raw=raw)
-    try:
-        return selectors.id_tag_get(id_tag=value)
-    except IdTag.DoesNotExist:
-        raise serializers.ValidationError(f"Unknown parent id tag {value}.") from None
-
-
-class IdTagCreateSerializer(serializers.Serializer):
-    id_tag = serializers.CharField(
-        max_length=RAW_ID_TAG_MAX_LENGTH, help_text="Stored upper case without delimiters: 77:fd:2a:fa → 77FD2AFA."
-    )
-    status = serializers.ChoiceField(choices=IdTagStatus.choices, default=IdTagStatus.ACCEPTED)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    parent_id_tag = serializers.CharField(
-        max_length=RAW_ID_TAG_MAX_LENGTH, required=False, allow_blank=True, allow_null=True, default=None
-    )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-    def validate_id_tag(self, value: str) -> str:
-        canonical = _canonical_id_tag(value)
-        if selectors.id_tags_existing(id_tags=[canonical]):
-            raise serializers.ValidationError(services.id_tag_exists_message(id_tag=canonical))
-        return canonical
-
-    def validate_parent_id_tag(self, value: str | None) -> IdTag | None:
-        return _stored_parent(value)
-
-
-class IdTagUpdateSerializer(serializers.Serializer):
-    """The id tag value itself is the resource's name: to change it, create a new tag."""
-
-    status = serializers.ChoiceField(choices=IdTagStatus.choices, required=False)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    parent_id_tag = serializers.CharField(
-        max_length=RAW_ID_TAG_MAX_LENGTH,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        help_text="The group to join; null or blank leaves the group.",
-    )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-    def validate_parent_id_tag(self, value: str | None) -> IdTag | None:
-        parent = _stored_parent(value)
-        if parent is not None and parent.pk == self.context["tag"].pk:
-            raise serializers.ValidationError("A tag cannot be its own parent.")
-        return parent
-
-    def validate(self, attrs: dict) -> dict:
-        # A PATCH whose keys are all misspelt would otherwise answer 200 and change nothing.
-        if not attrs:
-            raise serializers.ValidationError(
-                "Nothing to change: give status, expires_at, parent_id_tag or note.", code="empty"
-            )
-        return attrs
-
-
-class IdTagImportItemSerializer(serializers.Serializer):
-    """One item of a bulk import: shapes and types here; values, duplicates and parents in the service."""
-
-    id_tag = serializers.CharField(max_length=RAW_ID_TAG_MAX_LENGTH)
-    status = serializers.ChoiceField(choices=IdTagStatus.choices, required=False)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    parent_id_tag = serializers.CharField(
-        max_length=RAW_ID_TAG_MAX_LENGTH,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        help_text="A stored tag or another tag of this import.",
-    )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-def _by_index(errors: dict[int, dict] | list[dict]) -> dict[str, dict]:
-    """Item errors keyed by the item's index in the request, only for the items at fault."""
-    pairs = enumerate(errors) if isinstance(errors, list) else errors.items()
-    return {str(index): item_errors for index, item_errors in sorted(pairs) if item_errors}
-
-
-# --- Views ------------------------------------------------------------------------------------------------
-
-
-class IdTagFilter(filters.FilterSet):
-    parent_id_tag = filters.CharFilter(field_name="parent__id_tag", help_text="Tags of this group")
-
-    class Meta:
-        model = IdTag
-        fields = ["status", "parent_id_tag"]
+def csv_response(*, tags: QuerySet[IdTag], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(id_tags_csv_lines(tags=tags), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @extend_schema_view(
@@ -163,14 +70,16 @@ class IdTagViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
     filter_backends = [filters.DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = IdTagFilter
-    search_fields = ["id_tag", "note", "user__username"]
-    ordering_fields = ["id_tag", "status", "expires_at", "created_at"]
+    search_fields = ["id_tag", "label", "note", "user__username"]
+    ordering_fields = ["id_tag", "status", "expires_at", "created_at", "updated_at"]
+    # Importing creates and updates tags: the add permission (and the `tags` scope, as every tag write).
+    action_permissions = {"import_csv": "add"}
     ordering = ["id_tag"]
     # PATCH only: a PUT would have to resend the whole tag for nothing.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[IdTag]:
-        return selectors.id_tag_list()
+        return selectors.id_tag_list().prefetch_related("allowed_sites", "allowed_charge_points")
 
     def get_object(self) -> IdTag:
         value = services.id_tag_normalize(raw=self.kwargs["id_tag"])
@@ -188,22 +97,15 @@ class IdTagViewSet(viewsets.ModelViewSet):
     def create(self, request: Request) -> Response:
         serializer = IdTagCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
         try:
-            tag = services.id_tag_create(
-                id_tag=data["id_tag"],
-                status=data["status"],
-                expires_at=data["expires_at"],
-                parent=data["parent_id_tag"],
-                note=data["note"],
-            )
+            tag = services.id_tag_create(**serializer.service_fields(), changed_by=request.user, source=SOURCE)
         except DjangoValidationError as exc:
             # The model's own rules (a tag stored meanwhile), keyed by field like the serializer's.
             raise serializers.ValidationError(get_error_detail(exc)) from exc
         return Response(self._read_back(tag), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change an id tag's status, expiry, group or note",
+        summary="Change an id tag: status, expiry, group, owner, label, note, where it may charge",
         request=IdTagUpdateSerializer,
         responses={200: IdTagSerializer},
     )
@@ -211,18 +113,72 @@ class IdTagViewSet(viewsets.ModelViewSet):
         tag = self.get_object()
         serializer = IdTagUpdateSerializer(data=request.data, context={"tag": tag})
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        if "parent_id_tag" in changes:
-            changes["parent"] = changes.pop("parent_id_tag")
         try:
-            tag = services.id_tag_update(tag=tag, **changes)
+            tag = services.id_tag_update(tag=tag, changed_by=request.user, source=SOURCE, **serializer.service_fields())
         except DjangoValidationError as exc:
             raise serializers.ValidationError(get_error_detail(exc)) from exc
         return Response(self._read_back(tag))
 
     def destroy(self, request: Request, id_tag: str) -> Response:
-        services.id_tag_delete(tag=self.get_object())
+        services.id_tag_delete(tag=self.get_object(), changed_by=request.user, source=SOURCE)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="An id tag's history (newest first)", responses={200: IdTagChangeSerializer(many=True)})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request: Request, id_tag: str) -> Response:
+        value = services.id_tag_normalize(raw=id_tag)
+        changes = selectors.id_tag_history(id_tag=value)
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(IdTagChangeSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Import id tags from CSV",
+        request={"multipart/form-data": IdTagCsvImportSerializer},
+        responses={
+            200: OpenApiResponse(IdTagImportReportSerializer, description="Stored, or a dry run's report."),
+            400: OpenApiResponse(
+                IdTagImportReportSerializer,
+                description="Bad rows and not `partial`: nothing was stored; `errors` names every bad row. "
+                "A missing file or a bad option: the field at fault.",
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def import_csv(self, request: Request) -> Response:
+        """Rows `id_tag,status,expiry_date,parent_id_tag,owner`; every bad row is reported by line, field and
+        reason. With any bad row nothing is stored, unless `partial=true` (the good rows are)."""
+        serializer = IdTagCsvImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        upload = data.pop("file")
+        report = id_tags_import_csv(file=upload.file, options=ImportOptions(**data), changed_by=request.user)
+        refused = bool(report.errors) and not report.stored and not report.options.dry_run
+        return Response(report.as_dict(), status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Export id tags as CSV (the import's header)",
+        description="Takes the list's filters; `charge_point=<id>` gives the tags that may charge there (its local "
+        "list).",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[CsvRenderer, JSONRenderer],
+        filter_backends=[filters.DjangoFilterBackend],
+        pagination_class=None,
+    )
+    def export(self, request: Request) -> StreamingHttpResponse:
+        tags = self.filter_queryset(IdTag.objects.all())
+        charge_point = request.query_params.get("charge_point")
+        return csv_response(tags=tags, filename=f"id-tags-{charge_point}.csv" if charge_point else "id-tags.csv")
 
     @extend_schema(
         summary="Import many id tags (all or nothing)",
@@ -261,11 +217,11 @@ class IdTagViewSet(viewsets.ModelViewSet):
         )
         if not serializer.is_valid():
             errors = serializer.errors
-            raise serializers.ValidationError(_by_index(errors) if isinstance(errors, list) else errors)
+            raise serializers.ValidationError(by_index(errors) if isinstance(errors, list) else errors)
         try:
-            tags = services.id_tag_bulk_import(items=serializer.validated_data)
+            tags = services.id_tag_bulk_import(items=serializer.validated_data, changed_by=request.user, source=SOURCE)
         except services.IdTagImportError as exc:
-            raise serializers.ValidationError(_by_index(exc.errors)) from exc
+            raise serializers.ValidationError(by_index(exc.errors)) from exc
         # The service's objects carry their parents already: no need to read thousands of rows back.
         return Response(
             IdTagSerializer(tags, many=True, context=self.get_serializer_context()).data,

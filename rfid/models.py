@@ -68,3 +68,9 @@ class IdTagChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id_tag} {self.action} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# The local lists' tables belong to this app too (rfid/locallist/models.py).
+from rfid.locallist.models import LocalList, LocalListEntry  # noqa: E402
+
+__all__ = ["IdTag", "IdTagChange", "IdTagStatus", "LocalList", "LocalListEntry"]

@@ -4,7 +4,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +14,29 @@ import pytest
 from celery import Celery
 from django.conf import settings
 from django.db import connection
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
 from portal import login_throttle
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _flush_by_delete(truncate):
+    """A transactional test ends with a flush of every table. PostgreSQL's TRUNCATE of ~40 tables takes 1 to 2.5 s
+    (new files for each table and index), a DELETE of the few rows a test left 20 ms: over the suite's hundreds of
+    end-to-end tests that is minutes. Django's foreign keys on PostgreSQL are DEFERRABLE INITIALLY DEFERRED and the
+    flush runs in one transaction, so the order of the deletes does not matter. Sequence resets and cascades keep
+    Django's own statement."""
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608 (our own table names)
+
+    return sql_flush
+
+
+PostgresOperations.sql_flush = _flush_by_delete(PostgresOperations.sql_flush)
 
 
 def free_port() -> int:
@@ -54,6 +75,20 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
     raise TimeoutError(f"nothing listens on {port} after {timeout}s")
 
 
+def wait_for_http(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answers HTTP on {port} after {timeout}s")
+
+
 def _log_files(log: Path | None) -> dict:
     """Popen's stdout/stderr arguments: inherited, or two files beside `log` that a test reads afterwards."""
     if log is None:
@@ -82,16 +117,22 @@ class PortalServer:
             self.process.wait()
 
 
-def start_portal(*, log: Path | None = None, port: int | None = None, **env: str) -> PortalServer:
+def start_portal(
+    *, log: Path | None = None, port: int | None = None, web_concurrency: int | None = None, **env: str
+) -> PortalServer:
     """A daphne process on `port` (a free one when None); with `log`, its stdout and stderr go to `log`.out and
-    `log`.err."""
+    `log`.err. With `web_concurrency`, the Procfile's web pool instead: that many daphne processes on the port."""
     port = port or free_port()
     files = _log_files(log)
+    if web_concurrency is not None:
+        env["WEB_CONCURRENCY"] = str(web_concurrency)
+    # The servers the Procfile starts: the pool of several daphne processes, or one daphne.
+    server = "portal.daphne_pool" if web_concurrency is not None else "portal.daphne_server"
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "portal.daphne_server",  # the server the Procfile starts
+            server,
             "--bind",
             "127.0.0.1",
             "--port",
@@ -108,6 +149,10 @@ def start_portal(*, log: Path | None = None, port: int | None = None, **env: str
     )
     _close(files)
     wait_for_port(port, process)
+    if web_concurrency is not None:
+        # The pool binds the port before its daphne processes run: a connection waits in the backlog meanwhile,
+        # longer than a charger's handshake timeout on a busy machine. Ready is when a daphne answers.
+        wait_for_http(port, process)
     return PortalServer(port, process)
 
 
@@ -122,7 +167,8 @@ def portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
 @pytest.fixture(scope="session")
 def open_portal(django_db_setup, django_db_blocker) -> Iterator[PortalServer]:
     """A daphne server that accepts unknown chargers (OCPP_REGISTRATION=accept)."""
-    server = start_portal(OCPP_REGISTRATION="accept")
+    # LIVE_API_KEY_CHECK_S: an integrator's stream notices a revoked key within half a second, not thirty.
+    server = start_portal(OCPP_REGISTRATION="accept", LIVE_API_KEY_CHECK_S="0.5")
     yield server
     server.stop()
 
@@ -195,10 +241,21 @@ def start_celery_worker(*, log: Path | None = None, **env: str) -> CeleryWorker:
     raise TimeoutError("celery worker did not answer a ping in 30s")
 
 
+def worker_mail_dir() -> Path:
+    """Where the suite's Celery worker writes the mails it sends (Django's file backend), one file per send."""
+    folder = Path(tempfile.gettempdir()) / f"portal-test-mail-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
     # Webhook retries after 0.5 s, 1 s, 2 s, … instead of 30 s, 1 min, …: the tests see the backoff in seconds.
-    worker = start_celery_worker(WEBHOOK_RETRY_BASE_S="0.5")
+    worker = start_celery_worker(
+        WEBHOOK_RETRY_BASE_S="0.5",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(worker_mail_dir()),
+    )
     yield worker
     worker.stop()
 

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import itertools
 import json
+import ssl as ssl_module
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -59,11 +60,15 @@ class SimulatedCharger:
         *,
         password: str | bytes | None = None,
         subprotocols: tuple[str, ...] = ("ocpp1.6",),
+        ssl: ssl_module.SSLContext | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/{charge_point_id}"
         self.charge_point_id = charge_point_id
         self.password = password
         self.subprotocols = subprotocols
+        self.ssl = ssl  # for wss:// (a client certificate for security profile 3 goes in the context)
+        self.extra_headers = headers or {}
         self.ws: ClientConnection | None = None
         self._ids = itertools.count(1)
         self._waiting: dict[str, asyncio.Future] = {}
@@ -74,10 +79,10 @@ class SimulatedCharger:
 
     def _headers(self) -> dict[str, str]:
         if self.password is None:
-            return {}
+            return dict(self.extra_headers)
         password = self.password if isinstance(self.password, bytes) else self.password.encode()
         token = base64.b64encode(self.charge_point_id.encode() + b":" + password).decode()
-        return {"Authorization": f"Basic {token}"}
+        return {**self.extra_headers, "Authorization": f"Basic {token}"}
 
     async def connect(self) -> "SimulatedCharger":
         self.ws = await websockets.connect(
@@ -87,6 +92,7 @@ class SimulatedCharger:
             open_timeout=10,
             ping_interval=None,
             max_size=2**22,
+            **({"ssl": self.ssl} if self.ssl is not None else {}),
         )
         self._reader = asyncio.create_task(self._read())
         return self
@@ -151,6 +157,57 @@ class SimulatedCharger:
         if frame[0] == 4:
             raise CallErrorReceived(frame[2], frame[3], frame[4] if len(frame) > 4 else {})
         return frame[2]
+
+    # A local authorization list held as a charger holds it (tests of the portal's sync).
+
+    def hold_local_list(
+        self, *, send_max: int | None = None, total_max: int | None = None, report_limits: bool = True
+    ) -> "SimulatedCharger":
+        """Keep a local list: SendLocalList replaces (Full) or changes (Differential) it; a chunk longer than
+        `send_max` (SendLocalListMaxLength) or a list longer than `total_max` (LocalAuthListMaxLength) is refused
+        with Failed, a Differential whose version is not above the list's with VersionMismatch, and the answers
+        queued in `local_list_refusals` are given first whatever comes. With `report_limits`, GetConfiguration
+        reports both maxima."""
+        self.local_list: dict[str, dict] = {}
+        self.local_list_version = 0
+        self.local_list_refusals: list[str] = []
+        self.local_list_send_max = send_max
+        self.local_list_total_max = total_max
+        self.answers["SendLocalList"] = self._send_local_list
+        if report_limits:
+            keys = {"SendLocalListMaxLength": send_max, "LocalAuthListMaxLength": total_max}
+            self.answers["GetConfiguration"] = lambda payload: {
+                "configurationKey": [
+                    {"key": key, "readonly": True, "value": str(value)}
+                    for key, value in keys.items()
+                    if value is not None and key in (payload.get("key") or keys)
+                ],
+                "unknownKey": [],
+            }
+        return self
+
+    def _send_local_list(self, payload: dict) -> dict:
+        if self.local_list_refusals:
+            return {"status": self.local_list_refusals.pop(0)}
+        entries = payload.get("localAuthorizationList") or []
+        if self.local_list_send_max is not None and len(entries) > self.local_list_send_max:
+            return {"status": "Failed"}
+        version = payload["listVersion"]
+        if payload["updateType"] == "Full":
+            held: dict[str, dict] = {}
+        elif version <= self.local_list_version:
+            return {"status": "VersionMismatch"}
+        else:
+            held = dict(self.local_list)
+        for entry in entries:
+            if "idTagInfo" in entry:
+                held[entry["idTag"]] = entry["idTagInfo"]
+            else:
+                held.pop(entry["idTag"], None)
+        if self.local_list_total_max is not None and len(held) > self.local_list_total_max:
+            return {"status": "Failed"}
+        self.local_list, self.local_list_version = held, version
+        return {"status": "Accepted"}
 
     # Convenience messages, as an ETREL INCH sends them.
 

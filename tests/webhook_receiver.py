@@ -33,9 +33,10 @@ class Receiver:
     """Bound to its port from the start, listening only once started: until then connections to it are refused
     (a receiver that is down), and no other socket can take the port meanwhile."""
 
-    def __init__(self, *, statuses: tuple[int, ...] = (), delay_s: float = 0.0) -> None:
+    def __init__(self, *, statuses: tuple[int, ...] = (), delay_s: float = 0.0, body: bytes = b"ok") -> None:
         self.statuses = list(statuses)
         self.delay_s = delay_s
+        self.body = body  # what each answer carries (an authorization callout's JSON)
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._started = False
@@ -54,10 +55,13 @@ class Receiver:
                 with receiver._lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                     receiver.received.append(Received(body, dict(self.headers.items()), status))
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(receiver.body)))
+                    self.end_headers()
+                    self.wfile.write(receiver.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a client that gave up waiting (a timeout under test) is not the receiver's error
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # quiet: the test reads `received`

@@ -48,6 +48,28 @@ class ReadingLatest(TransactionEvent):
     energy_wh: Decimal | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhasesLatest(TransactionEvent):
+    """A connector's newest current and voltage per phase, for the charts of its charger's page: only that
+    charger's group sees it, and it is built only while somebody watches (transactions/services.py); no webhook
+    event (not in EVENT_TYPES)."""
+
+    name = "meter_values.phases"
+    timestamp: datetime
+    current_a: dict[str, Decimal]
+    voltage_v: dict[str, Decimal]
+
+    def groups(self) -> tuple[str, ...]:
+        return (charger_group(self.charge_point_pk),)
+
+    def data(self) -> dict:
+        data = Event.data(self)  # not super(): slots=True dataclasses are new classes, zero-argument super fails
+        # Decimals inside the dicts are not reached by Event.data(): strings, as the other events send them.
+        data["current_a"] = {phase: str(value) for phase, value in self.current_a.items()}
+        data["voltage_v"] = {phase: str(value) for phase, value in self.voltage_v.items()}
+        return data
+
+
 def transaction_started(*, transaction: Transaction, charge_point_ident: str) -> TransactionStarted:
     """The start event of a transaction row (the service when it is created, a page's first snapshot)."""
     return TransactionStarted(

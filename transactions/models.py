@@ -1,5 +1,6 @@
 """Charging sessions and the meter values a charger reports for them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -28,6 +29,11 @@ class Transaction(models.Model):
     stop_id_tag = models.CharField(max_length=20, blank=True)
     # The id a charger used when it had no id from us (-1, or ETREL's negative local ids).
     charger_transaction_id = models.IntegerField(null=True, blank=True)
+    # An operator who closed a session the charger never stopped (a "zombie"), and why.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    close_note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

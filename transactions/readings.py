@@ -74,3 +74,18 @@ def _total(samples: list[Sample], measurand: str, si_unit: str) -> Decimal | Non
     if not per_phase:
         return None
     return sum((v for v in per_phase.values() if v is not None), Decimal(0))
+
+
+CURRENT_IMPORT = "Current.Import"
+VOLTAGE = "Voltage"
+PHASES = ("L1", "L2", "L3")
+
+
+def phase_values(samples: list[Sample], measurand: str, si_unit: str) -> dict[str, Decimal]:
+    """Phase ("L1".."L3") -> the newest value of `measurand` at the outlet; "L1-N" counts as "L1"."""
+    readings = [s for s in samples if s.value is not None and s.location == OUTLET and s.measurand == measurand]
+    readings = [s for s in readings if s.si_unit == si_unit and s.phase[:2] in PHASES]
+    if not readings:
+        return {}
+    newest = max(s.timestamp for s in readings)
+    return {s.phase[:2]: s.value for s in readings if s.timestamp == newest}

@@ -10,17 +10,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chargers.commands.effects import remote_start_link, reservation_use
 from chargers.models import Connector
 from core import events
+from core.event_groups import charger_group, watched_groups
 from transactions import bulk
 from transactions.bulk import MeterValueRow
-from transactions.events import ReadingLatest, transaction_started, transaction_stopped
+from transactions.events import PhasesLatest, ReadingLatest, transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
-from transactions.readings import ENERGY_REGISTER, Sample, latest_reading
+from transactions.readings import CURRENT_IMPORT, ENERGY_REGISTER, VOLTAGE, Sample, latest_reading, phase_values
+from transactions.selectors import last_energy_reading
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +153,55 @@ def _close(
     events.publish([transaction_stopped(transaction=found, charge_point_ident=charge_point_ident)])
 
 
+# The OCPP 1.6 stop reasons (StopTransaction.req reason): an operator closing a stuck session picks one.
+STOP_REASONS = (
+    "DeAuthorized",
+    "EmergencyStop",
+    "EVDisconnected",
+    "HardReset",
+    "Local",
+    "Other",
+    "PowerLoss",
+    "Reboot",
+    "Remote",
+    "SoftReset",
+    "UnlockCommand",
+)
+
+
+def transaction_close_stale(
+    *, transaction_pk: int, reason: str, note: str = "", closed_by: AbstractBaseUser | None = None
+) -> Transaction:
+    """End a session the charger never stopped (selectors.stale says which look so), as a StopTransaction
+    would: meter_stop from the last Energy.Active.Import.Register reading (else meter_start: no energy we cannot
+    prove), stopped at that reading's time (else at the start: the last sign of life we have), the reason and
+    who closed it recorded, transaction.stopped published. A session already stopped is refused."""
+    if reason not in STOP_REASONS:
+        raise ValidationError({"reason": f"Not an OCPP stop reason: {reason!r}."})
+    with transaction.atomic():
+        # Only the session's row is locked, not its charger's (which the charger's own frames keep writing).
+        locked = Transaction.objects.select_for_update(of=("self",)).select_related("charge_point")
+        found = locked.filter(pk=transaction_pk).first()
+        if found is None:
+            raise ValidationError({"transaction": f"No transaction #{transaction_pk}."})
+        if found.stopped_at is not None:
+            raise ValidationError({"transaction": f"Transaction #{transaction_pk} has already stopped."})
+        last = last_energy_reading(transaction=found)
+        found.closed_by = closed_by
+        found.close_note = note[: Transaction._meta.get_field("close_note").max_length]
+        found.save(update_fields=["closed_by", "close_note"])
+        _close(
+            found,
+            charge_point_ident=found.charge_point.charge_point_id,
+            meter_stop_wh=int(last.value) if last else found.meter_start_wh,
+            stopped_at=last.timestamp if last else found.started_at,
+            reason=reason,
+            id_tag="",
+        )
+    logger.info("Transaction #%s closed by %s: %s %s", found.pk, closed_by, reason, note)
+    return found
+
+
 def _transaction_for_charger(charge_point_pk: int, transaction_id: int, lock: bool = False) -> Transaction | None:
     queryset = Transaction.objects.select_for_update() if lock else Transaction.objects
     if 0 < transaction_id <= MAX_TRANSACTION_ID:
@@ -233,6 +286,7 @@ def meter_values_store(*, reports: list[MeterValuesReport]) -> list[LatestReadin
         latest = _latest_per_connector(reports, known)
         bulk.meter_values_insert(_value_rows(reports, known, received_at))
         events.publish(_reading_events(reports, latest))
+        events.publish(_phase_events(reports, known))
     return latest
 
 
@@ -298,6 +352,33 @@ def _latest_per_connector(reports: list[MeterValuesReport], known: set[tuple[int
                 reading.energy_wh,
             )
     return list(newest.values())
+
+
+def _phase_events(reports: list[MeterValuesReport], known: set[tuple[int, int]]) -> list[PhasesLatest]:
+    """Current and voltage per phase for the charger pages somebody watches (the charts); nothing is built for
+    the others, so the hot path pays one set lookup per frame (watched_groups() is read at most once a second)."""
+    watched = watched_groups()
+    if not watched:
+        return []
+    phases = []
+    for report in reports:
+        if charger_group(report.charge_point_pk) not in watched:
+            continue
+        current, voltage = phase_values(report.samples, CURRENT_IMPORT, "A"), phase_values(report.samples, VOLTAGE, "V")
+        if current or voltage:
+            tx = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
+            phases.append(
+                PhasesLatest(
+                    charge_point_pk=report.charge_point_pk,
+                    charge_point_id=report.charge_point_ident,
+                    connector_id=report.connector_id,
+                    transaction_pk=tx,
+                    timestamp=max(s.timestamp for s in report.samples),
+                    current_a=current,
+                    voltage_v=voltage,
+                )
+            )
+    return phases
 
 
 def _reading_events(reports: list[MeterValuesReport], latest: list[LatestReading]) -> list[ReadingLatest]:

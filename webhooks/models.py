@@ -8,10 +8,11 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
+from alerts.events import EVENT_TYPES as ALERT_EVENTS
 from chargers.events import EVENT_TYPES as CHARGER_EVENTS
 from transactions.events import EVENT_TYPES as TRANSACTION_EVENTS
 
-EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in (*CHARGER_EVENTS, *TRANSACTION_EVENTS))
+EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in (*CHARGER_EVENTS, *TRANSACTION_EVENTS, *ALERT_EVENTS))
 
 # Only http(s): a webhook URL must not make the worker read files or speak other protocols (urllib would).
 http_url = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.")

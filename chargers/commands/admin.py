@@ -20,26 +20,30 @@ from chargers.ocpp.results import request_problem
 from chargers.ocpp.schemas import request_schema
 from chargers.ocpp.timestamps import format_timestamp
 from chargers.redaction import redact
+from portal.admin_records import RecordAdmin, RecordInline, seconds_shown
 
 
 @admin.register(Command)
-class CommandAdmin(admin.ModelAdmin):
+@seconds_shown(Command)
+class CommandAdmin(RecordAdmin):
+    """The audit trail of commands: read-only (RecordAdmin); cancelling one not sent yet is an action, for
+    whoever may change commands."""
+
     list_display = (
-        "created_at",
+        "created_at_s",
         "charge_point",
         "action",
         "status_badge",
         "requested_by",
         "requested_via",
-        "sent_at",
-        "answered_at",
+        "sent_at_s",
+        "answered_at_s",
         "short_response",
     )
     list_filter = ("status", "action", "requested_via")
     search_fields = ("charge_point__charge_point_id", "action", "unique_id")
     date_hierarchy = "created_at"
     list_select_related = ("charge_point", "requested_by")
-    raw_id_fields = ("charge_point", "batch", "requested_by", "transaction")
     # payload and response through `redact`: a queued ChangeConfiguration still holds the AuthorizationKey it
     # is to send (chargers/commands/secrets.py).
     readonly_fields = [
@@ -50,8 +54,9 @@ class CommandAdmin(admin.ModelAdmin):
     exclude = ("payload", "response")
     actions = ["cancel"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # commands are sent with the form (chargers: "Send a command"), which validates them
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        # Commands are sent with the form (chargers: "Send a command"), never added or edited here.
+        return request.user.has_perm("chargers.change_command")
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Command) -> str:
@@ -74,21 +79,23 @@ class CommandAdmin(admin.ModelAdmin):
             return f"{obj.error_code} {obj.error_description}".strip()[:80]
         return self.shown_response(obj)[:80]
 
-    @admin.action(description="Cancel the selected commands (if not sent yet)", permissions=["change"])
+    @admin.action(description="Cancel the selected commands (if not sent yet)", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Command]) -> None:
         cancelled = sum(command_cancel(command=command) for command in queryset)
         self.message_user(request, f"{cancelled} command(s) cancelled", messages.SUCCESS)
 
 
-class CommandInline(admin.TabularInline):
+@seconds_shown(Command)
+class CommandInline(RecordInline):
     model = Command
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "action", "status", "response", "error_code", "error_description", "answered_at")
-    readonly_fields = fields
+    fields = ("created_at", "action", "status", "shown_response", "error_code", "error_description", "answered_at")
     ordering = ("-created_at",)
-    max_num = 0
     show_change_link = True
+
+    @admin.display(description="response")
+    def shown_response(self, obj: Command) -> str:
+        # Through `redact`, as on the command's own page.
+        return "" if obj.response is None else json.dumps(redact(obj.action, obj.response))
 
 
 class ConfigurationKeyInline(admin.TabularInline):

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from chargers.commands.selectors import command_targets
+from chargers.commands.selectors import command_targets, soap_command_targets
 from chargers.layer import channels_send
 from core.layer_resilience import LAYER_ERRORS
 
@@ -31,15 +31,32 @@ _OUTAGE_ERRORS = (*LAYER_ERRORS, BrokerError)
 # By name: the task module (chargers/commands/tasks.py) imports the command services, which import this module.
 # The name is the one the task had before it moved there, which it keeps.
 DISPATCH_TASK = "chargers.tasks.commands_dispatch"
+# The sender of a SOAP charger's commands (no consumer holds a SOAP charger: a worker POSTs to it).
+SOAP_DELIVERY_TASK = "chargers.tasks.soap_commands_deliver"
 
-__all__ = ["commands_dispatch_on_commit", "commands_poke"]
+__all__ = ["commands_dispatch_on_commit", "commands_poke", "soap_delivery_start"]
+
+
+def soap_delivery_start(*, charge_point_pks: list[int]) -> None:
+    """Once committed, hand each SOAP charger's queued commands to a worker (one task per charger: a charger
+    that does not answer holds up its own task only)."""
+
+    def start() -> None:
+        for pk in charge_point_pks:
+            current_app.signature(SOAP_DELIVERY_TASK, args=[pk]).apply_async()
+
+    transaction.on_commit(start)
 
 
 def commands_poke(*, command_ids: list[int]) -> int:
-    """Tell the consumer holding each online charger that these of its commands are queued; returns how many
-    consumers were told. Offline chargers get theirs when they reconnect."""
+    """Tell the consumer holding each online charger that these of its commands are queued (for an online SOAP
+    charger: start its sender in a worker); returns how many were told. Offline chargers get theirs when they
+    reconnect (a SOAP charger: when it next sends a request)."""
+    soap_chargers = soap_command_targets(command_ids=command_ids)
+    if soap_chargers:
+        soap_delivery_start(charge_point_pks=soap_chargers)
     targets = command_targets(command_ids=command_ids)
-    return channels_send(
+    return len(soap_chargers) + channels_send(
         [(channel, {"type": "ocpp.command", "command_ids": ids}) for channel, ids in targets.items()],
         unsent=f"commands {command_ids[:20]} stay queued; beat's housekeeping pokes for them again",
     )

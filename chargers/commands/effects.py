@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from chargers.auth_keys import auth_key_hash, charge_point_confirm_auth_key
 from chargers.commands.models import Command, CommandStatus, ConfigurationKey, Reservation, ReservationStatus
 from chargers.commands.values import (
     AvailabilityChanged,
@@ -55,6 +56,11 @@ def _configuration_reported(charge_point_pk: int, command_pk: int, effect: Confi
 
 
 def _configuration_changed(charge_point_pk: int, command_pk: int, effect: ConfigurationChanged) -> None:
+    if effect.key.lower() in SECRET_KEYS and effect.value:
+        # The charger accepted its new AuthorizationKey: from now on only that one opens its session.
+        charge_point_confirm_auth_key(
+            charge_point_pk=charge_point_pk, key_hash=auth_key_hash(key=effect.value.encode())
+        )
     ConfigurationKey.objects.update_or_create(
         charge_point_id=charge_point_pk,
         key=effect.key[:50],

@@ -9,10 +9,39 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from chargers.auth_keys import charge_point_stage_auth_key
 from chargers.commands.models import ENDED_COMMAND_STATUSES, Command
-from chargers.redaction import SECRET_ACTIONS, redact
+from chargers.redaction import SECRET_ACTIONS, SECRET_KEYS, redact
 
-__all__ = ["commands_scrub_ended", "commands_scrub_secrets", "schedule_refuse_secret"]
+__all__ = [
+    "MIN_AUTHORIZATION_KEY_LENGTH",
+    "authorization_key_sent",
+    "commands_scrub_ended",
+    "commands_scrub_secrets",
+    "commands_stage_authorization_keys",
+    "schedule_refuse_secret",
+]
+
+MIN_AUTHORIZATION_KEY_LENGTH = 16  # OCPP 1.6 security whitepaper
+
+
+def authorization_key_sent(*, action: str, payload: dict) -> str | None:
+    """The new AuthorizationKey a command sets, or None."""
+    if action == "ChangeConfiguration" and str(payload.get("key", "")).lower() in SECRET_KEYS:
+        return str(payload.get("value", ""))
+    return None
+
+
+def commands_stage_authorization_keys(*, commands: Iterable[Command]) -> None:
+    """Each charger sent a new AuthorizationKey accepts it from now on, beside its current one (key rotation
+    without a lock-out, chargers/models ChargePoint.auth_key_hash_next)."""
+    by_key: dict[str, list[int]] = {}
+    for command in commands:
+        key = authorization_key_sent(action=command.action, payload=command.payload)
+        if key is not None:
+            by_key.setdefault(key, []).append(command.charge_point_id)
+    for key, charge_point_pks in by_key.items():
+        charge_point_stage_auth_key(charge_point_pks=charge_point_pks, key=key)
 
 
 def commands_scrub_secrets(*, commands: Iterable[Command]) -> int:

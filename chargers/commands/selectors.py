@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from chargers.commands.models import Command, CommandBatch, CommandStatus
-from chargers.models import ChargePoint
+from chargers.models import ChargePoint, Transport
 
 # The task a recurring command runs, by the name beat's rows in existing databases carry.
 SCHEDULE_TASK = "chargers.tasks.command_schedule_run"
@@ -29,6 +29,31 @@ def command_targets(*, command_ids: list[int]) -> dict[str, list[int]]:
     for pk, channel_name in rows:
         targets.setdefault(channel_name, []).append(pk)
     return targets
+
+
+def charge_point_has_queued_commands(*, charge_point_pk: int) -> bool:
+    now = timezone.now()
+    return (
+        Command.objects.filter(charge_point_id=charge_point_pk, status=CommandStatus.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .exists()
+    )
+
+
+def soap_command_targets(*, command_ids: list[int]) -> list[int]:
+    """The online SOAP chargers (no consumer holds them: a worker POSTs to them) with queued commands among
+    these."""
+    return list(
+        Command.objects.filter(
+            pk__in=command_ids,
+            status=CommandStatus.QUEUED,
+            charge_point__is_online=True,
+            charge_point__transport=Transport.OCPP16_SOAP,
+            charge_point__channel_name="",
+        )
+        .values_list("charge_point_id", flat=True)
+        .distinct()
+    )
 
 
 # The filters a bulk command or a schedule may name (the REST bulk form and the admin use the same).

@@ -25,11 +25,17 @@ from chargers.actions import CENTRAL_ACTIONS
 from chargers.commands.dispatch import commands_dispatch_on_commit
 from chargers.commands.models import Command, CommandBatch, CommandStatus, Reservation
 from chargers.commands.pipeline import command_end
-from chargers.commands.secrets import schedule_refuse_secret
+from chargers.commands.secrets import (
+    MIN_AUTHORIZATION_KEY_LENGTH,
+    authorization_key_sent,
+    commands_stage_authorization_keys,
+    schedule_refuse_secret,
+)
 from chargers.commands.selectors import SCHEDULE_TASK, charge_points_matching
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.selectors import charge_point_supports_action
 from chargers.redaction import redact
+from rfid.services import id_tag_remote_start_problem
 
 __all__ = [
     "PORTAL_OWNED",
@@ -73,6 +79,26 @@ def command_validate(*, charge_point: ChargePoint, action: str, payload: dict, c
     supported, reason = command_supported(charge_point=charge_point, action=action)
     if not supported:
         raise ValidationError({"action": [reason]})
+    new_key = authorization_key_sent(action=action, payload=payload)
+    if new_key is not None and len(new_key) < MIN_AUTHORIZATION_KEY_LENGTH:
+        raise ValidationError(
+            {"payload": [f"value: an AuthorizationKey has at least {MIN_AUTHORIZATION_KEY_LENGTH} characters"]}
+        )
+    _refuse_unauthorized_remote_start(charge_point=charge_point, action=action, payload=payload)
+
+
+def _refuse_unauthorized_remote_start(*, charge_point: ChargePoint, action: str, payload: dict) -> None:
+    """A RemoteStartTransaction gets the decision its StartTransaction would (rfid's one authorization)."""
+    if action != "RemoteStartTransaction" or not isinstance(payload.get("idTag"), str):
+        return
+    connector_id = payload.get("connectorId")
+    problem = id_tag_remote_start_problem(
+        charge_point_pk=charge_point.pk,
+        id_tag=payload["idTag"],
+        connector_id=connector_id if isinstance(connector_id, int) else None,
+    )
+    if problem:
+        raise ValidationError({"payload": [problem]})
 
 
 def command_supported(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:
@@ -146,6 +172,7 @@ def command_create(
         expires_at=_expiry(expires_at, not_before),
         batch=batch,
     )
+    commands_stage_authorization_keys(commands=[command])
     if dispatch:
         commands_dispatch_on_commit(command_ids=[command.pk], not_before=not_before, poke_here=True)
     return command
@@ -193,7 +220,9 @@ def command_batch_create(
             not_before=not_before,
             expires_at=_expiry(expires_at, not_before),
         )
-        ids = [c.pk for c in Command.objects.bulk_create(rows, batch_size=1000)]
+        created = Command.objects.bulk_create(rows, batch_size=1000)
+        commands_stage_authorization_keys(commands=created)
+        ids = [c.pk for c in created]
         if ids:
             commands_dispatch_on_commit(command_ids=ids, not_before=not_before, poke_here=False)
     return batch, refused

@@ -20,6 +20,8 @@ from chargers.commands.selectors import (
 )
 from chargers.commands.services import command_batch_create
 from chargers.ocpp.results import request_problem
+from chargers.ocpp.soap.client import soap_commands_deliver as soap_send
+from chargers.services.soap import charge_points_soap_silent
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +44,20 @@ def commands_dispatch(command_ids: list[int]) -> int:
 @shared_task(name="chargers.tasks.commands_housekeeping", ignore_result=True)
 def commands_housekeeping() -> dict[str, int]:
     """Expire queued commands past their time; fail 'sent' ones whose session went away without an answer;
-    poke the sessions of online chargers whose commands wait (a lost poke, or a schedule that came due)."""
+    poke the sessions of online chargers whose commands wait (a lost poke, or a schedule that came due); mark
+    offline the SOAP chargers that fell silent (they have no socket whose closing would say so)."""
+    silent = charge_points_soap_silent()
     due = commands_due_for_online_chargers(older_than_s=REDISPATCH_AFTER_S)
     if due:
         commands_poke(command_ids=due)
-    return {"expired": commands_expire(), "reaped": commands_reap(), "redispatched": len(due)}
+    return {"expired": commands_expire(), "reaped": commands_reap(), "redispatched": len(due), "silent": silent}
+
+
+@shared_task(name="chargers.tasks.soap_commands_deliver", ignore_result=True)
+def soap_commands_deliver(charge_point_pk: int) -> bool:
+    """POST a SOAP charger's queued commands to it, one at a time (chargers/ocpp/soap/client.py): a worker
+    thread per charger, so that a charger that does not answer holds up nobody else."""
+    return soap_send(charge_point_pk=charge_point_pk)
 
 
 @shared_task(name=SCHEDULE_TASK, ignore_result=True)

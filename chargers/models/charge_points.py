@@ -1,7 +1,10 @@
 """Charge points, their connectors and everything the OCPP session leaves behind."""
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+
+from chargers.profiles.vocabulary import Transport
 
 
 class RegistrationStatus(models.TextChoices):
@@ -18,8 +21,18 @@ class ChargePoint(models.Model):
     registration_status = models.CharField(
         max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING
     )
+    # OCPP 1.6 security whitepaper: 1 Basic auth over ws or wss, 2 Basic auth over TLS only, 3 TLS with a client
+    # certificate whose CN is the charge point id. A connection weaker than the profile is refused and logged.
+    security_profile = models.PositiveSmallIntegerField(
+        choices=[(1, "1: Basic auth"), (2, "2: Basic auth over TLS"), (3, "3: TLS client certificate")],
+        default=1,
+    )
     # HMAC-SHA256 of the AuthorizationKey (Basic auth password); blank means the charger has none yet.
     auth_key_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A new AuthorizationKey sent with ChangeConfiguration and not yet confirmed: the charger may already use it
+    # (it took it, the answer was lost) or not yet (offline, rebooting), so both keys open its session until it
+    # confirms the new one, by an Accepted answer or by connecting with it.
+    auth_key_hash_next = models.CharField(max_length=64, blank=True, editable=False)
 
     # From BootNotification.
     vendor = models.CharField(max_length=20, blank=True)
@@ -57,6 +70,18 @@ class ChargePoint(models.Model):
     last_seen = models.DateTimeField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     remote_addr = models.CharField(max_length=64, blank=True)
+    # How the charger speaks OCPP: 1.6J holds a websocket (channel_name above), 1.6S POSTs to /ocpp/soap/ and is
+    # called back at its SOAP address (wsa:From of its latest request, unless an operator set an override).
+    transport = models.CharField(max_length=20, choices=Transport.choices, default=Transport.OCPP16_JSON)
+    soap_address = models.CharField(max_length=500, blank=True, editable=False)
+    soap_address_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A CharField with a URL check rather than a URLField: its form field would guess a scheme for a bare host.
+    soap_address_override = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Call the charger here instead of its wsa:From (a charger behind NAT), e.g. http://10.0.0.7/",
+    )
 
     diagnostics_status = models.CharField(max_length=20, blank=True)
     diagnostics_status_at = models.DateTimeField(null=True, blank=True)
@@ -74,6 +99,11 @@ class ChargePoint(models.Model):
     @property
     def has_auth_key(self) -> bool:
         return bool(self.auth_key_hash)
+
+    @property
+    def soap_endpoint(self) -> str:
+        """Where commands to a SOAP charger are POSTed: the operator's override, else the address it gave."""
+        return self.soap_address_override or self.soap_address
 
 
 class Connector(models.Model):

@@ -3,6 +3,7 @@
 Shared by every transport (rule 2) through dispatch.py, which checks the payload before and the reply after.
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,7 @@ from chargers.ocpp.session import Session
 from chargers.ocpp.timestamps import format_timestamp, parse_timestamp, plausible_or_received
 from chargers.ocpp.writers import writers
 from chargers.profiles.selectors import ProfileTraits, profile_traits
+from rfid.callout import callout_authorize, callout_enabled
 from rfid.services import Authorization, id_tag_authorize
 from transactions import services as tx_services
 from transactions.services import MeterValuesReport
@@ -93,17 +95,52 @@ async def heartbeat(session: Session, payload: dict) -> dict:
     return {"currentTime": _now()}
 
 
+async def _ask_callout(session: Session, authorization: Authorization, raw: str, action: str, **where) -> Authorization:
+    """A tag the portal does not know goes to the integrator's callout when there is one (in a thread of its own:
+    the thread the process's database calls share must not wait on the network)."""
+    if authorization.known or not callout_enabled():
+        return authorization
+    return await asyncio.to_thread(
+        callout_authorize, raw=raw, charge_point_id=session.charge_point_ident, action=action, **where
+    )
+
+
 async def authorize(session: Session, payload: dict) -> dict:
     traits = await _traits(session)
     authorization = await database_sync_to_async(id_tag_authorize)(
-        raw=payload["idTag"], match_reversed_bytes=traits.little_endian_rfid
+        raw=payload["idTag"],
+        match_reversed_bytes=traits.little_endian_rfid,
+        charge_point_pk=session.charge_point_pk,
+        check_concurrent=True,
     )
+    authorization = await _ask_callout(session, authorization, payload["idTag"], "Authorize")
     return {"idTagInfo": _id_tag_info(authorization)}
 
 
+def _decide_start(session: Session, payload: dict, reversed_bytes: bool) -> Authorization:
+    return id_tag_authorize(
+        raw=payload["idTag"],
+        match_reversed_bytes=reversed_bytes,
+        charge_point_pk=session.charge_point_pk,
+        connector_id=payload["connectorId"],
+        check_concurrent=True,
+    )
+
+
 @database_sync_to_async
-def _start(session: Session, payload: dict, started_at: datetime, reversed_bytes: bool) -> tuple[int, Authorization]:
-    authorization = id_tag_authorize(raw=payload["idTag"], match_reversed_bytes=reversed_bytes)
+def _start(
+    session: Session,
+    payload: dict,
+    started_at: datetime,
+    reversed_bytes: bool,
+    authorization: Authorization | None = None,
+) -> tuple[int | None, Authorization]:
+    """Decide and store in one trip to the database thread. A tag the portal does not know, when a callout is
+    configured, is not stored yet (None): the callout decides first, then `authorization` is given."""
+    if authorization is None:
+        authorization = _decide_start(session, payload, reversed_bytes)
+        if not authorization.known and callout_enabled():
+            return None, authorization
     transaction = tx_services.transaction_start(
         charge_point_pk=session.charge_point_pk,
         charge_point_ident=session.charge_point_ident,
@@ -121,6 +158,13 @@ async def start_transaction(session: Session, payload: dict) -> dict:
     started_at = _timestamp(session, payload["timestamp"], "timestamp")
     traits = await _traits(session)
     transaction_id, authorization = await _start(session, payload, started_at, traits.little_endian_rfid)
+    if transaction_id is None:
+        authorization = await _ask_callout(
+            session, authorization, payload["idTag"], "StartTransaction", connector_id=payload["connectorId"]
+        )
+        transaction_id, authorization = await _start(
+            session, payload, started_at, traits.little_endian_rfid, authorization
+        )
     return {"transactionId": transaction_id, "idTagInfo": _id_tag_info(authorization)}
 
 
@@ -170,9 +214,11 @@ async def stop_transaction(session: Session, payload: dict) -> dict:
         session.problems.append(f"transactionId {payload['transactionId']} unknown: kept as a new transaction")
     if not id_tag:
         return {}
+    # The spec's re-check of the tag that stopped: its status now (no ConcurrentTx: the session is ending).
     authorization = await database_sync_to_async(id_tag_authorize)(
-        raw=id_tag, match_reversed_bytes=traits.little_endian_rfid
+        raw=id_tag, match_reversed_bytes=traits.little_endian_rfid, charge_point_pk=session.charge_point_pk
     )
+    authorization = await _ask_callout(session, authorization, id_tag, "StopTransaction")
     return {"idTagInfo": _id_tag_info(authorization)}
 
 

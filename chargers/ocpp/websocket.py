@@ -43,6 +43,7 @@ from chargers.ocpp.handshake import SUBPROTOCOL, handshake_problem
 from chargers.ocpp.logbook import IN, OUT, log_message
 from chargers.ocpp.writers import writers
 from core.layer_resilience import LayerResilientMixin
+from core.transport_security import transport_security
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ class OcppConsumer(CommandDeliveryMixin, CallerMixin, LayerResilientMixin, Async
                 reason = f"Basic auth user {credentials[0][:40]!r} is not the charge point id"
             else:
                 decision = await database_sync_to_async(services.charge_point_authenticate)(
-                    charge_point_id=ident, password=credentials[1] if credentials else None
+                    charge_point_id=ident,
+                    password=credentials[1] if credentials else None,
+                    security=transport_security(self.scope.get("headers", [])),
                 )
                 reason, charge_point = decision.reason, decision.charge_point
         if reason:

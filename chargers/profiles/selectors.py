@@ -72,9 +72,9 @@ def charger_model_match(*, vendor: str, model: str) -> ChargerModel | None:
 
 
 def charge_point_transport(*, charge_point: ChargePoint) -> str:
-    """The transport the charger talks to the portal over. The portal serves OCPP 1.6 JSON only today; when a
-    SOAP endpoint lands, this is the one place that has to learn it."""
-    return Transport.OCPP16_JSON
+    """The transport the charger talks to the portal over, as its row says (its latest session's: 1.6J over a
+    websocket, 1.6S over /ocpp/soap/)."""
+    return charge_point.transport or Transport.OCPP16_JSON
 
 
 def charge_point_supports_action(*, charge_point: ChargePoint, action: str) -> tuple[bool, str]:

@@ -9,7 +9,9 @@ from chargers.services.registration import *  # noqa: F403
 from chargers.services.registration import __all__ as _registration
 from chargers.services.sessions import *  # noqa: F403
 from chargers.services.sessions import __all__ as _sessions
+from chargers.services.soap import *  # noqa: F403
+from chargers.services.soap import __all__ as _soap
 from chargers.services.status import *  # noqa: F403
 from chargers.services.status import __all__ as _status
 
-__all__ = [*_authentication, *_message_log, *_registration, *_sessions, *_status]
+__all__ = [*_authentication, *_message_log, *_registration, *_sessions, *_soap, *_status]

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.crypto import salted_hmac
 
 from chargers import bulk
+from chargers.auth_keys import auth_key_hash, charge_point_confirm_auth_key
 from chargers.models import ChargePoint, ConnectionAttempt, Connector, RegistrationStatus
 from chargers.storable import storable_text
+from core.transport_security import TransportSecurity
+
+PLAIN_WS = TransportSecurity()  # no TLS, no client certificate
 
 logger = logging.getLogger(__name__)
 
@@ -25,36 +28,22 @@ __all__ = [
     "connection_attempt_log",
 ]
 
-_KEY_SALT = "chargers.auth_key"
-
 
 def auth_key_generate() -> str:
     """A new AuthorizationKey: 20 random bytes as 40 hex characters (the form chargers accept)."""
     return secrets.token_hex(20)
 
 
-def _auth_key_canonical(key: bytes) -> bytes:
-    """The 40-hex form and the raw 20 bytes are the same key (1.6 security whitepaper)."""
-    try:
-        text = key.decode("ascii")
-    except UnicodeDecodeError:
-        return key
-    if len(text) == 40:
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            return key
-    return key
-
-
-def auth_key_hash(*, key: bytes) -> str:
-    """A keyed fast hash (HMAC-SHA256): keys are long random secrets, so a slow password hasher would only
-    make a reconnect storm fail."""
-    return salted_hmac(_KEY_SALT, _auth_key_canonical(key), algorithm="sha256").hexdigest()
-
-
 def auth_key_matches(*, charge_point: ChargePoint, key: bytes) -> bool:
-    return bool(charge_point.auth_key_hash) and hmac.compare_digest(charge_point.auth_key_hash, auth_key_hash(key=key))
+    """Whether `key` is the charger's AuthorizationKey, or the new one it was sent and has not confirmed yet (which
+    it confirms hereby: the new key becomes its only key)."""
+    hashed = auth_key_hash(key=key)
+    if charge_point.auth_key_hash and hmac.compare_digest(charge_point.auth_key_hash, hashed):
+        return True
+    if charge_point.auth_key_hash_next and hmac.compare_digest(charge_point.auth_key_hash_next, hashed):
+        charge_point_confirm_auth_key(charge_point_pk=charge_point.pk, key_hash=hashed)
+        return True
+    return False
 
 
 def charge_point_set_auth_key(*, charge_point: ChargePoint, key: str) -> ChargePoint:
@@ -75,14 +64,22 @@ class ConnectDecision:
         return self.charge_point is not None
 
 
-def charge_point_authenticate(*, charge_point_id: str, password: bytes | None) -> ConnectDecision:
+def charge_point_authenticate(
+    *, charge_point_id: str, password: bytes | None, security: TransportSecurity = PLAIN_WS
+) -> ConnectDecision:
     """Decide whether a websocket handshake for this id may proceed, under the registration policy.
 
     A charger with an AuthorizationKey must present it (Basic auth). An unknown id is refused, kept Pending
     or accepted as OCPP_REGISTRATION says; if it presents a key, that key becomes its key (trust on first use,
-    safe because a Pending charger can do nothing until an operator accepts it).
+    safe because a Pending charger can do nothing until an operator accepts it). A known charger's security
+    profile decides what its transport must be: TLS for 2 and 3, and for 3 a verified client certificate whose CN
+    is its id, which then stands in for the Basic auth (the whitepaper's profile 3 has none).
     """
     charge_point = bulk.charge_point_for_handshake(charge_point_id=charge_point_id)
+    if charge_point is not None and (weaker := _weaker_than_profile(charge_point, security)):
+        return ConnectDecision(None, weaker)
+    if charge_point is not None and charge_point.security_profile == PROFILE_CLIENT_CERTIFICATE:
+        return ConnectDecision(charge_point)
     if charge_point is None:
         policy = settings.OCPP_REGISTRATION
         if policy == "reject":
@@ -97,6 +94,22 @@ def charge_point_authenticate(*, charge_point_id: str, password: bytes | None) -
         if not auth_key_matches(charge_point=charge_point, key=password):
             return ConnectDecision(None, "wrong AuthorizationKey")
     return ConnectDecision(charge_point)
+
+
+PROFILE_TLS = 2
+PROFILE_CLIENT_CERTIFICATE = 3
+
+
+def _weaker_than_profile(charge_point: ChargePoint, security: TransportSecurity) -> str:
+    """Why this transport is weaker than the charger's security profile requires, or ""."""
+    profile = charge_point.security_profile
+    if profile >= PROFILE_TLS and not security.tls:
+        return f"security profile {profile} needs TLS (wss://): refused on plain ws"
+    if profile == PROFILE_CLIENT_CERTIFICATE and security.client_cert_cn != charge_point.charge_point_id:
+        presented = f"CN {security.client_cert_cn[:100]!r}" if security.client_cert_cn else "none"
+        wanted = charge_point.charge_point_id
+        return f"security profile 3 needs a client certificate with CN {wanted} (presented: {presented})"
+    return ""
 
 
 def _charge_point_create_on_connect(charge_point_id: str, status: str, key_hash: str) -> ChargePoint:

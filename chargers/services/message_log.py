@@ -13,8 +13,11 @@ from django.utils import timezone
 
 from chargers import bulk
 from chargers.bulk import LogEntry
+from chargers.events import FrameLogged
 from chargers.models import ConnectionAttempt, MessageLog
 from chargers.storable import escape_unstorable, is_storable_text, storable_json
+from core.event_groups import charger_group, watched_groups
+from core.events import publish
 
 __all__ = ["LogEntry", "log_entry_describe", "message_log_prune", "message_log_write"]
 
@@ -27,6 +30,7 @@ def log_entry_describe(entry: LogEntry) -> str:
 
 _TEXT_FIELDS = ("charge_point_ident", "unique_id", "action", "raw", "error_code", "problems")
 _TEXT_INDEXES = [LogEntry._fields.index(name) for name in _TEXT_FIELDS]
+TAIL_TEXT_CHARS = 400  # of a frame's payload in the live tail: the page shows one line per frame
 SANITISED = "stored sanitised: NUL characters and lone surrogates as their escapes, NaN and Infinity as strings"
 
 
@@ -46,6 +50,33 @@ def message_log_write(*, entries: list[LogEntry]) -> None:
     """Append frames to the log (binary COPY on PostgreSQL, bulk insert elsewhere: chargers/bulk.py)."""
     storable = [_storable(entry) for entry in entries]
     bulk.message_log_append(entries=[entry for entry, _ in storable], payload_texts=[text for _, text in storable])
+    _publish_tail(storable)
+
+
+def _publish_tail(storable: list[tuple[LogEntry, str | None]]) -> None:
+    """The live tail of a charger page: an event per frame, only for chargers somebody watches. Every frame in
+    and out passes here, so the common case (nobody watches) costs one set lookup per frame and builds nothing;
+    watched_groups() reads Redis at most once a second per process (core/event_groups.py)."""
+    watched = watched_groups()
+    if not watched:
+        return
+    tail = [
+        FrameLogged(
+            charge_point_pk=entry.charge_point_id,
+            charge_point_id=entry.charge_point_ident,
+            direction=entry.direction,
+            message_type=entry.message_type,
+            unique_id=entry.unique_id,
+            action=entry.action,
+            text=(text if text is not None else entry.raw)[:TAIL_TEXT_CHARS],
+            error_code=entry.error_code,
+            created_at=entry.created_at,
+        )
+        for entry, text in storable
+        if entry.charge_point_id is not None and charger_group(entry.charge_point_id) in watched
+    ]
+    if tail:
+        publish(tail)
 
 
 def message_log_prune(*, older_than_days: int | None = None) -> int:

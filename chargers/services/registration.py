@@ -1,12 +1,20 @@
 """An operator's side of a charger: registering it, accepting or rejecting it, renaming it, giving it a key."""
 
-from django.db import transaction
+from datetime import timedelta
 
+from django.db import transaction
+from django.utils import timezone
+
+from chargers.auth_keys import auth_key_hash
+from chargers.commands.models import Command
+from chargers.commands.services import PayloadCheck, command_create, command_supported
 from chargers.layer import channel_send
 from chargers.models import ChargePoint, Connector, RegistrationStatus
-from chargers.services.authentication import auth_key_hash, charge_point_set_auth_key
+from chargers.services.authentication import charge_point_set_auth_key
 
 __all__ = [
+    "BOOT_TRIGGER",
+    "charge_point_accept",
     "charge_point_register",
     "charge_point_registration_status",
     "charge_point_set_registration",
@@ -46,6 +54,42 @@ def charge_point_set_registration(*, charge_point: ChargePoint, status: str) -> 
         channel = charge_point.channel_name
         transaction.on_commit(lambda: channel_send(channel, {"type": "ocpp.registration", "status": status}))
     return charge_point
+
+
+BOOT_TRIGGER = {"requestedMessage": "BootNotification"}
+# A boot trigger that has not gone out by then is dropped: arriving later, it would reach an Accepted charger,
+# which OCPP forbids (a charger that reconnects as Pending boots by itself anyway).
+BOOT_TRIGGER_EXPIRY = timedelta(minutes=2)
+
+
+def charge_point_accept(
+    *, charge_point: ChargePoint, check_payload: PayloadCheck, requested_by: object = None, requested_via: str = "web"
+) -> Command | None:
+    """Accept a charger and, when it was Pending and is online, ask it to boot again at once (TriggerMessage
+    BootNotification) so that it need not wait for its retry interval; returns that command (None when none
+    was queued).
+
+    The trigger is queued first, while the charger is still Pending: once Accepted, the rules refuse to trigger a
+    boot (command_validate). Both in one transaction: an operator never gets one without the other. A model
+    that does not support TriggerMessage is accepted all the same and boots at its own pace."""
+    with transaction.atomic():
+        command = None
+        if (
+            charge_point.registration_status == RegistrationStatus.PENDING
+            and charge_point.is_online
+            and command_supported(charge_point=charge_point, action="TriggerMessage")[0]
+        ):
+            command = command_create(
+                charge_point=charge_point,
+                action="TriggerMessage",
+                payload=dict(BOOT_TRIGGER),
+                check_payload=check_payload,
+                requested_by=requested_by,
+                requested_via=requested_via,
+                expires_at=timezone.now() + BOOT_TRIGGER_EXPIRY,
+            )
+        charge_point_set_registration(charge_point=charge_point, status=RegistrationStatus.ACCEPTED)
+    return command
 
 
 def charge_point_registration_status(*, charge_point_pk: int) -> str:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from chargers.events import AlertRaised, connector_status_changed
+from chargers.events import connector_status_changed
 from chargers.models import ChargePoint, Connector, DataTransferMessage
 from chargers.profiles.selectors import data_transfer_problems
 from core import events
@@ -19,8 +19,6 @@ __all__ = [
 
 # What a StatusNotification reports that an event tells: a notification that changes none of it publishes nothing.
 _REPORTED = ("status", "error_code", "info", "vendor_error_code")
-NO_ERROR = "NoError"
-FAULTED = "Faulted"
 
 
 def connector_status_update(
@@ -36,9 +34,9 @@ def connector_status_update(
     vendor_error_code: str = "",
 ) -> Connector:
     """Keep the latest status per connector; a late (queued) notification does not overwrite a newer one.
-    A change is published (ConnectorStatusChanged); a change that reports a fault (Faulted, or an errorCode
-    other than NoError) raises an alert too, so a fault repeated unchanged alerts once. `charge_point_id` (the
-    ident, which the session knows) names the charger in the events without a query."""
+    A change is published (ConnectorStatusChanged; the alerts app raises an alert for a fault from it), so a
+    status repeated unchanged publishes nothing. `charge_point_id` (the ident, which the session knows) names
+    the charger in the events without a query."""
     now = timezone.now()
     connector, created = Connector.objects.get_or_create(charge_point_id=charge_point_pk, connector_id=connector_id)
     reported_at = timestamp or now
@@ -54,23 +52,8 @@ def connector_status_update(
     connector.status_received_at = now
     connector.save()
     if before != tuple(getattr(connector, name) for name in _REPORTED):
-        events.publish(_status_events(connector, charge_point_id))
+        events.publish([connector_status_changed(connector=connector, charge_point_id=charge_point_id)])
     return connector
-
-
-def _status_events(connector: Connector, charge_point_id: str) -> list:
-    changed = connector_status_changed(connector=connector, charge_point_id=charge_point_id)
-    if connector.status != FAULTED and connector.error_code in ("", NO_ERROR):
-        return [changed]
-    detail = ", ".join(filter(None, [connector.error_code, connector.vendor_error_code, connector.info]))
-    alert = AlertRaised(
-        charge_point_pk=connector.charge_point_id,
-        charge_point_id=charge_point_id,
-        kind="connector_fault",
-        message=f"connector {connector.connector_id} reports {connector.status} ({detail})",
-        connector_id=connector.connector_id,
-    )
-    return [changed, alert]
 
 
 def charge_point_diagnostics_status(*, charge_point_pk: int, status: str) -> None:

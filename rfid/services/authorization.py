@@ -1,15 +1,39 @@
-"""The authorization decision for an idTag: Authorize, StartTransaction and RemoteStartTransaction ask here."""
+"""The authorization decision for an idTag: Authorize, StartTransaction, StopTransaction and
+RemoteStartTransaction ask here, so that every path gives the same answer.
+
+The outcomes, in the order they are checked: unknown (Invalid), Blocked, Expired (the tag's or its group's
+status or expiry), not allowed at this charger (Invalid: OCPP 1.6 has no closer status), ConcurrentTx (the tag, or
+as RFID_CONCURRENT_TX says its group, already has a running transaction elsewhere), else Accepted. Every answer
+carries an expiryDate (RFID_AUTH_CACHE_S ahead, or the tag's own expiry when sooner) so that the charger's
+authorization cache ages instead of trusting an answer for ever.
+"""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
+from chargers.models import ByteOrder, ChargePoint
 from rfid.models import IdTag, IdTagStatus
+from rfid.selectors import charger_site_ids, id_tag_allowed_at_charger
 from rfid.services.tags import id_tag_normalize
+from transactions.models import Transaction
 
-__all__ = ["Authorization", "id_tag_authorize", "id_tag_find", "id_tag_reversed_bytes"]
+__all__ = [
+    "CONCURRENT_TX",
+    "Authorization",
+    "id_tag_authorize",
+    "id_tag_find",
+    "id_tag_remote_start_problem",
+    "id_tag_reversed_bytes",
+]
+
+# OCPP 1.6 AuthorizationStatus ConcurrentTx (not an IdTagStatus: a tag is never stored with it).
+CONCURRENT_TX = "ConcurrentTx"
 
 
 def id_tag_reversed_bytes(*, id_tag: str) -> str | None:
@@ -26,31 +50,135 @@ class Authorization:
     parent_id_tag: str | None = None
     tag: IdTag | None = None
 
+    @property
+    def known(self) -> bool:
+        """Whether the portal knows the tag (an unknown one may be asked of the external callout)."""
+        return self.tag is not None
 
-def id_tag_find(*, raw: str, match_reversed_bytes: bool = False) -> IdTag | None:
-    canonical = id_tag_normalize(raw=raw)
-    candidates = [canonical]
+    @property
+    def accepted(self) -> bool:
+        return self.status == IdTagStatus.ACCEPTED
+
+
+def _variants(canonical: str, match_reversed_bytes: bool) -> list[str]:
+    variants = [canonical]
     if match_reversed_bytes and (flipped := id_tag_reversed_bytes(id_tag=canonical)):
-        candidates.append(flipped)
-    tags = {t.id_tag: t for t in IdTag.objects.select_related("parent").filter(id_tag__in=candidates)}
-    return next((tags[c] for c in candidates if c in tags), None)
+        variants.append(flipped)
+    return variants
 
 
-def id_tag_authorize(*, raw: str, match_reversed_bytes: bool = False) -> Authorization:
-    """The portal's decision for an idTag: unknown tags are Invalid; blocked or expired tags (or groups) say so."""
-    tag = id_tag_find(raw=raw, match_reversed_bytes=match_reversed_bytes)
-    if tag is None:
-        return Authorization(status=IdTagStatus.INVALID)
+def id_tag_find(*, raw: str, match_reversed_bytes: bool = False, charge_point_pk: int | None = None) -> IdTag | None:
+    """The stored tag for what a charger sent (either byte order where its model says so). With a charger, the
+    tag comes with `allowed_here`: whether it may charge there, read in the same query."""
+    candidates = _variants(id_tag_normalize(raw=raw), match_reversed_bytes)
+    tags = IdTag.objects.select_related("parent").filter(id_tag__in=candidates)
+    if charge_point_pk is not None:
+        site_ids = charger_site_ids(charge_point_pk=charge_point_pk)
+        allowed = id_tag_allowed_at_charger(charge_point_pk=charge_point_pk, site_ids=site_ids)
+        tags = tags.annotate(allowed_here=ExpressionWrapper(allowed, output_field=BooleanField()))
+    by_value = {t.id_tag: t for t in tags}
+    return next((by_value[c] for c in candidates if c in by_value), None)
+
+
+def _own_status(tag: IdTag, now: datetime) -> str:
+    """Blocked, Expired or Invalid as stored; Accepted turns Expired past the tag's expiry."""
+    if tag.status == IdTagStatus.ACCEPTED and tag.expires_at is not None and tag.expires_at <= now:
+        return IdTagStatus.EXPIRED
+    return tag.status
+
+
+def _cache_expiry(tag: IdTag, now: datetime) -> datetime:
+    """When the charger's cache must forget this answer: the cache lifetime, or sooner the tag's (or its
+    group's) own expiry."""
+    moments = [now + timedelta(seconds=settings.RFID_AUTH_CACHE_S)]
+    moments += [t.expires_at for t in (tag, tag.parent) if t is not None and t.expires_at is not None]
+    return min(moments)
+
+
+def _running_elsewhere(
+    tag: IdTag, *, match_reversed_bytes: bool, charge_point_pk: int | None, connector_id: int | None
+) -> bool:
+    """Whether the tag (or its group) has a running transaction other than the one this request may be about: a
+    StartTransaction resent for the same connector, or a card shown at its own charger to stop its session."""
+    scope = settings.RFID_CONCURRENT_TX
+    if scope == "none":
+        return False
+    since = timezone.now() - timedelta(hours=settings.RFID_CONCURRENT_TX_WINDOW_H)
+    running = Transaction.objects.filter(stopped_at__isnull=True, started_at__gte=since).annotate(
+        tag_upper=Upper("id_tag")
+    )
+    same_tag = Q(tag_upper__in=_variants(tag.id_tag, match_reversed_bytes))
+    if scope == "group" and tag.parent_id is not None:
+        group = IdTag.objects.filter(Q(parent_id=tag.parent_id) | Q(pk=tag.parent_id)).values("id_tag")
+        same_tag |= Q(tag_upper__in=group)
+    running = running.filter(same_tag)
+    if charge_point_pk is not None:
+        here = Q(charge_point_id=charge_point_pk)
+        if connector_id is not None:
+            here &= Q(connector_id=connector_id)
+        running = running.exclude(here)
+    return running.exists()
+
+
+def _where_status(
+    tag: IdTag, match_reversed_bytes: bool, charge_point_pk: int, connector_id: int | None, check_concurrent: bool
+) -> str:
+    """Invalid where the tag may not charge; ConcurrentTx when it charges elsewhere; else Accepted."""
+    if not tag.allowed_here:
+        return IdTagStatus.INVALID
+    if check_concurrent and _running_elsewhere(
+        tag, match_reversed_bytes=match_reversed_bytes, charge_point_pk=charge_point_pk, connector_id=connector_id
+    ):
+        return CONCURRENT_TX
+    return IdTagStatus.ACCEPTED
+
+
+def id_tag_authorize(
+    *,
+    raw: str,
+    match_reversed_bytes: bool = False,
+    charge_point_pk: int | None = None,
+    connector_id: int | None = None,
+    check_concurrent: bool = False,
+) -> Authorization:
+    """The portal's decision for an idTag presented at a charger (see the module's docstring for the order).
+
+    `check_concurrent` for a start (StartTransaction, RemoteStartTransaction; Authorize before a start too): a
+    transaction on the same charger and connector (`connector_id`), or on the same charger when no connector is
+    named, does not count, as that is the one being resent or stopped.
+    """
+    tag = id_tag_find(raw=raw, match_reversed_bytes=match_reversed_bytes, charge_point_pk=charge_point_pk)
     now = timezone.now()
-    status = tag.status
-    if status == IdTagStatus.ACCEPTED and tag.expires_at is not None and tag.expires_at <= now:
-        status = IdTagStatus.EXPIRED
+    if tag is None:
+        cache_until = now + timedelta(seconds=settings.RFID_AUTH_CACHE_S)
+        return Authorization(status=IdTagStatus.INVALID, expiry_date=cache_until)
     parent = tag.parent
-    if status == IdTagStatus.ACCEPTED and parent is not None and parent.status != IdTagStatus.ACCEPTED:
-        status = parent.status
+    status = _own_status(tag, now)
+    if status == IdTagStatus.ACCEPTED and parent is not None:
+        status = _own_status(parent, now)
+    if status == IdTagStatus.ACCEPTED and charge_point_pk is not None:
+        status = _where_status(tag, match_reversed_bytes, charge_point_pk, connector_id, check_concurrent)
     return Authorization(
         status=status,
-        expiry_date=tag.expires_at,
+        expiry_date=_cache_expiry(tag, now),
         parent_id_tag=parent.id_tag if parent else None,
         tag=tag,
     )
+
+
+def id_tag_remote_start_problem(*, charge_point_pk: int, id_tag: str, connector_id: int | None) -> str | None:
+    """Why a RemoteStartTransaction for this tag must not be queued ("idTag: …"), or None: the decision its
+    StartTransaction would get for a tag the portal knows (Blocked, Expired, not allowed here, ConcurrentTx).
+    A tag the portal does not know is let through: an app's or a roaming partner's token, which the charger's
+    Authorize (AuthorizeRemoteTxRequests) and the StartTransaction decide, with the external callout if any."""
+    byte_order = ChargePoint.objects.filter(pk=charge_point_pk).values_list("charger_model__rfid_byte_order", flat=True)
+    authorization = id_tag_authorize(
+        raw=id_tag,
+        match_reversed_bytes=byte_order.first() == ByteOrder.LITTLE_ENDIAN,
+        charge_point_pk=charge_point_pk,
+        connector_id=connector_id,
+        check_concurrent=True,
+    )
+    if authorization.accepted or not authorization.known:
+        return None
+    return f"idTag: {authorization.tag.id_tag} is {authorization.status} at this charger"

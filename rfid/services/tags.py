@@ -1,24 +1,55 @@
-"""Writes for id tags: normalisation, create, change, delete and the bulk import."""
+"""Writes for id tags, one at a time: normalisation, create, change, delete, block, and the history of each.
+
+Every write ends in `_tags_changed`, the one place where the chargers' local lists learn of it (wired by the
+sync). The bulk writes (JSON bulk, CSV import, block/unblock many) are in rfid/services/tag_bulk.py and end there
+too.
+"""
 
 import re
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from rfid.models import IdTag, IdTagStatus
-from rfid.selectors import id_tags_existing
+from rfid.locallist.schedule import local_lists_tags_changed
+from rfid.models import IdTag, IdTagChange, IdTagStatus
 
 _DELIMITERS = re.compile(r"[\s:\-.]")
 
+# What the history records of a tag, in this order; the many-to-many ones need the tag saved.
+HISTORY_FIELDS = (
+    "status",
+    "expires_at",
+    "parent_id_tag",
+    "owner",
+    "label",
+    "note",
+    "allowed_sites",
+    "allowed_charge_points",
+)
+MANY_TO_MANY_FIELDS = ("allowed_sites", "allowed_charge_points")
+
+
+class ChangeAction:
+    CREATED = "created"
+    CHANGED = "changed"
+    DELETED = "deleted"
+
+
 __all__ = [
-    "IdTagImportError",
-    "id_tag_bulk_import",
+    "HISTORY_FIELDS",
+    "ChangeAction",
+    "id_tag_change_row",
     "id_tag_create",
     "id_tag_delete",
     "id_tag_exists_message",
     "id_tag_normalize",
+    "id_tag_record_change",
+    "id_tag_snapshot",
     "id_tag_update",
+    "id_tags_changed",
 ]
 
 
@@ -31,6 +62,84 @@ def id_tag_exists_message(*, id_tag: str) -> str:
     return f"An id tag {id_tag} already exists."
 
 
+def id_tags_changed(*, id_tags: Collection[str]) -> None:
+    """THE place where every tag write ends (single, bulk, import, delete), inside its database transaction,
+    with the canonical values of the tags created, changed or deleted: the chargers' local lists follow, once the
+    write is committed (a rolled-back import sends nothing to any charger). Bulk writes fire no model signal, so
+    this call is what tells the sync of them."""
+    if id_tags:
+        local_lists_tags_changed()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _snapshot(tag: IdTag) -> dict:
+    """The tag's recorded fields as JSON values (the history compares these)."""
+    saved = tag.pk is not None
+    return {
+        "status": tag.status,
+        "expires_at": _iso(tag.expires_at),
+        "parent_id_tag": tag.parent.id_tag if tag.parent_id else None,
+        "owner": tag.user.get_username() if tag.user_id else None,
+        "label": tag.label,
+        "note": tag.note,
+        "allowed_sites": sorted(s.name for s in tag.allowed_sites.all()) if saved else [],
+        "allowed_charge_points": sorted(c.charge_point_id for c in tag.allowed_charge_points.all()) if saved else [],
+    }
+
+
+def id_tag_snapshot(*, tag: IdTag) -> dict:
+    """What the history compares, for a writer that saves the tag itself (the admin's form) and records after."""
+    return _snapshot(tag)
+
+
+def id_tag_record_change(*, tag: IdTag, before: dict | None, changed_by=None, source: str = "") -> None:
+    """Record a write made elsewhere (the admin saves its form itself): `before` is id_tag_snapshot() taken
+    before it, None for a new tag. Nothing changed: nothing recorded."""
+    after = _snapshot(tag)
+    if before is None:
+        action, changes = ChangeAction.CREATED, {f: [None, v] for f, v in after.items() if v not in (None, "", [])}
+    else:
+        action, changes = ChangeAction.CHANGED, _diff(before, after)
+    if changes:
+        with transaction.atomic():
+            id_tag_change_row(
+                tag=tag, id_tag=tag.id_tag, action=action, changes=changes, changed_by=changed_by, source=source
+            ).save()
+            id_tags_changed(id_tags=[tag.id_tag])
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {
+        field: [before.get(field), after.get(field)]
+        for field in HISTORY_FIELDS
+        if before.get(field) != after.get(field)
+    }
+
+
+def id_tag_change_row(
+    *, tag: IdTag | None, id_tag: str, action: str, changes: dict, changed_by=None, source: str = "", at=None
+) -> IdTagChange:
+    """One unsaved history row (the bulk writes store many with one bulk_create)."""
+    return IdTagChange(
+        tag=tag,
+        id_tag=id_tag,
+        action=action,
+        changes=changes,
+        user=changed_by if changed_by is not None and changed_by.is_authenticated else None,
+        source=source,
+        at=at or timezone.now(),
+    )
+
+
+def _set_places(tag: IdTag, places: dict) -> None:
+    for field in MANY_TO_MANY_FIELDS:
+        if field in places:
+            getattr(tag, field).set(places[field] or [])
+
+
 def id_tag_create(
     *,
     id_tag: str,
@@ -38,14 +147,21 @@ def id_tag_create(
     expires_at: datetime | None = None,
     parent: IdTag | None = None,
     note: str = "",
+    label: str = "",
     user=None,
+    allowed_sites: Iterable | None = None,
+    allowed_charge_points: Iterable | None = None,
+    changed_by=None,
+    source: str = "",
 ) -> IdTag:
+    """A new tag; `user` is its owner (a customer), `changed_by` who made it (for the history)."""
     tag = IdTag(
         id_tag=id_tag_normalize(raw=id_tag),
         status=status,
         expires_at=expires_at,
         parent=parent,
         note=note,
+        label=label,
         user=user,
     )
     tag.full_clean()
@@ -53,6 +169,17 @@ def id_tag_create(
         # A savepoint: the caller's transaction stays usable when the insert loses a race.
         with transaction.atomic():
             tag.save()
+            _set_places(tag, {"allowed_sites": allowed_sites, "allowed_charge_points": allowed_charge_points})
+            changes = {f: [None, v] for f, v in _snapshot(tag).items() if v not in (None, "", [])}
+            id_tag_change_row(
+                tag=tag,
+                id_tag=tag.id_tag,
+                action=ChangeAction.CREATED,
+                changes=changes,
+                changed_by=changed_by,
+                source=source,
+            ).save()
+            id_tags_changed(id_tags=[tag.id_tag])
     except IntegrityError:
         # Another request stored the same tag between the check above and this insert: the same answer the
         # check would have given, keyed by the field.
@@ -62,125 +189,57 @@ def id_tag_create(
     return tag
 
 
-def id_tag_update(*, tag: IdTag, **changes) -> IdTag:
+def id_tag_update(*, tag: IdTag, changed_by=None, source: str = "", **changes) -> IdTag:
+    """Change fields of a tag (model field names; `user` is the owner; allowed_sites and allowed_charge_points
+    take lists). Records what changed; a change to nothing records nothing."""
+    before = _snapshot(tag)
+    places = {field: changes.pop(field) for field in MANY_TO_MANY_FIELDS if field in changes}
     for field, value in changes.items():
-        if field == "id_tag":
-            value = id_tag_normalize(raw=value)
-        setattr(tag, field, value)
+        setattr(tag, field, id_tag_normalize(raw=value) if field == "id_tag" else value)
     tag.full_clean()
-    tag.save()
+    with transaction.atomic():
+        tag.save()
+        _set_places(tag, places)
+        diff = _diff(before, _snapshot(tag))
+        if diff:
+            id_tag_change_row(
+                tag=tag,
+                id_tag=tag.id_tag,
+                action=ChangeAction.CHANGED,
+                changes=diff,
+                changed_by=changed_by,
+                source=source,
+            ).save()
+            id_tags_changed(id_tags=[tag.id_tag])
     return tag
 
 
-def id_tag_delete(*, tag: IdTag) -> None:
-    """Forget a tag. Its transactions keep the idTag string; tags grouped under it lose their parent."""
-    tag.delete()
-
-
-class IdTagImportError(Exception):
-    """What is wrong with a bulk import, by item index and field: {3: {"id_tag": ["..."]}}."""
-
-    def __init__(self, errors: dict[int, dict[str, list[str]]]) -> None:
-        super().__init__(f"{len(errors)} invalid item(s)")
-        self.errors = errors
-
-
-def id_tag_bulk_import(*, items: list[dict]) -> list[IdTag]:
-    """Create many tags at once, all or nothing.
-
-    Each item: id_tag (raw, normalised here), and optionally status, expires_at, parent_id_tag, note. A parent
-    may be a stored tag or another item of the same import, in any order. Raises IdTagImportError naming every
-    bad item and field; then nothing is stored.
-    """
-    errors = _ImportErrors()
-    tags, first_index = _tags_from_items(items, errors)
-    parents = {index: id_tag_normalize(raw=item.get("parent_id_tag") or "") for index, item in enumerate(items)}
-    stored = id_tags_existing(id_tags=[*first_index, *(p for p in parents.values() if p)])
-    _check_against_stored(tags, first_index, parents, stored, errors)
-    if errors.by_index:
-        raise IdTagImportError(errors.by_index)
-    try:
-        _store_with_parents(tags, first_index, parents, stored)
-    except IntegrityError as exc:
-        # Someone stored one of these tags since the check above.
-        now_stored = id_tags_existing(id_tags=first_index)
-        if not now_stored:
-            raise
-        raise IdTagImportError(
-            {first_index[value]: {"id_tag": [id_tag_exists_message(id_tag=value)]} for value in now_stored}
-        ) from exc
-    return tags
-
-
-class _ImportErrors:
-    """Messages by item index and field, as IdTagImportError carries them."""
-
-    def __init__(self) -> None:
-        self.by_index: dict[int, dict[str, list[str]]] = {}
-
-    def add(self, index: int, field: str, message: str) -> None:
-        self.by_index.setdefault(index, {}).setdefault(field, []).append(message)
-
-
-def _tags_from_items(items: list[dict], errors: _ImportErrors) -> tuple[list[IdTag], dict[str, int]]:
-    """Unsaved tags, one per item, field rules checked; and the index of each id's first item."""
-    tags: list[IdTag] = []
-    first_index: dict[str, int] = {}
-    for index, item in enumerate(items):
-        tag = IdTag(
-            id_tag=id_tag_normalize(raw=item.get("id_tag") or ""),
-            status=item.get("status") or IdTagStatus.ACCEPTED,
-            expires_at=item.get("expires_at"),
-            note=item.get("note") or "",
-        )
-        try:
-            # Field rules only (length, choices): uniqueness and parents are checked for the batch afterwards.
-            tag.clean_fields(exclude=["parent", "user"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    errors.add(index, field, message)
-        if tag.id_tag in first_index:
-            errors.add(index, "id_tag", f"Repeats item {first_index[tag.id_tag]} ({tag.id_tag}).")
-        elif tag.id_tag:
-            first_index[tag.id_tag] = index
-        tags.append(tag)
-    return tags, first_index
-
-
-def _check_against_stored(
-    tags: list[IdTag],
-    first_index: dict[str, int],
-    parents: dict[int, str],
-    stored: dict[str, IdTag],
-    errors: _ImportErrors,
-) -> None:
-    for value, index in first_index.items():
-        if value in stored:
-            errors.add(index, "id_tag", id_tag_exists_message(id_tag=value))
-    for index, parent in parents.items():
-        if not parent:
-            continue
-        if parent == tags[index].id_tag:
-            errors.add(index, "parent_id_tag", "A tag cannot be its own parent.")
-        elif parent not in first_index and parent not in stored:
-            errors.add(index, "parent_id_tag", f"Unknown parent id tag {parent}.")
-
-
-def _store_with_parents(
-    tags: list[IdTag], first_index: dict[str, int], parents: dict[int, str], stored: dict[str, IdTag]
-) -> None:
+def id_tag_delete(*, tag: IdTag, changed_by=None, source: str = "") -> None:
+    """Forget a tag. Its transactions keep the idTag string; tags grouped under it lose their parent; its
+    history stays, by value."""
     with transaction.atomic():
-        IdTag.objects.bulk_create(tags, batch_size=500)
-        # Not every database returns the new ids from a bulk insert: read them back when missing.
-        if any(tag.pk is None for tag in tags):
-            created = id_tags_existing(id_tags=first_index)
-            for tag in tags:
-                tag.pk = created[tag.id_tag].pk
-        by_value = {tag.id_tag: tag for tag in tags}
-        with_parent = []
-        for index, parent in parents.items():
-            if parent:
-                tags[index].parent = by_value.get(parent) or stored[parent]
-                with_parent.append(tags[index])
-        IdTag.objects.bulk_update(with_parent, ["parent"], batch_size=500)
+        before = _snapshot(tag)
+        value = tag.id_tag
+        members = list(tag.children.values_list("pk", "id_tag"))
+        tag.delete()
+        # Its members lose their group (SET_NULL): that is a change of theirs too.
+        IdTagChange.objects.bulk_create(
+            id_tag_change_row(
+                tag=IdTag(pk=pk),
+                id_tag=member,
+                action=ChangeAction.CHANGED,
+                changes={"parent_id_tag": [value, None]},
+                changed_by=changed_by,
+                source=source,
+            )
+            for pk, member in members
+        )
+        id_tag_change_row(
+            tag=None,
+            id_tag=value,
+            action=ChangeAction.DELETED,
+            changes={f: [v, None] for f, v in before.items() if v not in (None, "", [])},
+            changed_by=changed_by,
+            source=source,
+        ).save()
+        id_tags_changed(id_tags=[value, *(member for _, member in members)])

@@ -12,6 +12,8 @@
   var COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
   if (!window.uPlot) return;
   Array.prototype.forEach.call(document.querySelectorAll('[data-chart="power"]'), powerChart);
+  // For a chart added after the page loaded (a session's card on /me/, static/js/me.js).
+  window.portalCharts = { power: powerChart };
 
   function powerChart(box) {
     var spec = JSON.parse(document.getElementById(box.getAttribute("data-series")).textContent);

@@ -8,7 +8,8 @@
  *   data-live="tx-power|tx-energy|tx-duration|tx-state" data-tx     a session's kW, kWh so far, h:mm:ss, state
  *   data-live="fleet-online|fleet-power|fleet-sessions"             the fleet's totals
  *   #live-status                                                    live / reconnecting / stale
- * Other scripts (the charts) listen with portalLive.onEvent(function (name, data) {...}).
+ * Other scripts (the charts) listen with portalLive.onEvent(function (name, data, snapshot) {...}), and may
+ * change what the page watches with portalLive.watch(["fleet", ...]) (portalLive.feeds() says what it asked for).
  * Units are formatted as live/templatetags/live_units.py does.
  */
 (function () {
@@ -219,8 +220,16 @@
     }
   }, 1000);
 
+  function watch(wanted) {
+    // The portal answers a new watch request with `watching` and a fresh snapshot; a reconnect asks for these too.
+    feeds = wanted.slice();
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ watch: feeds, share: share }));
+  }
+
   window.portalLive = {
     onEvent: function (fn) { listeners.push(fn); },
+    watch: watch,
+    feeds: function () { return feeds.slice(); },
     format: { kw: kw, kwh: kwh, hms: hms }
   };
   say("stale", "connecting…");

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from chargers import bulk
 from chargers.bulk import LogEntry
@@ -36,7 +37,15 @@ def twins(name: str) -> list:
 @pytest.mark.parametrize("lookup", twins("charge_point_for_handshake"))
 @pytest.mark.parametrize("ident", ["CP-1", "CP 'quoted' %s", "ümlaut/ü"])
 def test_the_handshake_finds_a_charger_by_its_exact_id_with_the_fields_it_needs(lookup, ident) -> None:
-    charger = ChargePointFactory(charge_point_id=ident, auth_key_hash="ab" * 32, channel_name="specific.x")
+    charger = ChargePointFactory(
+        charge_point_id=ident,
+        auth_key_hash="ab" * 32,
+        channel_name="specific.x",
+        is_online=True,
+        transport="ocpp16_soap",
+        soap_address="http://10.0.0.7/ocpp",
+        last_seen=timezone.now(),
+    )
     ChargePointFactory(charge_point_id=ident.upper() + "-other")
 
     found = lookup(charge_point_id=ident)

@@ -1,12 +1,12 @@
 """The event bus: what a service publishes reaches subscribers, watched groups and outbound sinks after commit."""
 
 import asyncio
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -95,44 +95,74 @@ def test_event_data_is_plain_json_values():
     assert body["id"] and body["created"].endswith("Z")
 
 
-def _group_member(group: str) -> str:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return channel
+class _Member:
+    """A member of `group` on the events' channel layer, listening on an event loop of its own in a thread:
+    that layer is Redis pub/sub (core/pubsub_layer.py), which delivers only to whoever is subscribed when a
+    message is published, so the member must stay on one loop from joining to receiving."""
+
+    def __init__(self, group: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.layer = get_channel_layer(event_groups.EVENTS_LAYER)
+        self.channel = self._run(self._join(group))
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
+
+    async def _join(self, group: str) -> str:
+        channel = await self.layer.new_channel()
+        await self.layer.group_add(group, channel)
+        return channel
+
+    def receive(self, timeout: float = 3.0) -> dict | None:
+        async def receive():
+            try:
+                async with asyncio.timeout(timeout):
+                    return await self.layer.receive(self.channel)
+            except TimeoutError:
+                return None
+
+        return self._run(receive())
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
 
 
-def _receive(channel: str, timeout: float = 3.0) -> dict | None:
-    async def receive():
-        try:
-            async with asyncio.timeout(timeout):
-                return await get_channel_layer().receive(channel)
-        except TimeoutError:
-            return None
+@pytest.fixture
+def group_member():
+    members: list[_Member] = []
 
-    return async_to_sync(receive)()
+    def join(group: str) -> _Member:
+        members.append(_Member(group))
+        return members[-1]
+
+    yield join
+    for member in members:
+        member.close()
 
 
-def test_a_watched_group_gets_one_message_per_batch(django_capture_on_commit_callbacks):
+def test_a_watched_group_gets_one_message_per_batch(django_capture_on_commit_callbacks, group_member):
     group = events.charger_group(424242)
-    channel = _group_member(group)
+    member = group_member(group)
     event_groups.groups_watch([group])
     with django_capture_on_commit_callbacks(execute=True):
         events.publish([ping(424242), ping(424242), ping(1)])
-    message = _receive(channel)
+    message = member.receive()
     assert message is not None
     assert message["type"] == "portal.events"
     assert [item["data"]["charge_point_pk"] for item in message["events"]] == [424242, 424242]
-    assert _receive(channel, timeout=0.3) is None  # one message for the batch, not one per event
+    assert member.receive(timeout=0.3) is None  # one message for the batch, not one per event
 
 
-def test_a_group_nobody_watches_is_not_sent_to(django_capture_on_commit_callbacks):
+def test_a_group_nobody_watches_is_not_sent_to(django_capture_on_commit_callbacks, group_member):
     group = events.charger_group(434343)
-    channel = _group_member(group)  # joined, but never said it watches
+    member = group_member(group)  # joined, but never said it watches
     event_groups.groups_forget_cache()
     with django_capture_on_commit_callbacks(execute=True):
         events.publish([ping(434343)])
-    assert _receive(channel, timeout=0.5) is None
+    assert member.receive(timeout=0.5) is None
 
 
 def test_an_outbound_sink_gets_the_envelopes_it_wants(monkeypatch, django_capture_on_commit_callbacks):

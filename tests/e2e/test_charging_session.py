@@ -64,11 +64,13 @@ def test_a_charger_boots_charges_and_stops_and_everything_is_stored(portal) -> N
 
     assert replies["boot"]["status"] == "Accepted"
     assert replies["boot"]["interval"] > 0
-    assert replies["auth"] == {"idTagInfo": {"status": "Accepted"}}
+    # Every idTagInfo carries an expiryDate (RFID_AUTH_CACHE_S ahead), so that the charger's cache ages.
+    assert replies["auth"]["idTagInfo"]["status"] == "Accepted"
+    assert replies["auth"]["idTagInfo"]["expiryDate"].endswith("Z")
     assert replies["start"]["idTagInfo"]["status"] == "Accepted"
     assert replies["meter"] == {}
     assert replies["heartbeat"]["currentTime"].endswith("Z")
-    assert replies["stop"] == {"idTagInfo": {"status": "Accepted"}}
+    assert replies["stop"]["idTagInfo"]["status"] == "Accepted"
 
     charger.refresh_from_db()
     assert (charger.vendor, charger.model, charger.firmware_version) == (

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def listen(charge_point_pk: int) -> str:
     """Join the charger's group and say it is watched; a publishing process reads who watches once a second."""
     group = event_groups.charger_group(charge_point_pk)
-    channel = await get_channel_layer().new_channel()
-    await get_channel_layer().group_add(group, channel)
+    channel = await get_channel_layer(event_groups.EVENTS_LAYER).new_channel()
+    await get_channel_layer(event_groups.EVENTS_LAYER).group_add(group, channel)
     await in_thread(event_groups.groups_watch, groups=[group])
     await asyncio.sleep(event_groups.WATCHED_CACHE_S + 0.2)
     return channel
@@ -34,7 +34,7 @@ async def finished_events(channel: str, command_pks: set[int], timeout: float = 
     found: dict[int, dict] = {}
     async with asyncio.timeout(timeout):
         while set(found) != command_pks:
-            message = await get_channel_layer().receive(channel)
+            message = await get_channel_layer(event_groups.EVENTS_LAYER).receive(channel)
             for event in message["events"]:
                 if event["event"] == "command.finished" and event["data"]["command_pk"] in command_pks:
                     assert event["data"]["command_pk"] not in found, "published twice"

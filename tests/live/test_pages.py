@@ -121,13 +121,29 @@ def test_a_customer_sees_only_their_own_sessions_on_me(client) -> None:
     )
     client.force_login(alice)
     page = client.get("/me/").content.decode()
-    assert f'["transaction:{mine.pk}"]' in page
+    assert f'["mine", "transaction:{mine.pk}"]' in page
     assert f"transaction:{theirs.pk}" not in page
     assert ">7.3 kW<" in page and ">2.00 kWh<" in page
     assert ">15.25 kWh<" in page and ">1:15:00<" in page  # the finished one: energy and duration
     assert client.get(f"/me/sessions/{mine.pk}/").status_code == 200
     assert client.get(f"/me/sessions/{finished.pk}/").status_code == 200
     assert client.get(f"/me/sessions/{theirs.pk}/").status_code == 404
+
+
+def test_me_adds_a_new_sessions_card_from_the_card_endpoint_which_shows_only_the_viewers_own(client) -> None:
+    alice = UserFactory()
+    IdTagFactory(id_tag="77FD2AFA", user=alice)
+    mine = running_session("77fd2afa")
+    theirs = running_session("0A0B0C0D")
+    client.force_login(alice)
+    page = client.get("/me/").content.decode()
+    assert 'data-card-url="/me/sessions/0/card/"' in page and "js/me.js" in page
+    card = client.get(f"/me/sessions/{mine.pk}/card/").content.decode()
+    assert f'data-live="tx-power" data-tx="{mine.pk}"' in card and ">7.3 kW<" in card
+    assert f'id="power-series-{mine.pk}"' in card and f'href="/me/sessions/{mine.pk}/"' in card
+    assert client.get(f"/me/sessions/{theirs.pk}/card/").status_code == 404
+    client.logout()
+    assert client.get(f"/me/sessions/{mine.pk}/card/").status_code == 302
 
 
 def test_a_customer_gets_403_from_the_dashboard_and_a_charger_page(client) -> None:

@@ -7,6 +7,9 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
+from portal.launcher import processes_chosen
 from portal.supervisor import ProcessSpec, procfile_read
 from tests.conftest import BASE_DIR
 
@@ -30,6 +33,14 @@ def test_the_procfile_is_read_with_its_variables_from_the_environment(tmp_path: 
     ]
 
 
+def test_a_second_node_starts_only_the_processes_it_names_and_a_wrong_name_is_said() -> None:
+    specs = procfile_read(path=BASE_DIR / "Procfile", env={})
+    assert [spec.name for spec in processes_chosen(specs=specs, env={"PROCESSES": "web, worker"})] == ["web", "worker"]
+    assert processes_chosen(specs=specs, env={}) == specs
+    with pytest.raises(SystemExit, match="bet"):
+        processes_chosen(specs=specs, env={"PROCESSES": "web,bet"})
+
+
 def test_the_project_procfile_names_daphne_worker_and_beat() -> None:
     specs = procfile_read(path=BASE_DIR / "Procfile", env={"HOST": "127.0.0.1", "PORT": "8000"})
     assert [spec.name for spec in specs] == ["web", "worker", "beat"]
@@ -40,6 +51,8 @@ def test_the_project_procfile_names_daphne_worker_and_beat() -> None:
 SUPERVISE = """
 import sys
 from pathlib import Path
+
+import pytest
 from portal.supervisor import ProcessSpec, Supervisor
 specs = [
     ProcessSpec("crasher", (sys.executable, "-c", "print('crashing', flush=True); raise SystemExit(3)")),

@@ -57,9 +57,13 @@ def test_a_new_tag_is_stored_in_canonical_form(operator):
         "status": "Accepted",
         "expires_at": None,
         "parent_id_tag": None,
-        "user": None,
+        "owner": None,
+        "label": "",
         "note": "Anna's card",
+        "allowed_sites": [],
+        "allowed_charge_points": [],
         "created_at": response.json()["created_at"],
+        "updated_at": response.json()["updated_at"],
     }
     assert IdTag.objects.get().id_tag == "77FD2AFA"
     assert id_tag_authorize(raw="77fd2afa").status == IdTagStatus.ACCEPTED

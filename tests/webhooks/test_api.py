@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 
+from alerts.events import EVENT_TYPES as ALERT_EVENTS
 from chargers.events import EVENT_TYPES as CHARGER_EVENTS
 from tests.factories import OperatorFactory, StaffUserFactory, UserFactory, token_client
 from transactions.events import EVENT_TYPES as TRANSACTION_EVENTS
@@ -21,7 +22,7 @@ def operator():
 
 
 def test_the_events_offered_are_the_names_of_the_event_classes_and_those_of_the_interface():
-    assert set(EVENT_NAMES) == {event.name for event in (*CHARGER_EVENTS, *TRANSACTION_EVENTS)}
+    assert set(EVENT_NAMES) == {event.name for event in (*CHARGER_EVENTS, *TRANSACTION_EVENTS, *ALERT_EVENTS)}
     assert set(EVENT_NAMES) == {
         "charger.online",
         "charger.offline",

@@ -19,6 +19,7 @@ from portal.pagination import PortalCursorPagination
 from portal.renderers import CsvOrJsonMixin, csv_response
 from transactions import selectors
 from transactions.models import MeterValue
+from transactions.selectors import buckets
 
 MAX_POINTS = 10_000
 MAX_EVERY_S = 31 * 24 * 3600
@@ -174,10 +175,10 @@ class TransactionMeterValueList(CsvOrJsonMixin, generics.ListAPIView):
         values = self.filter_queryset(self.get_queryset())
         every_s = query.validated_data.get("every")
         if "points" in query.validated_data:
-            every_s = selectors.meter_value_bucket_seconds(values=values, points=query.validated_data["points"])
+            every_s = buckets.meter_value_bucket_seconds(values=values, points=query.validated_data["points"])
         if every_s is None:
             return self._stored(values)
-        return self._averaged(selectors.meter_value_series(values=values, every_s=every_s), every_s=every_s)
+        return self._averaged(buckets.meter_value_series(values=values, every_s=every_s), every_s=every_s)
 
     def _stored(self, values: QuerySet[MeterValue]) -> Response:
         if self.wants_csv():
@@ -195,7 +196,7 @@ class TransactionMeterValueList(CsvOrJsonMixin, generics.ListAPIView):
             row["received_at"] = row["received_at"].isoformat()
             yield row
 
-    def _averaged(self, series: Sequence[selectors.Series], *, every_s: int) -> Response:
+    def _averaged(self, series: Sequence[buckets.Series], *, every_s: int) -> Response:
         if self.wants_csv():
             rows = (
                 [p.timestamp.isoformat(), s.measurand, s.phase, s.location, s.unit, p.value, p.min, p.max, p.samples]

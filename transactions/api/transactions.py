@@ -7,9 +7,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
 
-from portal.filters import IsoDateTimeFilter
 from portal.pagination import PortalCursorPagination
 from transactions import selectors
+from transactions.filters import TransactionFilter
 from transactions.models import Transaction
 
 # --- Serializers ------------------------------------------------------------------------------------------
@@ -48,39 +48,6 @@ class TransactionSerializer(serializers.ModelSerializer):
 
 
 # --- Views ------------------------------------------------------------------------------------------------
-
-
-class TransactionFilter(filters.FilterSet):
-    charge_point_id = filters.CharFilter(field_name="charge_point__charge_point_id", help_text="Charge point id")
-    connector_id = filters.NumberFilter()
-    # Chargers send idTags in their own case; OCPP compares them case-insensitively.
-    id_tag = filters.CharFilter(lookup_expr="iexact", help_text="The idTag that started the session")
-    active = filters.BooleanFilter(
-        field_name="stopped_at", lookup_expr="isnull", help_text="true: still running; false: stopped"
-    )
-    started_after = IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="gte", help_text="Started at or after (ISO 8601)"
-    )
-    started_before = IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)")
-    stopped_after = IsoDateTimeFilter(
-        field_name="stopped_at", lookup_expr="gte", help_text="Stopped at or after (ISO 8601)"
-    )
-    stopped_before = IsoDateTimeFilter(field_name="stopped_at", lookup_expr="lt", help_text="Stopped before (ISO 8601)")
-    site = filters.NumberFilter(field_name="charge_point__site", help_text="The id of the chargers' site")
-
-    class Meta:
-        model = Transaction
-        fields = [
-            "charge_point_id",
-            "connector_id",
-            "id_tag",
-            "active",
-            "started_after",
-            "started_before",
-            "stopped_after",
-            "stopped_before",
-            "site",
-        ]
 
 
 @extend_schema_view(

@@ -1,4 +1,4 @@
-"""Reads for charging sessions and meter values."""
+"""A session's meter values averaged per time bucket, for charts (the API's `?every=` and `?points=`)."""
 
 import math
 from collections import defaultdict
@@ -8,15 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Max, Min, QuerySet
 
-from transactions.models import MeterValue, Transaction
-
-
-def transaction_list() -> QuerySet[Transaction]:
-    return Transaction.objects.select_related("charge_point")
-
-
-def meter_value_list(*, transaction: Transaction) -> QuerySet[MeterValue]:
-    return MeterValue.objects.filter(transaction=transaction).order_by("timestamp", "measurand", "phase")
+from transactions.models import MeterValue
 
 
 @dataclass(frozen=True, slots=True)
