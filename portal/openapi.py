@@ -59,8 +59,14 @@ def _response(code: str, existing: dict | None) -> dict:
     # A conflict names the field whose state forbids the change, as a 400 does ({"status": ["..."]}).
     schema = "ValidationError" if code in ("400", "409") else "Error"
     response = dict(existing or {"description": ERRORS[code]})
+    reference = {"$ref": f"#/components/schemas/{schema}"}
     # A view that names the code only in words (OpenApiResponse(description=...)) gets the body's shape here.
-    response.setdefault("content", {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}})
+    response.setdefault("content", {"application/json": {"schema": reference}})
+    body = response["content"].get("application/json")
+    if code == "400" and body is not None and body.get("schema") != reference:
+        # A view that documents its own 400 (an import's report) still answers field errors for a missing or
+        # malformed field: DRF's serializers do, before the view's own code runs.
+        body["schema"] = {"anyOf": [body["schema"], reference]}
     if code == "429":
         response.setdefault("headers", RETRY_AFTER)
     return response
