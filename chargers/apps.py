@@ -7,5 +7,7 @@ class ChargersConfig(AppConfig):
 
     def ready(self) -> None:
         from chargers import subscribers
+        from chargers.files import subscribers as files_subscribers
 
         subscribers.subscribe_all()
+        files_subscribers.subscribe_all()

@@ -63,6 +63,15 @@ class CommandFinished(ChargerEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FirmwareStatusChanged(ChargerEvent):
+    """A FirmwareStatusNotification (firmware rollouts follow it: chargers/files/subscribers.py). Not among
+    EVENT_TYPES: no webhook offers it yet."""
+
+    name = "charger.firmware_status"
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FrameLogged(ChargerEvent):
     """A frame of the charger's message log, for the live tail on its page. Only that charger's group sees it
     (not the fleet), and only while somebody watches it (chargers/services/message_log.py); it is no webhook

@@ -43,6 +43,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api-schema", template_name="portal/redoc.html"),
         name="api-redoc",
     ),
+    path("", include("chargers.files.urls")),
     path("", include("chargers.urls")),
     path("", include("transactions.urls")),
     path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),

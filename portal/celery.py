@@ -8,4 +8,4 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each app's tasks.py, and those of the packages inside an app (the command pipeline's).
 app.autodiscover_tasks()
-app.autodiscover_tasks(["chargers.commands", "rfid.locallist"])
+app.autodiscover_tasks(["chargers.commands", "chargers.files", "rfid.locallist"])

@@ -75,7 +75,9 @@ def test(pytest_args: list[str]) -> int:
     with redis_url() as redis:
         env = _env(redis)
         pytest = [sys.executable, "-m", "pytest", *pytest_args]
-        code = subprocess.run([*pytest, "-m", "not browser"], env=env, cwd=BASE_DIR).returncode
+        code = subprocess.run(
+            [*pytest, *_parallel(pytest_args, env), "-m", "not browser"], env=env, cwd=BASE_DIR
+        ).returncode
         # Browser tests drive Chromium and upset the event loop of async tests: their own process.
         browser = _no_test_is_fine(subprocess.run([*pytest, "-m", "browser"], env=env, cwd=BASE_DIR).returncode)
         twins = 0
@@ -84,6 +86,16 @@ def test(pytest_args: list[str]) -> int:
             sqlite = {name: value for name, value in env.items() if name != "DATABASE_URL"}
             twins = _no_test_is_fine(subprocess.run([*pytest, "-m", "twins"], env=sqlite, cwd=BASE_DIR).returncode)
         return code or browser or twins
+
+
+def _parallel(pytest_args: list[str], env: dict[str, str]) -> list[str]:
+    """pytest-xdist workers for the suite (TEST_WORKERS, default: the cores, at most 4): its end-to-end tests wait
+    on servers and sockets most of the time. Whole files go to one worker (their module fixtures start servers);
+    each worker has its own test database and Redis database (portal/settings.py). None when told otherwise."""
+    if any(arg == "-n" or arg.startswith(("-n=", "--numprocesses", "-p no:xdist")) for arg in pytest_args):
+        return []
+    workers = int(env.get("TEST_WORKERS") or min(len(os.sched_getaffinity(0)), 4))
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
 def _no_test_is_fine(code: int) -> int:

@@ -1,6 +1,7 @@
 """The portal's one settings module, driven by environment variables (see .env.example)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from redis.asyncio.retry import Retry
@@ -129,6 +130,13 @@ WHITENOISE_USE_FINDERS = True
 # Redis is the channel layer and the Celery broker. When REDIS_URL is unset, `make run` and `make test`
 # start the embedded server (portal/launcher.py) and set REDIS_URL for every process they start.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+_REDIS = urlsplit(REDIS_URL)
+if _xdist_worker := env("PYTEST_XDIST_WORKER", default=""):
+    # A parallel test run (pytest-xdist): each worker gets a Redis database of its own, as pytest-django gives it a
+    # test database of its own, so that one worker's Celery queues, caches and channel groups (whose names hold
+    # primary keys both databases use) never reach the other's servers.
+    _REDIS = _REDIS._replace(path=f"/{int(_REDIS.path.strip('/') or 0) + 1 + int(_xdist_worker.removeprefix('gw'))}")
+    REDIS_URL = urlunsplit(_REDIS)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -157,7 +165,9 @@ CHANNEL_LAYERS["events"] = {
     "BACKEND": "core.pubsub_layer.EventsChannelLayer",
     "CONFIG": {
         "hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"],
-        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:",
+        # Pub/sub channels are one namespace for the whole Redis server, whatever database the URL names: the
+        # database goes into the prefix, so that portals (or test runs) on other databases hear nothing of ours.
+        "prefix": f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:events:{_REDIS.path.strip('/') or 0}:",
     },
 }
 
@@ -188,6 +198,29 @@ LIVE_HEARTBEAT_S = env.float("LIVE_HEARTBEAT_S", default=15.0)
 # How often an integrator's open event stream (ws/api/v1/events/) asks whether its API key was revoked meanwhile.
 LIVE_API_KEY_CHECK_S = env.float("LIVE_API_KEY_CHECK_S", default=30.0)
 
+# Files exchanged with chargers (chargers/files/): where they are kept, and the FTP server of diagnostics uploads
+# (`python -m chargers.files.ftp`, a Procfile process). FTP_HOST is the address chargers reach it at (default: the
+# host of PUBLIC_URL, else 127.0.0.1); FTP_PASSIVE_PORTS a range "30000-30009" to open in the firewall.
+# HOST and PORT are where `make run` serves (the links to the portal when PUBLIC_URL is unset).
+HOST = env("HOST", default="127.0.0.1")
+PORT = env.int("PORT", default=8000)
+FILES_ROOT = Path(env("FILES_ROOT", default=str(BASE_DIR / "var" / "files")))
+FTP_HOST = env("FTP_HOST", default="")
+FTP_PORT = env.int("FTP_PORT", default=2121)
+FTP_PASSIVE_PORTS = env("FTP_PASSIVE_PORTS", default="30000-30009")
+FTP_MASQUERADE_ADDRESS = env("FTP_MASQUERADE_ADDRESS", default="")
+# A wrong FTP password is answered after this long (pyftpdlib's brake on guessing).
+FTP_AUTH_FAILED_DELAY_S = env.float("FTP_AUTH_FAILED_DELAY_S", default=3.0)
+# One diagnostics upload: its size, and for a zip the total of its files' uncompressed sizes and the ratio of the two
+# (a zip bomb declares gigabytes in kilobytes). An upload location is good for DIAGNOSTICS_UPLOAD_TTL_S.
+DIAGNOSTICS_MAX_BYTES = env.int("DIAGNOSTICS_MAX_BYTES", default=50 * 1024 * 1024)
+DIAGNOSTICS_MAX_UNCOMPRESSED_BYTES = env.int("DIAGNOSTICS_MAX_UNCOMPRESSED_BYTES", default=500 * 1024 * 1024)
+DIAGNOSTICS_MAX_RATIO = env.int("DIAGNOSTICS_MAX_RATIO", default=200)
+DIAGNOSTICS_UPLOAD_TTL_S = env.int("DIAGNOSTICS_UPLOAD_TTL_S", default=24 * 3600)
+# Hosted firmware: the largest file taken, and how long a charger's signed download link works.
+FIRMWARE_MAX_BYTES = env.int("FIRMWARE_MAX_BYTES", default=500 * 1024 * 1024)
+FIRMWARE_URL_TTL_S = env.int("FIRMWARE_URL_TTL_S", default=7 * 24 * 3600)
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -200,6 +233,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "commands-housekeeping": {"task": "chargers.tasks.commands_housekeeping", "schedule": 60.0},
     "message-log-retention": {"task": "chargers.tasks.message_log_housekeeping", "schedule": 3600.0},
+    "files-housekeeping": {"task": "chargers.files.tasks.rollouts_housekeeping", "schedule": 60.0},
     "webhooks-housekeeping": {"task": "webhooks.tasks.webhooks_housekeeping", "schedule": 30.0},
     "webhook-deliveries-retention": {"task": "webhooks.tasks.deliveries_retention", "schedule": 3600.0},
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": env.float("ALERTS_SWEEP_S", default=15.0)},

@@ -57,8 +57,11 @@ def database_url() -> str:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ, DATABASE_URL=database_url(), PYTHONUNBUFFERED="1", **extra)
-    env.setdefault("REDIS_URL", settings.REDIS_URL)
+    """The environment of a server process a test starts: the test database, and the Redis this process uses (in a
+    parallel run, its worker's own database: portal/settings.py), unless the test names another."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTEST_XDIST_WORKER"}
+    env.update(DATABASE_URL=database_url(), PYTHONUNBUFFERED="1", REDIS_URL=settings.REDIS_URL)
+    env.update(extra)
     return env
 
 

@@ -65,6 +65,7 @@ TARGET_FILTERS = {
     "charger_model": "charger_model_id",
     "registration_status": "registration_status",
     "is_online": "is_online",
+    "site": "site_id",
 }
 
 

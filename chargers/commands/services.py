@@ -32,6 +32,7 @@ from chargers.commands.secrets import (
     schedule_refuse_secret,
 )
 from chargers.commands.selectors import SCHEDULE_TASK, charge_points_matching
+from chargers.files.services import files_prepare_payload
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.selectors import charge_point_supports_action
 from chargers.redaction import redact
@@ -107,7 +108,10 @@ def command_supported(*, charge_point: ChargePoint, action: str) -> tuple[bool, 
 
 
 def command_prepare_payload(*, charge_point: ChargePoint, action: str, payload: dict) -> dict:
-    """Fill in what the portal owns: a ReserveNow without reservationId gets a new Reservation's id."""
+    """Fill in what the portal owns: a ReserveNow without reservationId gets a new Reservation's id; a
+    GetDiagnostics without location a one-time upload location, an UpdateFirmware naming hosted firmware its
+    signed URL (chargers/files/)."""
+    payload = files_prepare_payload(charge_point=charge_point, action=action, payload=payload)
     if action == "ReserveNow" and "reservationId" not in payload:
         expires = _parse(payload.get("expiryDate"))
         if (

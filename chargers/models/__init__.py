@@ -12,6 +12,16 @@ from chargers.commands.models import (
     Reservation,
     ReservationStatus,
 )
+from chargers.files.models import (
+    DiagnosticsStatus,
+    DiagnosticsUpload,
+    FirmwareRollout,
+    HostedFirmware,
+    RolloutCharger,
+    RolloutChargerStatus,
+    RolloutStatus,
+    UploadProtocol,
+)
 from chargers.models.charge_points import (
     ChargePoint,
     ConnectionAttempt,
@@ -57,8 +67,12 @@ __all__ = [
     "ConnectorSpec",
     "DataTransferMessage",
     "DataTransferSpec",
+    "DiagnosticsStatus",
+    "DiagnosticsUpload",
     "Direction",
+    "FirmwareRollout",
     "FirmwareVersion",
+    "HostedFirmware",
     "MeasurandSpec",
     "MessageDirection",
     "MessageLog",
@@ -68,6 +82,10 @@ __all__ = [
     "RegistrationStatus",
     "Reservation",
     "ReservationStatus",
+    "RolloutCharger",
+    "RolloutChargerStatus",
+    "RolloutStatus",
     "Transport",
+    "UploadProtocol",
     "VendorErrorCode",
 ]

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
-from chargers.events import connector_status_changed
+from chargers.events import FirmwareStatusChanged, connector_status_changed
 from chargers.models import ChargePoint, Connector, DataTransferMessage
 from chargers.profiles.selectors import data_transfer_problems
 from core import events
@@ -63,7 +64,15 @@ def charge_point_diagnostics_status(*, charge_point_pk: int, status: str) -> Non
 
 
 def charge_point_firmware_status(*, charge_point_pk: int, status: str) -> None:
-    ChargePoint.objects.filter(pk=charge_point_pk).update(firmware_status=status, firmware_status_at=timezone.now())
+    with transaction.atomic():
+        ChargePoint.objects.filter(pk=charge_point_pk).update(firmware_status=status, firmware_status_at=timezone.now())
+        charge_point_id = (
+            ChargePoint.objects.filter(pk=charge_point_pk).values_list("charge_point_id", flat=True).first()
+        )
+        if charge_point_id is not None:
+            events.publish(
+                [FirmwareStatusChanged(charge_point_pk=charge_point_pk, charge_point_id=charge_point_id, status=status)]
+            )
 
 
 def data_transfer_receive(*, charge_point_pk: int, vendor_id: str, message_id: str, data: str) -> tuple[str, list[str]]:

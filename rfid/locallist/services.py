@@ -157,7 +157,7 @@ def _problem_set(local_list: LocalList, problem: str, charge_point_id: str, *, a
         alert_raise(
             kind=AlertKind.LOCAL_LIST,
             subject=subject_of_charger(local_list.charge_point_id),
-            message=f"{charge_point_id}: {problem}",
+            message=problem,
             charge_point_pk=local_list.charge_point_id,
             charge_point_ident=charge_point_id,
         )

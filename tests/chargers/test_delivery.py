@@ -33,6 +33,8 @@ async def test_a_delivery_that_fails_is_logged_once_and_leaves_no_unretrieved_ta
         await task
         del task, session
         gc.collect()  # an unretrieved task exception is reported when the task is collected
-    assert [(r.name, r.levelno) for r in caplog.records] == [("chargers.ocpp.delivery", logging.WARNING)]
-    assert "the database went away" in caplog.records[0].getMessage()
-    assert "housekeeping" in caplog.records[0].getMessage()
+    # (An earlier test's abandoned layer task, collected here, may say "destroyed but it is pending": not ours.)
+    records = [r for r in caplog.records if "destroyed but it is pending" not in r.getMessage()]
+    assert [(r.name, r.levelno) for r in records] == [("chargers.ocpp.delivery", logging.WARNING)]
+    assert "the database went away" in records[0].getMessage()
+    assert "housekeeping" in records[0].getMessage()

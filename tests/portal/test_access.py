@@ -13,10 +13,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.generators import EndpointEnumerator
 
 from chargers.actions import OCPP_MESSAGES
+from chargers.files.models import FirmwareRollout, HostedFirmware, UploadProtocol
+from chargers.files.services import (
+    diagnostics_location_create,
+    diagnostics_upload_receive,
+    firmware_create,
+    rollout_create,
+)
 from chargers.models import ChargePoint, ChargerModel, Command, CommandBatch
 from chargers.services import charge_point_register
 from rfid.models import IdTag
@@ -72,10 +80,22 @@ WRITE_BODIES = {
     ("DELETE", "/api/v1/sites/{pk}/"): {},
     ("POST", "/api/v1/customers/"): {"username": "new-customer", "password": "a-long-password-2"},
     ("POST", "/api/v1/charger-models/import/"): {"document": {"vendor": "Acme", "model": "New"}},
+    # A body that names an object of `world` is a function of it.
+    ("POST", "/api/v1/firmware-rollouts/"): lambda world: {
+        "firmware": world["rolled_out"],
+        "charge_point_ids": [CHARGER],
+        "batch_size": 1,
+    },
+    ("PATCH", "/api/v1/firmware-rollouts/{pk}/"): {"status": "paused"},
 }
-
+# Writes that take a file: sent as multipart (a fresh file per request).
 # Endpoints that take a file: sent as multipart (the others get JSON), made fresh for each request.
 MULTIPART_BODIES = {
+    ("POST", "/api/v1/firmware/"): lambda: {
+        "file": SimpleUploadedFile("fw.zip", b"firmware"),
+        "version": "9.9",
+        "model": "ACCESS",
+    },
     ("POST", "/api/v1/id-tags/import/"): lambda: {
         "file": SimpleUploadedFile("tags.csv", b"id_tag,status,expiry_date,parent_id_tag,owner\nNEWCSV01,,,,\n")
     },
@@ -104,14 +124,22 @@ def make_user(kind: str):
 
 
 @pytest.fixture
-def world() -> dict:
+def world(settings, tmp_path) -> dict:
     """One of everything an endpoint can name, and the values of its path parameters."""
+    settings.FILES_ROOT = tmp_path
     charger = charge_point_register(charge_point_id=CHARGER, auth_key=KEY)
     # A model profile that takes every message: endpoints that need one (a local-list resync) have their object.
     charger.charger_model = ChargerModel.objects.create(
         vendor="Access", model="Everything", supported_messages={"ocpp16_json": list(OCPP_MESSAGES)}
     )
     charger.save(update_fields=["charger_model"])
+    firmware = firmware_create(chunks=[b"fw"], file_name="fw.zip", version="1", model="ACCESS")
+    rolled_out = firmware_create(chunks=[b"fw"], file_name="fw.zip", version="2", model="ACCESS")
+    rollout = rollout_create(
+        firmware=rolled_out, target={"charge_point_ids": [CHARGER]}, batch_size=1, start_time=timezone.now()
+    )
+    upload, _ = diagnostics_location_create(charge_point=charger, protocol=UploadProtocol.HTTP)
+    diagnostics_upload_receive(upload=upload, file_name="d.zip", chunks=[b"diagnostics"])
     command = Command.objects.create(charge_point=charger, action="ClearCache", payload={})
     batch = CommandBatch.objects.create(action="ClearCache", payload={}, description="one charger")
     transaction = TransactionFactory(charge_point=charger)
@@ -130,8 +158,13 @@ def world() -> dict:
             "sites": site.pk,
             "customers": customer.pk,
             "charger-models": charger.charger_model.pk,
+            "firmware": firmware.pk,
+            "firmware-rollouts": rollout.pk,
+            # The one {pk} under chargers/{charge_point_id}/: a diagnostics upload.
+            "chargers": upload.pk,
         },
         "charger": charger,
+        "rolled_out": rolled_out.pk,
     }
 
 
@@ -157,6 +190,8 @@ def snapshot() -> tuple:
         list(Site.objects.order_by("pk").values_list("name", "grid_limit_a", "grid_limit_kw")),
         list(get_user_model().objects.order_by("pk").values_list("username", flat=True)),
         list(ChargerModel.objects.order_by("pk").values_list("vendor", "model")),
+        list(HostedFirmware.objects.order_by("pk").values_list("pk", flat=True)),
+        list(FirmwareRollout.objects.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -177,12 +212,13 @@ def test_every_api_endpoint_answers_each_kind_of_user_as_its_role_says(path, met
     client = token_client(user)
     url = concrete(path, world)
     body = WRITE_BODIES.get((method, path), {})
+    body = body(world) if callable(body) else body
     before = snapshot()
 
     if method in READ_METHODS:
         response = client.generic(method, url)
     elif (method, path) in MULTIPART_BODIES:
-        response = client.post(url, MULTIPART_BODIES[method, path](), format="multipart")
+        response = client.post(url, MULTIPART_BODIES[(method, path)](), format="multipart")
     else:
         response = client.generic(method, url, json.dumps(body), content_type="application/json")
 

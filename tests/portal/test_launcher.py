@@ -82,6 +82,8 @@ class Launcher:
         self.seen: dict[int, Process] = {}
         env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
         env.update(HOST="127.0.0.1", PORT=str(self.port), DATABASE_URL=sqlite_url, PYTHONUNBUFFERED="1")
+        # The Procfile's FTP server too, on a port of its own (several launchers may run at once).
+        env.update(FTP_PORT=str(free_port()), FTP_PASSIVE_PORTS="")
         # One daphne: these tests follow "the" web process (tests/e2e/test_daphne_pool.py runs several).
         env["WEB_CONCURRENCY"] = "1"
         env.update([self.marker.split("=")])

@@ -41,9 +41,9 @@ def test_a_second_node_starts_only_the_processes_it_names_and_a_wrong_name_is_sa
         processes_chosen(specs=specs, env={"PROCESSES": "web,bet"})
 
 
-def test_the_project_procfile_names_daphne_worker_and_beat() -> None:
+def test_the_project_procfile_names_daphne_worker_beat_and_the_ftp_server() -> None:
     specs = procfile_read(path=BASE_DIR / "Procfile", env={"HOST": "127.0.0.1", "PORT": "8000"})
-    assert [spec.name for spec in specs] == ["web", "worker", "beat"]
+    assert [spec.name for spec in specs] == ["web", "worker", "beat", "ftp"]
     assert "daphne" in " ".join(specs[0].argv)
     assert "8000" in specs[0].argv
 
