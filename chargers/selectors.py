@@ -256,3 +256,18 @@ def phase_series(*, charge_point_pk: int, since: datetime) -> dict[str, list[dic
     for (key, connector_id, phase), points in sorted(lines.items()):
         series[key].append({"connector": connector_id, "phase": phase, "points": points})
     return series
+
+
+def message_log_list(*, charge_point: ChargePoint | None = None) -> QuerySet[MessageLog]:
+    """OCPP frames in and out, newest first; one charger's when given."""
+    messages = MessageLog.objects.select_related("charge_point")
+    return messages if charge_point is None else messages.filter(charge_point=charge_point)
+
+
+def connection_attempt_list(*, charge_point: ChargePoint | None = None) -> QuerySet[ConnectionAttempt]:
+    """Refused websocket handshakes, newest first; those naming one charger when given (by row or by the id it
+    gave, since an unknown charger has no row)."""
+    attempts = ConnectionAttempt.objects.select_related("charge_point")
+    if charge_point is None:
+        return attempts
+    return attempts.filter(Q(charge_point=charge_point) | Q(charge_point_ident=charge_point.charge_point_id))

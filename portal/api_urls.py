@@ -4,9 +4,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
 from live.api import TransactionShareView
+from portal.api import CustomerViewSet
 from transactions.load.api import SiteLoadView
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")
 
 
 @csrf_exempt  # an API client sends no CSRF token: a write to a wrong path is a 404, not Django's CSRF page
@@ -46,6 +51,7 @@ urlpatterns = [
     path("sites/<int:pk>/load/", SiteLoadView.as_view(), name="site-load"),
     path("", include("rfid.urls")),
     path("", include("webhooks.urls")),
+    *router.urls,
     # Last: whatever no route above took (the view redirects a read of a known path missing its slash).
     re_path(r"^.*$", not_found, name="api-not-found"),
 ]

@@ -19,6 +19,7 @@ import socket
 
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor
@@ -43,15 +44,30 @@ class SizeReportingWebSocketProtocol(WebSocketProtocol):
         super().onClose(wasClean, code, reason)
 
 
+class BodyKeepingWebRequest(WebRequest):
+    """daphne's request without Twisted's parsing of form bodies into `request.args`, which daphne never reads
+    (Django parses the body itself). Twisted answers a multipart body it cannot parse with a bare 400 of no
+    headers and no body, before the application could say in JSON what is wrong with it."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
+
+
 class PortalServer(Server):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, ready_callable=self._configure_websockets, **kwargs)
 
     def _configure_websockets(self) -> None:
+        self.http_factory.buildProtocol = self._build_http_protocol
         self.ws_factory.protocol = SizeReportingWebSocketProtocol
         self.ws_factory.setProtocolOptions(failByDrop=False)
         self.ws_factory.trust_proxy_headers = trust_proxy_headers()
         self._listen_tls()
+
+    def _build_http_protocol(self, addr: object) -> object:
+        protocol = HTTPFactory.buildProtocol(self.http_factory, addr)
+        protocol.requestFactory = BodyKeepingWebRequest
+        return protocol
 
     def _listen_tls(self) -> None:
         """https and wss on the socket the pool bound for them, with the same HTTP and websocket factories."""

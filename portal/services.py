@@ -1,11 +1,14 @@
-"""Writes of the portal app: API keys (created, checked, revoked). A key is shown once and stored as a hash."""
+"""Writes of the portal app: API keys (created, checked, revoked; a key is shown once and stored as a hash) and
+customer accounts."""
 
 import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -13,7 +16,14 @@ from django.utils import timezone
 
 from portal.models import ApiKey, ApiScope
 
-__all__ = ["api_key_authenticate", "api_key_create", "api_key_hash", "api_keys_revoke", "api_scopes_clean"]
+__all__ = [
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_hash",
+    "api_keys_revoke",
+    "api_scopes_clean",
+    "customer_create",
+]
 
 # 20 random bytes as 40 hex characters: the length integrators' DRF tokens had.
 KEY_BYTES = 20
@@ -69,3 +79,20 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
 def api_keys_revoke(*, keys: QuerySet[ApiKey]) -> int:
     """Revoke these keys (those not revoked yet); the rows stay, for the record."""
     return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def customer_create(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    """A customer account (not staff: it sees only its own tags' sessions at /me/). The password must pass
+    Django's password validators; a taken username or a weak password is a ValidationError naming the field."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["A user with that username already exists."]})
+    customer = user_model(username=username, email=email, is_staff=False)
+    try:
+        validate_password(password, user=customer)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    customer.set_password(password)
+    customer.full_clean(exclude=["password"])
+    customer.save()
+    return customer

@@ -258,7 +258,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.OperatorPermission", "portal.permissions.ApiKeyScopePermission"],
     # Each API key on its own (portal/throttling.py): 429 with Retry-After past API_KEY_THROTTLE_RATE.
     "DEFAULT_THROTTLE_CLASSES": ["portal.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Page numbers by default; the lists that grow without end use cursors (portal/pagination.py says which).
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.PortalPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -266,6 +267,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Numbers as JSON numbers (power, current, voltage, energy): DRF's default renders Decimals as strings, which
+    # every client then has to parse. A double holds 15 significant digits, more than any meter reports; where a
+    # field needs the exact digits the API offers them beside it as a string (meter values' `raw_value`).
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Charging portal API",
@@ -278,8 +283,13 @@ SPECTACULAR_SETTINGS = {
     # No online validator: Swagger UI's default badge is an image from validator.swagger.io carrying our schema URL.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # The integrators' websocket of live events is told in the description (OpenAPI has no websockets).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "live.openapi.event_stream_described"],
+    # Every operation's error answers (400, 401, 403, 404, 415, 429) with their bodies, declared once; the
+    # integrators' websocket of live events is told in the description (OpenAPI has no websockets).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "live.openapi.event_stream_described",
+        "portal.openapi.document_errors",
+    ],
     # Two models have a `status` enum: give each its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "IdTagStatusEnum": "rfid.models.IdTagStatus",

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from chargers.ocpp.soap.views import central_system_service
-from portal import views
+from portal import api_keys, views
 from portal.login import LoginView
 from portal.metrics import MetricsView
 
@@ -15,6 +15,8 @@ urlpatterns = [
     # One login page for the portal and the admin, throttled (portal/login.py); before Django's own routes.
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/api-keys/", api_keys.api_key_page, name="api-keys"),
+    path("account/api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api-key-revoke"),
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
     path("admin/", admin.site.urls),
     path("transactions/", include("transactions.page_urls")),

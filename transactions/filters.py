@@ -4,6 +4,7 @@ site, state and a search box to the same fields."""
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from portal.filters import IsoDateTimeFilter
 from transactions.models import Site, Transaction
 
 
@@ -15,16 +16,33 @@ class TransactionFilter(filters.FilterSet):
     active = filters.BooleanFilter(
         field_name="stopped_at", lookup_expr="isnull", help_text="true: still running; false: stopped"
     )
-    started_after = filters.IsoDateTimeFilter(
+    started_after = IsoDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text="Started at or after (ISO 8601)"
     )
-    started_before = filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)"
+    started_before = IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", help_text="Started before (ISO 8601)")
+    stopped_after = IsoDateTimeFilter(
+        field_name="stopped_at", lookup_expr="gte", help_text="Stopped at or after (ISO 8601)"
     )
+    stopped_before = IsoDateTimeFilter(field_name="stopped_at", lookup_expr="lt", help_text="Stopped before (ISO 8601)")
+    site = filters.NumberFilter(method="in_site", help_text="The id of a site: its chargers' and its circuits'")
 
     class Meta:
         model = Transaction
-        fields = ["charge_point_id", "connector_id", "id_tag", "active", "started_after", "started_before"]
+        fields = [
+            "charge_point_id",
+            "connector_id",
+            "id_tag",
+            "active",
+            "started_after",
+            "started_before",
+            "stopped_after",
+            "stopped_before",
+            "site",
+        ]
+
+    def in_site(self, queryset: QuerySet[Transaction], name: str, value: object) -> QuerySet[Transaction]:
+        # A site counts its circuits' chargers (one level), as the site pages do.
+        return queryset.filter(Q(charge_point__site=value) | Q(charge_point__site__parent=value))
 
 
 class TransactionPageFilter(TransactionFilter):
@@ -41,7 +59,7 @@ class TransactionPageFilter(TransactionFilter):
         fields = ["q", "charge_point_id", "id_tag", "site", "state", "started_after", "started_before"]
 
     # The API's filters the page does without: `state` says running or ended in words.
-    LEFT_OUT = ("active", "connector_id")
+    LEFT_OUT = ("active", "connector_id", "stopped_after", "stopped_before")
     LABELS = {
         "charge_point_id": "Charger",
         "id_tag": "Id tag",
@@ -65,9 +83,6 @@ class TransactionPageFilter(TransactionFilter):
         if value.strip().isdigit():
             words |= Q(pk=int(value))
         return queryset.filter(words)
-
-    def in_site(self, queryset: QuerySet[Transaction], name: str, value: Site) -> QuerySet[Transaction]:
-        return queryset.filter(Q(charge_point__site=value) | Q(charge_point__site__parent=value))
 
     def in_state(self, queryset: QuerySet[Transaction], name: str, value: str) -> QuerySet[Transaction]:
         return queryset.filter(stopped_at__isnull=value == "running")

@@ -3,16 +3,17 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from transactions import api
+from transactions.api import meter_values, sites, transactions
 
 router = SimpleRouter()
-router.register("transactions", api.TransactionViewSet, basename="transaction")
+router.register("transactions", transactions.TransactionViewSet, basename="transaction")
+router.register("sites", sites.SiteViewSet, basename="site")
 
 urlpatterns: list = [
     *router.urls,
     path(
         "transactions/<int:pk>/meter-values/",
-        api.TransactionMeterValueList.as_view(),
+        meter_values.TransactionMeterValueList.as_view(),
         name="transaction-meter-values",
     ),
 ]

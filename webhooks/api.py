@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.fields import get_error_detail
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
@@ -92,6 +93,8 @@ class WebhookViewSet(viewsets.ModelViewSet):
     filterset_fields = ["active"]
     ordering_fields = ["id", "created_at", "url"]
     ordering = ["id"]
+    # Rotating the secret changes the webhook.
+    action_permissions = {"rotate_secret": "change"}
     # PATCH only: a PUT would have to resend the whole webhook for nothing.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -131,6 +134,20 @@ class WebhookViewSet(viewsets.ModelViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         services.webhook_delete(webhook=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Rotate a webhook's secret (the new one is shown this once)",
+        request=None,
+        responses={200: WebhookCreatedSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request: Request, pk: str) -> Response:
+        """Replace the secret now: every delivery attempted from here on (retries and waiting ones too) is
+        signed with the new secret. Have the receiver accept both until it has stored the new one."""
+        webhook = self.get_object()
+        services.webhook_secret_rotate(webhook=webhook)
+        # The one answer that carries the new secret: no cache may keep it.
+        return Response(WebhookCreatedSerializer(webhook).data, headers={"Cache-Control": "no-store"})
 
 
 class DeliveryFilter(filters.FilterSet):

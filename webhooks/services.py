@@ -102,6 +102,16 @@ def webhook_delete(*, webhook: Webhook) -> None:
 # --- Deliveries -----------------------------------------------------------------------------------------------
 
 
+def webhook_secret_rotate(*, webhook: Webhook) -> str:
+    """A new secret for the webhook, returned to show its owner once. Every attempt from the commit on is signed
+    with it, the retries and deliveries already waiting included: an attempt reads the secret when it claims the
+    delivery, just before the POST (deliveries_attempt), never from the row it was created with."""
+    secret = secrets.token_hex(SECRET_BYTES)
+    Webhook.objects.filter(pk=webhook.pk).update(secret=secret)
+    webhook.secret = secret
+    return secret
+
+
 def retry_delay_s(*, attempt: int) -> float:
     """How long after failed attempt number `attempt` (1 = the first) the next one is due."""
     return min(settings.WEBHOOK_RETRY_BASE_S * 2 ** (attempt - 1), settings.WEBHOOK_RETRY_MAX_DELAY_S)

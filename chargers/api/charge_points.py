@@ -43,6 +43,10 @@ class ConnectorSerializer(serializers.ModelSerializer):
             "meter_timestamp",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "power_w": {"help_text": "The outlet's latest power reading in W (a JSON number); null if none."},
+            "energy_wh": {"help_text": "The outlet's latest energy register in Wh (a JSON number); null if none."},
+        }
 
 
 class ChargePointSerializer(serializers.ModelSerializer):
@@ -57,7 +61,8 @@ class ChargePointSerializer(serializers.ModelSerializer):
         decimal_places=3,
         read_only=True,
         allow_null=True,
-        help_text="Sum of the outlets' latest power readings (W); null when no connector reports power.",
+        help_text="Sum of the outlets' latest power readings in W (a JSON number); null when no connector reports "
+        "power.",
     )
     connectors = ConnectorSerializer(many=True, read_only=True)
 

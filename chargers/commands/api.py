@@ -25,6 +25,8 @@ from chargers.commands.models import Command, CommandBatch, CommandStatus
 from chargers.models import ChargePoint
 from chargers.ocpp.results import request_problem
 from chargers.redaction import redact
+from portal.filters import IsoDateTimeFilter
+from portal.pagination import PortalCursorPagination
 
 
 def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -127,10 +129,16 @@ class CommandBatchSerializer(serializers.ModelSerializer):
 class CommandFilter(filters.FilterSet):
     charge_point_id = filters.CharFilter(field_name="charge_point__charge_point_id")
     batch = filters.NumberFilter(field_name="batch_id")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="ISO 8601")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="ISO 8601")
 
     class Meta:
         model = Command
         fields = ["status", "action", "requested_via"]
+
+
+# Commands grow without end: cursors (portal/pagination.py), so only fields that are never null.
+COMMAND_ORDERING_FIELDS = ["id", "created_at", "status"]
 
 
 class ChargerCommandsView(ListCreateAPIView):
@@ -141,6 +149,9 @@ class ChargerCommandsView(ListCreateAPIView):
     parser_classes = [JSONParser]
     serializer_class = CommandSerializer
     filterset_class = CommandFilter
+    pagination_class = PortalCursorPagination
+    ordering_fields = COMMAND_ORDERING_FIELDS
+    ordering = ["-created_at", "-id"]
 
     def _charge_point(self) -> ChargePoint:
         return get_object_or_404(ChargePoint, charge_point_id=self.kwargs["charge_point_id"])
@@ -185,7 +196,9 @@ class CommandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     parser_classes = [JSONParser]
     serializer_class = CommandSerializer
     filterset_class = CommandFilter
-    ordering_fields = ["created_at", "answered_at", "status"]
+    pagination_class = PortalCursorPagination
+    ordering_fields = COMMAND_ORDERING_FIELDS
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return selectors.command_list()

@@ -164,7 +164,7 @@ def command_create(
     dispatch: bool = True,
 ) -> Command:
     """Validate and queue one command; it is dispatched once the row is committed."""
-    payload = command_prepare_payload(charge_point=charge_point, action=action, payload=dict(payload or {}))
+    payload = command_prepare_payload(charge_point=charge_point, action=action, payload=_payload_object(payload))
     command_validate(charge_point=charge_point, action=action, payload=payload, check_payload=check_payload)
     command = Command.objects.create(
         charge_point=charge_point,
@@ -182,6 +182,16 @@ def command_create(
     return command
 
 
+def _payload_object(payload: object) -> dict:
+    """A copy of the payload, which must be a JSON object (none: an empty one); a list or a string is refused
+    here, before anything reads it as a mapping."""
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise ValidationError({"payload": ["must be a JSON object"]})
+    return dict(payload)
+
+
 def command_batch_create(
     *,
     charge_points: Iterable[ChargePoint],
@@ -196,6 +206,7 @@ def command_batch_create(
 ) -> tuple[CommandBatch, dict[str, list[str]]]:
     """One request for many chargers. Chargers that cannot take it are skipped and reported by id with the
     reason; the others get one command each, dispatched together."""
+    payload = _payload_object(payload)
     with transaction.atomic():
         # The batch records the request and is never sent: it keeps no secret (its commands do, until sent).
         batch = CommandBatch.objects.create(

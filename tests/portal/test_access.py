@@ -74,6 +74,12 @@ WRITE_BODIES = {
     ("POST", "/api/v1/id-tags/bulk/"): [{"id_tag": "NEWBULK1"}],
     ("POST", "/api/v1/webhooks/"): {"url": "https://example.com/new-hook", "events": ["meter_values"]},
     ("PATCH", "/api/v1/webhooks/{pk}/"): {"active": False},
+    ("POST", "/api/v1/webhooks/{pk}/rotate-secret/"): {},
+    ("POST", "/api/v1/sites/"): {"name": "New depot", "grid_limit_a": 32},
+    ("PATCH", "/api/v1/sites/{pk}/"): {"grid_limit_kw": 50},
+    ("DELETE", "/api/v1/sites/{pk}/"): {},
+    ("POST", "/api/v1/customers/"): {"username": "new-customer", "password": "a-long-password-2"},
+    ("POST", "/api/v1/charger-models/import/"): {"document": {"vendor": "Acme", "model": "New"}},
     # A body that names an object of `world` is a function of it.
     ("POST", "/api/v1/firmware-rollouts/"): lambda world: {
         "firmware": world["rolled_out"],
@@ -140,6 +146,7 @@ def world(settings, tmp_path) -> dict:
     IdTagFactory(id_tag=TAG)
     webhook, _ = webhook_create(owner=OperatorFactory(), url="https://example.com/hook", events=["meter_values"])
     site = Site.objects.create(name="Depot", grid_limit_a=32)
+    customer = UserFactory(username="access-customer")
     return {
         "charge_point_id": CHARGER,
         "id_tag": TAG,
@@ -148,11 +155,13 @@ def world(settings, tmp_path) -> dict:
             "command-batches": batch.pk,
             "transactions": transaction.pk,
             "webhooks": webhook.pk,
+            "sites": site.pk,
+            "customers": customer.pk,
+            "charger-models": charger.charger_model.pk,
             "firmware": firmware.pk,
             "firmware-rollouts": rollout.pk,
             # The one {pk} under chargers/{charge_point_id}/: a diagnostics upload.
             "chargers": upload.pk,
-            "sites": site.pk,
         },
         "charger": charger,
         "rolled_out": rolled_out.pk,
@@ -177,7 +186,10 @@ def snapshot() -> tuple:
         CommandBatch.objects.count(),
         list(IdTag.objects.order_by("pk").values_list("id_tag", "status")),
         list(PeriodicTask.objects.order_by("pk").values_list("name", flat=True)),
-        list(Webhook.objects.order_by("pk").values_list("url", "events", "active")),
+        list(Webhook.objects.order_by("pk").values_list("url", "events", "active", "secret")),
+        list(Site.objects.order_by("pk").values_list("name", "grid_limit_a", "grid_limit_kw")),
+        list(get_user_model().objects.order_by("pk").values_list("username", flat=True)),
+        list(ChargerModel.objects.order_by("pk").values_list("vendor", "model")),
         list(HostedFirmware.objects.order_by("pk").values_list("pk", flat=True)),
         list(FirmwareRollout.objects.order_by("pk").values_list("pk", "status")),
     )

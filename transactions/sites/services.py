@@ -46,3 +46,8 @@ def site_save(
             ChargePoint.objects.filter(site=site).exclude(pk__in=pks).update(site=None)
             ChargePoint.objects.filter(pk__in=pks).update(site=site)
     return site
+
+
+def site_delete(*, site: Site) -> None:
+    """Remove a site and its circuits; their chargers stay, standing nowhere (ChargePoint.site is SET_NULL)."""
+    site.delete()

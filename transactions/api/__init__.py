@@ -1,0 +1,1 @@
+"""REST API of the transactions app: one module per resource (urls in transactions/urls.py)."""
