@@ -91,6 +91,8 @@ class ChargePointSerializer(serializers.ModelSerializer):
             "firmware_status",
             "diagnostics_status",
             "has_authorization_key",
+            "security_profile",
+            "transport",
             "live_power_w",
             "connectors",
             "created_at",
@@ -121,6 +123,12 @@ class ChargePointRegisterSerializer(serializers.Serializer):
     )
     registration_status = serializers.ChoiceField(
         choices=RegistrationStatus.choices, default=RegistrationStatus.ACCEPTED
+    )
+    security_profile = serializers.ChoiceField(
+        choices=ChargePoint._meta.get_field("security_profile").choices,
+        default=1,
+        help_text="OCPP security profile the charger must use: 1 Basic auth (ws or wss), 2 Basic auth over TLS only, "
+        "3 TLS client certificate whose CN is the charge point id. A weaker connection is refused and logged.",
     )
 
     def validate_charge_point_id(self, value: str) -> str:
@@ -158,12 +166,19 @@ class ChargePointUpdateSerializer(serializers.Serializer):
             "key (ChangeConfiguration AuthorizationKey) or its next connection is refused."
         ),
     )
+    security_profile = serializers.ChoiceField(
+        choices=ChargePoint._meta.get_field("security_profile").choices,
+        required=False,
+        help_text="OCPP security profile the charger must use: 1 Basic auth (ws or wss), 2 Basic auth over TLS only, "
+        "3 TLS client certificate whose CN is the charge point id. A weaker connection is refused and logged.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         # A PATCH whose keys are all misspelt would otherwise answer 200 and change nothing.
         if not attrs:
             raise serializers.ValidationError(
-                "Nothing to change: give name, registration_status or authorization_key.", code="empty"
+                "Nothing to change: give name, registration_status, authorization_key or security_profile.",
+                code="empty",
             )
         return attrs
 
@@ -234,6 +249,7 @@ class ChargePointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 auth_key=key,
                 registration_status=data["registration_status"],
                 name=data["name"],
+                security_profile=data["security_profile"],
             )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(get_error_detail(exc)) from exc

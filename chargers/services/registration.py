@@ -28,9 +28,15 @@ def charge_point_register(
     auth_key: str | None = None,
     registration_status: str = RegistrationStatus.ACCEPTED,
     name: str = "",
+    security_profile: int = 1,
 ) -> ChargePoint:
     """An operator registers a charger ahead of its first connection."""
-    charge_point = ChargePoint(charge_point_id=charge_point_id, registration_status=registration_status, name=name)
+    charge_point = ChargePoint(
+        charge_point_id=charge_point_id,
+        registration_status=registration_status,
+        name=name,
+        security_profile=security_profile,
+    )
     if auth_key:
         if len(auth_key) < 16:
             raise ValueError("An AuthorizationKey must be at least 16 characters")
@@ -102,13 +108,17 @@ def charge_point_update(
     name: str | None = None,
     registration_status: str | None = None,
     authorization_key: str | None = None,
+    security_profile: int | None = None,
 ) -> ChargePoint:
-    """One operator edit, one transaction: rename, set a new key, accept or reject (the live session hears of
-    a registration change on commit)."""
+    """One operator edit, one transaction: rename, set a new key or security profile, accept or reject (the live
+    session hears of a registration change on commit; a new profile holds from the charger's next connection)."""
     with transaction.atomic():
         if name is not None and name != charge_point.name:
             charge_point.name = name
             charge_point.save(update_fields=["name"])
+        if security_profile is not None and security_profile != charge_point.security_profile:
+            charge_point.security_profile = security_profile
+            charge_point.save(update_fields=["security_profile"])
         if authorization_key is not None:
             charge_point_set_auth_key(charge_point=charge_point, key=authorization_key)
         if registration_status is not None and registration_status != charge_point.registration_status:

@@ -369,3 +369,17 @@ def test_chargers_cannot_be_deleted_or_replaced(operator, method):
     assert response.status_code == 405
     assert ChargePoint.objects.count() == 1
     assert Connector.objects.count() == 0
+
+
+def test_a_charger_is_registered_with_a_security_profile_which_a_patch_changes_and_a_bad_one_is_named(operator):
+    response = operator.post(LIST, {"charge_point_id": "CP-TLS", "security_profile": 3}, format="json")
+    assert response.status_code == 201
+    assert response.json()["security_profile"] == 3
+    assert ChargePoint.objects.get(charge_point_id="CP-TLS").security_profile == 3
+
+    assert operator.patch(detail("CP-TLS"), {"security_profile": 2}, format="json").json()["security_profile"] == 2
+    refused = operator.patch(detail("CP-TLS"), {"security_profile": 4}, format="json")
+    assert refused.status_code == 400
+    assert "security_profile" in refused.json()
+    assert operator.get(detail("CP-TLS")).json()["security_profile"] == 2
+    assert operator.post(LIST, {"charge_point_id": "CP-PLAIN"}, format="json").json()["security_profile"] == 1
