@@ -21,6 +21,11 @@ class AlertPage:
     cleared_alerts: list[Alert]
 
 
+def alert_list() -> QuerySet[Alert]:
+    """Every alert with what the API shows of it, newest first."""
+    return Alert.objects.select_related("charge_point", "acknowledged_by").order_by("-raised_at", "-id")
+
+
 def alert_page(*, open_limit: int = 500, cleared_limit: int = 100) -> AlertPage:
     """The alerts page: the open alerts, newest first (at most `open_limit`: a fleet without sites that drops
     whole must not make a page of ten thousand rows), then the newest cleared ones."""

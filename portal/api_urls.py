@@ -51,6 +51,7 @@ urlpatterns = [
     path("sites/<int:pk>/load/", SiteLoadView.as_view(), name="site-load"),
     path("", include("rfid.urls")),
     path("", include("webhooks.urls")),
+    path("", include("alerts.api_urls")),
     *router.urls,
     # Last: whatever no route above took (the view redirects a read of a known path missing its slash).
     re_path(r"^.*$", not_found, name="api-not-found"),

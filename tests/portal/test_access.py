@@ -17,6 +17,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from drf_spectacular.generators import EndpointEnumerator
 
+from alerts.models import AlertKind
+from alerts.services import alert_raise
 from chargers.actions import OCPP_MESSAGES
 from chargers.files.models import FirmwareRollout, HostedFirmware, UploadProtocol
 from chargers.files.services import (
@@ -146,6 +148,9 @@ def world(settings, tmp_path) -> dict:
     IdTagFactory(id_tag=TAG)
     webhook, _ = webhook_create(owner=OperatorFactory(), url="https://example.com/hook", events=["meter_values"])
     site = Site.objects.create(name="Depot", grid_limit_a=32)
+    alert = alert_raise(
+        kind=AlertKind.CHARGER_OFFLINE, subject="cp:access", message="offline", charge_point_pk=charger.pk
+    )
     customer = UserFactory(username="access-customer")
     return {
         "charge_point_id": CHARGER,
@@ -156,6 +161,7 @@ def world(settings, tmp_path) -> dict:
             "transactions": transaction.pk,
             "webhooks": webhook.pk,
             "sites": site.pk,
+            "alerts": alert.pk,
             "customers": customer.pk,
             "charger-models": charger.charger_model.pk,
             "firmware": firmware.pk,
