@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.browser.test_operator_pages import PASSWORD, browser, log_in, page  # noqa: F401 (fixtures)
+from tests.browser.test_operator_pages import PASSWORD, log_in, page  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -111,10 +111,10 @@ def test_four_chargers_share_a_20_a_site_and_never_hold_more_than_its_limit(comm
     assert log.purposes().count("TxDefaultProfile") == 4
     assert 8 <= log.purposes().count("TxProfile") <= 10, log.calls
     api = result["api"]
-    assert api["limit_a"] == "20.0"
-    assert sum(Decimal(a["limit_a"]) for a in api["allocations"]) <= LIMIT_A
+    assert api["limit_a"] == 20.0
+    assert sum(Decimal(str(a["limit_a"])) for a in api["allocations"]) <= LIMIT_A
     assert [a["transaction_id"] for a in api["allocations"]] == result["txs"]
-    assert [a["limit_a"] for a in api["allocations"]] == ["6.6", "6.6", "6.6", "0.0"]
+    assert [a["limit_a"] for a in api["allocations"]] == [6.6, 6.6, 6.6, 0.0]
     final = site_load(site=Site.objects.get(pk=site.pk))
     assert [a["transaction_id"] for a in final.allocations] == result["txs"][1:]
 

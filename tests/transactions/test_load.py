@@ -120,13 +120,13 @@ def test_the_load_api_gives_limit_draw_and_shares_to_operators_and_viewers_only(
     site_load_balance(site=site)
     url = f"/api/v1/sites/{site.pk}/load/"
     body = token_client(viewer()).get(url).json()
-    assert body["limit_a"] == "20.0" and body["measured_a"] is None
+    assert body["limit_a"] == 20.0 and body["measured_a"] is None
     assert body["allocations"] == [
         {
             "charge_point_id": one.charge_point.charge_point_id,
             "transaction_id": one.pk,
-            "limit_a": "20.0",
-            "sent_limit_a": "20.0",
+            "limit_a": 20.0,
+            "sent_limit_a": 20.0,
             "accepted_limit_a": None,
         }
     ]
