@@ -27,7 +27,8 @@
       .catch(function () { /* the next event tries again */ });
   }
 
-  function amps(value) { return value === null ? "–" : value + " A"; }
+  // The API gives amps as JSON numbers (16, 6.6): one decimal on the page, as the allocator rounds them.
+  function amps(value) { return value === null ? "–" : Number(value).toFixed(1) + " A"; }
 
   function cell(row, text, href) {
     var td = row.insertCell();
@@ -51,7 +52,7 @@
       var row = body.insertRow();
       cell(row, "#" + a.transaction_id, "/transactions/" + a.transaction_id + "/");
       cell(row, a.charge_point_id);
-      cell(row, Number(a.limit_a) ? a.limit_a + " A" : "paused");
+      cell(row, Number(a.limit_a) ? amps(a.limit_a) : "paused");
       cell(row, amps(a.sent_limit_a));
       cell(row, amps(a.accepted_limit_a));
     });

@@ -13,7 +13,18 @@ from django.urls import resolve, reverse
 from tests.imports import ROOT, module_path, module_tree, reachable
 
 PROFILES = ROOT / "chargers" / "profiles"
-PROFILE_MODULES = ("admin", "api", "forms", "models", "selectors", "services", "urls", "validation", "views", "vocabulary")
+PROFILE_MODULES = (
+    "admin",
+    "api",
+    "forms",
+    "models",
+    "selectors",
+    "services",
+    "urls",
+    "validation",
+    "views",
+    "vocabulary",
+)
 # Reads, writes and rows: none of them may reach the protocol room (only edges and the room itself do).
 INNER_MODULES = (
     "chargers.models",
