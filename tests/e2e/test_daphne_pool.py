@@ -9,15 +9,14 @@ import uuid
 import pytest
 
 from chargers.commands.services import command_batch_create
-from chargers.models import ChargePoint, Command, CommandStatus
+from chargers.models import ChargePoint
 from chargers.ocpp.results import request_problem
 from chargers.services import charge_point_register
 from portal.daphne_pool import daphne_specs, web_concurrency
 from tests.conftest import start_portal
 from tests.db import in_db_thread
+from tests.e2e.test_remote_commands import KEY, wait_until_final
 from tests.simulator import SimulatedCharger
-
-KEY = "a-key-of-sixteen-or-more"
 
 
 def _new_charger() -> ChargePoint:
@@ -47,16 +46,6 @@ def _process_of(charger: ChargePoint) -> str:
     """The process holding a charger's socket: a channel name is `<the process's layer prefix>!<the consumer>`."""
     charger.refresh_from_db()
     return charger.channel_name.split("!")[0]
-
-
-def _wait_until_final(command: Command, timeout: float = 15) -> Command:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        command.refresh_from_db()
-        if command.status not in (CommandStatus.QUEUED, CommandStatus.SENT):
-            return command
-        time.sleep(0.05)
-    raise AssertionError(f"command {command.pk} still {command.status} after {timeout}s")
 
 
 async def _connect_until_both_processes_hold_chargers(server) -> tuple[list[ChargePoint], list[SimulatedCharger]]:
@@ -103,7 +92,7 @@ async def _commands_to_chargers_on_both_processes(server) -> tuple[set, list[int
         payload={"requestedMessage": "Heartbeat"},
     )
     for command in await in_db_thread(lambda: list(batch.commands.all())):
-        await in_db_thread(_wait_until_final, command=command)
+        await in_db_thread(wait_until_final, command=command)
     for sim in sims:
         await sim.close()
     return processes, [len(sim.received_calls) for sim in sims]
