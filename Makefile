@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-run: $(VENV)/.installed  ## migrate and start daphne, celery worker and beat (and embedded Redis if REDIS_URL is unset)
+run: $(VENV)/.installed  ## migrate and start daphne (WEB_CONCURRENCY processes), celery worker and beat, the FTP server (and embedded Redis if REDIS_URL is unset)
 	$(PY) -m portal.launcher run
 
 test: $(VENV)/.installed  ## the whole suite (embedded Redis/SQLite unless REDIS_URL/DATABASE_URL are set)
