@@ -11,6 +11,7 @@
   var mapScript = document.getElementById("site-of-charger");
   if (!panel || !panel.dataset.url) return;
   var HISTORY_EVERY_MS = 30000;
+  var WINDOW_S = 6 * 3600; // transactions/load/api.py HISTORY_DEFAULT
   var history = historyChart();
   if (history) setInterval(function () { refresh(); history.load(); }, HISTORY_EVERY_MS);
   if (!mapScript || !window.portalLive) return;
@@ -79,7 +80,8 @@
       chart = new uPlot({
         width: width(),
         height: 220,
-        scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max || 0) * 1.1]; } } },
+        // The window the API gives (the last six hours) up to now: one round is a point at the right, not a year.
+        scales: { x: { time: true, range: function () { var now = Date.now() / 1000; return [now - WINDOW_S, now]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max || 0) * 1.1]; } } },
         axes: [{}, { label: "A per phase" }],
         series: [{}].concat(LINES.map(function (line) {
           return { label: line.label, stroke: line.stroke, width: 2, dash: line.dash, spanGaps: false,
@@ -103,7 +105,7 @@
     panel.querySelector('[data-load="building"]').textContent = building(load.building);
     var sum = load.allocations.reduce(function (total, a) { return total + Number(a.limit_a); }, 0);
     panel.querySelector('[data-load="allocated"]').textContent = sum.toFixed(1) + " A";
-    var body = panel.querySelector("tbody");
+    var body = panel.querySelector("table.records tbody"); // not the chart's legend
     body.textContent = "";
     load.allocations.forEach(function (a) {
       var row = body.insertRow();
