@@ -11,7 +11,7 @@
   var mapScript = document.getElementById("site-of-charger");
   if (!panel || !panel.dataset.url) return;
   var HISTORY_EVERY_MS = 30000;
-  var WINDOW_S = 6 * 3600; // transactions/load/api.py HISTORY_DEFAULT
+  var WINDOW_S = 6 * 3600; // the chart's window, asked of the API with ?since= (its own default may differ)
   var history = historyChart();
   if (history) setInterval(function () { refresh(); history.load(); }, HISTORY_EVERY_MS);
   if (!mapScript || !window.portalLive) return;
@@ -91,7 +91,8 @@
       window.addEventListener("resize", function () { chart.setSize({ width: width(), height: 220 }); });
     }
     function load() {
-      fetch(panel.dataset.historyUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      var since = new Date(Date.now() - WINDOW_S * 1000).toISOString();
+      fetch(panel.dataset.historyUrl + "?since=" + encodeURIComponent(since), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (rows) { if (rows) draw(rows); })
         .catch(function () { /* the next refresh tries again */ });
