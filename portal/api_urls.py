@@ -8,7 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from live.api import TransactionShareView
 from portal.api import CustomerViewSet
-from transactions.load.api import SiteLoadView
+from transactions.load.api import SiteBuildingLoadView, SiteLoadHistoryView, SiteLoadView
 
 router = SimpleRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -49,6 +49,8 @@ urlpatterns = [
     path("", include("transactions.urls")),
     path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),
     path("sites/<int:pk>/load/", SiteLoadView.as_view(), name="site-load"),
+    path("sites/<int:pk>/load/history/", SiteLoadHistoryView.as_view(), name="site-load-history"),
+    path("sites/<int:pk>/load/building/", SiteBuildingLoadView.as_view(), name="site-load-building"),
     path("", include("rfid.urls")),
     path("", include("webhooks.urls")),
     path("", include("alerts.api_urls")),

@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("LOAD_BALANCE_S", default=5.0),
     },
 }
+# Load management (transactions/load/): a building reading older than this is stale (the allocator then assumes the
+# building takes the whole limit: fail safe), and each site's round history is kept this many days.
+LOAD_BUILDING_MAX_AGE_S = env.float("LOAD_BUILDING_MAX_AGE_S", default=60.0)
+LOAD_HISTORY_DAYS = env.float("LOAD_HISTORY_DAYS", default=2.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

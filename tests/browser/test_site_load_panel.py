@@ -1,6 +1,7 @@
 """The load panel of a site's page in Chromium against a real daphne and Celery worker: a session starts at the
 site's charger, the worker's round sends it a TxProfile, the charger accepts it, and the panel shows the share
-without a reload. Screenshots in tests/e2e/screenshots/: site-load-1280.png, site-load-phone.png. Look at them."""
+and charts the round without a reload. Screenshots in tests/e2e/screenshots/: site-load-1280.png,
+site-load-phone.png. Look at them."""
 
 from decimal import Decimal
 
@@ -43,11 +44,15 @@ def test_the_site_page_shows_a_new_session_s_share_once_the_charger_accepted_it(
     assert page.text_content('#site-load [data-load="allocated"]').strip() == "0.0 A"
 
     tx = charger.start(1, "LOADWEB1")
-    text_becomes(page, "#site-load tbody tr td:nth-child(5)", "16.0 A")  # accepted by the charger
-    assert page.text_content("#site-load tbody tr td:nth-child(1)").strip() == f"#{tx}"
+    text_becomes(page, "#site-load table.records tbody tr td:nth-child(5)", "16.0 A")  # accepted by the charger
+    assert page.text_content("#site-load table.records tbody tr td:nth-child(1)").strip() == f"#{tx}"
     assert page.text_content('#site-load [data-load="allocated"]').strip() == "16.0 A"
     profiles = [payload for _, action, payload in charger.sim.received_calls if action == "SetChargingProfile"]
     assert profiles[-1]["csChargingProfiles"]["transactionId"] == tx
+    # The chart of the last hours read the history again with that refresh: the round of the start is in it.
+    page.wait_for_selector('#site-load [data-load="history"] .uplot', timeout=10000)
+    assert int(page.get_attribute('#site-load [data-load="history"]', "data-points")) >= 1
+    assert "not metered" in page.text_content('#site-load [data-load="building"]')
     assert_not_reloaded(page)
     page.screenshot(path=SCREENSHOTS / "site-load-1280.png", full_page=True)
     page.set_viewport_size(PHONE)

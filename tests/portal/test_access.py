@@ -38,7 +38,7 @@ from tests.factories import (
     UserFactory,
     token_client,
 )
-from transactions.models import Site
+from transactions.models import BuildingReading, Site
 from webhooks.models import Webhook
 from webhooks.services import webhook_create
 
@@ -80,6 +80,7 @@ WRITE_BODIES = {
     ("POST", "/api/v1/sites/"): {"name": "New depot", "grid_limit_a": 32},
     ("PATCH", "/api/v1/sites/{pk}/"): {"grid_limit_kw": 50},
     ("DELETE", "/api/v1/sites/{pk}/"): {},
+    ("POST", "/api/v1/sites/{pk}/load/building/"): {"current_a": [10, 10, 10]},
     ("POST", "/api/v1/customers/"): {"username": "new-customer", "password": "a-long-password-2"},
     ("POST", "/api/v1/charger-models/import/"): {"document": {"vendor": "Acme", "model": "New"}},
     # A body that names an object of `world` is a function of it.
@@ -198,6 +199,7 @@ def snapshot() -> tuple:
         list(ChargerModel.objects.order_by("pk").values_list("vendor", "model")),
         list(HostedFirmware.objects.order_by("pk").values_list("pk", flat=True)),
         list(FirmwareRollout.objects.order_by("pk").values_list("pk", "status")),
+        BuildingReading.objects.count(),
     )
 
 

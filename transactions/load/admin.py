@@ -3,7 +3,7 @@ through transactions/admin.py (Django's autodiscovery imports an app's admin mod
 
 from django.contrib import admin
 
-from transactions.load.models import LoadPoint
+from transactions.load.models import BuildingReading, LoadPoint
 
 
 @admin.register(LoadPoint)
@@ -12,3 +12,12 @@ class LoadPointAdmin(admin.ModelAdmin):
     list_filter = ("phases", "priority")
     search_fields = ("charge_point__charge_point_id",)
     raw_id_fields = ("charge_point",)
+
+
+@admin.register(BuildingReading)
+class BuildingReadingAdmin(admin.ModelAdmin):
+    """The readings integrators posted (pruned with the history after settings.LOAD_HISTORY_DAYS)."""
+
+    list_display = ("site", "measured_at", "l1_a", "l2_a", "l3_a")
+    list_filter = ("site",)
+    date_hierarchy = "measured_at"

@@ -46,3 +46,41 @@ class LoadAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id}: {self.limit_a} A"
+
+
+class BuildingReading(models.Model):
+    """The building's own draw on a site or circuit (what is not our chargers'), in A per phase, as an integrator
+    posted it (POST /api/v1/sites/<id>/load/building/). The allocator takes the latest off the circuit's limit;
+    one older than settings.LOAD_BUILDING_MAX_AGE_S is stale (transactions/load/selectors.py says what then)."""
+
+    site = models.ForeignKey("transactions.Site", on_delete=models.CASCADE, related_name="building_readings")
+    measured_at = models.DateTimeField()
+    l1_a = models.DecimalField(max_digits=7, decimal_places=1)
+    l2_a = models.DecimalField(max_digits=7, decimal_places=1)
+    l3_a = models.DecimalField(max_digits=7, decimal_places=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["site", "-measured_at"], name="building_reading_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} at {self.measured_at}: {self.l1_a}/{self.l2_a}/{self.l3_a} A"
+
+
+class LoadRound(models.Model):
+    """One load round's figures for a site (A per phase; the largest phase for the building), kept for the site
+    page's chart and GET /api/v1/sites/<id>/load/history/. Written only when a figure moved or a minute passed
+    (transactions/load/services.py), pruned after settings.LOAD_HISTORY_DAYS."""
+
+    site = models.ForeignKey("transactions.Site", on_delete=models.CASCADE, related_name="load_rounds")
+    at = models.DateTimeField(default=timezone.now)
+    limit_a = models.DecimalField(max_digits=7, decimal_places=1)
+    measured_a = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    allocated_a = models.DecimalField(max_digits=7, decimal_places=1)
+    building_a = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["site", "at"], name="load_round_site_at"), models.Index(fields=["at"])]
+        ordering = ["site", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} at {self.at}: {self.allocated_a}/{self.limit_a} A"

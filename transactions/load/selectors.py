@@ -3,12 +3,16 @@ and the load as the API and the site page show it."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
 
 from chargers.models import ChargePoint
 from chargers.selectors import charge_point_list
 from transactions.load.allocator import Circuit, Session, amps_from_kw
-from transactions.load.models import LoadAllocation, LoadPoint
+from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
 from transactions.models import Transaction
 from transactions.sites.models import Site
 
@@ -29,6 +33,36 @@ class SiteInputs:
     circuits: list[Circuit]
     sessions: list[Session]
     running: dict[int, RunningSession]  # by transaction pk
+
+
+@dataclass(frozen=True)
+class BuildingLoad:
+    """A site's latest building reading (A per phase) and whether it is too old to trust."""
+
+    current_a: tuple[float, float, float]
+    measured_at: datetime
+    stale: bool
+
+
+def building_load(*, site: Site, now: datetime | None = None) -> BuildingLoad | None:
+    """The latest reading posted for the site or circuit (None: it has none, it is not metered)."""
+    reading = BuildingReading.objects.filter(site=site).order_by("-measured_at").first()
+    if reading is None:
+        return None
+    oldest = (now or timezone.now()) - timedelta(seconds=settings.LOAD_BUILDING_MAX_AGE_S)
+    current = (float(reading.l1_a), float(reading.l2_a), float(reading.l3_a))
+    return BuildingLoad(current, reading.measured_at, reading.measured_at < oldest)
+
+
+def building_assumed_a(*, building: BuildingLoad | None, limit_a: float | None) -> tuple[float, float, float]:
+    """What the allocator takes off a circuit's limit for its building, per phase. Fail safe: a metered circuit
+    whose reading went stale (the integrator's feed died) is assumed to be fully used by the building, so its
+    sessions pause rather than risk the fuse; they resume with the next fresh reading. An unmetered one: nothing."""
+    if building is None:
+        return (0.0, 0.0, 0.0)
+    if building.stale:
+        return (limit_a or 0.0,) * 3
+    return building.current_a
 
 
 def site_limit_a(*, site: Site) -> float | None:
@@ -68,7 +102,7 @@ def site_is_managed(*, tree: Iterable[Site]) -> bool:
 def site_inputs(*, root: Site) -> SiteInputs:
     """The allocator's inputs for a site: its circuits with their limits and the sessions running below it."""
     tree = site_tree(root=root)
-    circuits = [Circuit(s.pk, site_limit_a(site=s), s.parent_id if s.pk != root.pk else None) for s in tree]
+    circuits = [_circuit(site, root) for site in tree]
     rows = Transaction.objects.filter(stopped_at__isnull=True, charge_point__site__in=tree).values_list(
         "pk", "charge_point_id", "connector_id", "charge_point__site_id"
     )
@@ -76,6 +110,12 @@ def site_inputs(*, root: Site) -> SiteInputs:
     points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=_chargers(running))}
     sessions = [_session(session, points.get(session.charge_point_pk)) for session in running.values()]
     return SiteInputs(root, circuits, sessions, running)
+
+
+def _circuit(site: Site, root: Site) -> Circuit:
+    limit = site_limit_a(site=site)
+    building = building_assumed_a(building=building_load(site=site), limit_a=limit)
+    return Circuit(site.pk, limit, site.parent_id if site.pk != root.pk else None, building)
 
 
 def _chargers(running: dict[int, RunningSession]) -> set[int]:
@@ -115,6 +155,7 @@ class SiteLoad:
     limit_a: Decimal | None
     measured_a: Decimal | None
     allocations: list[dict]
+    building: BuildingLoad | None = None
 
     @property
     def allocated_a(self) -> Decimal:
@@ -127,12 +168,7 @@ def site_load(*, site: Site) -> SiteLoad:
     session's share."""
     tree = site_tree(root=site)
     limit = site_limit_a(site=site)
-    powers = [
-        cp.live_power_w for cp in charge_point_list().filter(site__in=tree).only("pk") if cp.live_power_w is not None
-    ]
-    measured = None
-    if powers:
-        measured = (Decimal(sum(powers)) / (3 * site.nominal_voltage_v)).quantize(Decimal("0.1"))
+    measured = site_measured_a(site=site, tree=tree)
     rows = (
         LoadAllocation.objects.filter(transaction__charge_point__site__in=tree, transaction__stopped_at__isnull=True)
         .select_related("charge_point")
@@ -148,4 +184,30 @@ def site_load(*, site: Site) -> SiteLoad:
         }
         for row in rows
     ]
-    return SiteLoad(Decimal(str(round(limit, 1))) if limit is not None else None, measured, allocations)
+    limit_a = Decimal(str(round(limit, 1))) if limit is not None else None
+    return SiteLoad(limit_a, measured, allocations, building_load(site=site))
+
+
+def site_measured_a(*, site: Site, tree: list[Site]) -> Decimal | None:
+    """The current the site's chargers draw: their live power as three balanced phases at the nominal voltage
+    (None when none reports power)."""
+    powers = [
+        cp.live_power_w for cp in charge_point_list().filter(site__in=tree).only("pk") if cp.live_power_w is not None
+    ]
+    if not powers:
+        return None
+    return (Decimal(sum(powers)) / (3 * site.nominal_voltage_v)).quantize(Decimal("0.1"))
+
+
+HISTORY_FIELDS = ("at", "limit_a", "measured_a", "allocated_a", "building_a")  # the API's and the chart's columns
+HISTORY_MAX_ROWS = 5000  # a day of one row a minute, three times over: enough for the chart's hours
+
+
+def load_history(*, site: Site, since: datetime) -> list[dict]:
+    """The site's rounds since `since`, oldest first (at most HISTORY_MAX_ROWS, the newest of them)."""
+    rows = LoadRound.objects.filter(site=site, at__gte=since).order_by("-at").values(*HISTORY_FIELDS)
+    return list(reversed(rows[:HISTORY_MAX_ROWS]))
+
+
+def load_round_latest(*, site: Site) -> LoadRound | None:
+    return LoadRound.objects.filter(site=site).order_by("-at").first()

@@ -8,9 +8,12 @@ because one charger heard its raise before another heard its cut.
 """
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,9 +21,18 @@ from django.utils import timezone
 from chargers.commands.dispatch import commands_dispatch_on_commit
 from chargers.commands.services import PayloadCheck, command_create
 from chargers.models import ChargePoint, Command, CommandStatus
-from transactions.load.allocator import allocate
-from transactions.load.models import LoadAllocation, LoadPoint
-from transactions.load.selectors import SiteInputs, site_inputs, site_is_managed, site_root, site_tree
+from transactions.load.allocator import allocate, amps_from_kw
+from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
+from transactions.load.selectors import (
+    SiteInputs,
+    load_round_latest,
+    site_inputs,
+    site_is_managed,
+    site_limit_a,
+    site_measured_a,
+    site_root,
+    site_tree,
+)
 from transactions.sites.models import Site
 
 logger = logging.getLogger(__name__)
@@ -37,6 +49,12 @@ DEFAULT_STACK_LEVEL = 0
 # open one holds the site's increases back: it must not wait for the pipeline's long default expiry.
 PROFILE_EXPIRY = timedelta(seconds=30)
 REQUESTED_VIA = "load"
+# By name: the tasks module is an edge this layer may not import (.importlinter); the worker runs it anyway.
+BALANCE_TASK = "transactions.load.tasks.site_load_balance"
+# History: a round is written when a figure moved, else once in this time (beat's rounds every few seconds on a
+# quiet site would write the same row over and over).
+HISTORY_EVERY = timedelta(seconds=60)
+TENTH = Decimal("0.1")
 
 
 def profile_problem(action: str, payload: dict) -> str | None:
@@ -89,6 +107,7 @@ def site_load_balance(*, site: Site, check_payload: PayloadCheck = profile_probl
             return []
         limits = allocate(circuits=inputs.circuits, sessions=inputs.sessions)
         rows = _allocations_store(root=root, inputs=inputs, limits=limits)
+        _round_record(root=root, inputs=inputs, limits=limits)
         return _changes_send(rows=rows, inputs=inputs, check_payload=check_payload)
 
 
@@ -220,3 +239,62 @@ def charger_default_profile_send(
     except ValidationError as error:
         logger.warning("load: no default profile for %s: %s", charge_point, error.messages)
         return None
+
+
+def _round_record(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> LoadRound | None:
+    """Keep the round's figures for the history (a site whose limit is only on its circuits has none to chart)."""
+    limit = site_limit_a(site=root)
+    if limit is None:
+        return None
+    building = next(c.building_a for c in inputs.circuits if c.key == root.pk)
+    figures = {
+        "limit_a": Decimal(str(limit)).quantize(TENTH),
+        "measured_a": site_measured_a(site=root, tree=site_tree(root=root)),
+        "allocated_a": sum(limits.values(), Decimal("0.0")),
+        "building_a": Decimal(str(max(building))).quantize(TENTH) if any(building) else None,
+    }
+    last = load_round_latest(site=root)
+    now = timezone.now()
+    recent = last is not None and now - last.at < HISTORY_EVERY
+    if recent and all(getattr(last, name) == value for name, value in figures.items()):
+        return None
+    return LoadRound.objects.create(site=root, at=now, **figures)
+
+
+def load_history_prune(*, now: datetime | None = None) -> int:
+    """Drop the rounds older than settings.LOAD_HISTORY_DAYS and the building readings as old (the allocator only
+    reads the latest). Returns the rows deleted."""
+    oldest = (now or timezone.now()) - timedelta(days=settings.LOAD_HISTORY_DAYS)
+    rounds, _ = LoadRound.objects.filter(at__lt=oldest).delete()
+    readings, _ = BuildingReading.objects.filter(measured_at__lt=oldest).delete()
+    return rounds + readings
+
+
+def building_reading_create(
+    *,
+    site: Site,
+    measured_at: datetime,
+    current_a: Sequence[Decimal] | None = None,
+    power_kw: Decimal | None = None,
+) -> BuildingReading:
+    """Store a building reading (A on each of three phases, or kW spread evenly over them at the site's nominal
+    voltage) and bring a load round for the site's tree once it is committed."""
+    if (current_a is None) == (power_kw is None):
+        raise ValidationError("Give either current_a (three phases) or power_kw, not both.")
+    if current_a is not None:
+        if len(current_a) != 3 or any(value < 0 for value in current_a):
+            raise ValidationError("current_a: three currents (L1, L2, L3), none below 0 A.")
+        phases = [Decimal(value).quantize(TENTH) for value in current_a]
+    else:
+        if power_kw < 0:
+            raise ValidationError("power_kw: at least 0 kW.")
+        amps = amps_from_kw(power_kw=float(power_kw), voltage_v=site.nominal_voltage_v)
+        phases = [Decimal(str(amps)).quantize(TENTH)] * 3
+    if measured_at > timezone.now() + timedelta(seconds=60):
+        raise ValidationError("measured_at: in the future (is the meter's clock right?).")
+    reading = BuildingReading.objects.create(
+        site=site, measured_at=measured_at, l1_a=phases[0], l2_a=phases[1], l3_a=phases[2]
+    )
+    root_pk = site_root(site=site).pk
+    transaction.on_commit(lambda: current_app.send_task(BALANCE_TASK, args=[root_pk]))
+    return reading

@@ -11,10 +11,10 @@ from celery import current_app
 from chargers.models import ChargePoint
 from core import events
 from transactions.load.models import LoadAllocation
+from transactions.load.services import BALANCE_TASK
 
 NAMES = ("transaction.started", "transaction.stopped", "command.finished", "charger.online")
 # By name: the tasks module is this layer's sibling (.importlinter), and the worker is where they run anyway.
-BALANCE_TASK = "transactions.load.tasks.site_load_balance"
 DEFAULT_PROFILE_TASK = "transactions.load.tasks.charger_default_profile"
 
 

@@ -17,6 +17,7 @@ def site_load_balance(site_pk: int) -> int:
 def load_balance_round() -> int:
     """Every few seconds (portal/settings.py CELERY_BEAT_SCHEDULE): what no event announced (a circuit's limit
     changed, a profile expired unanswered) is caught up here."""
+    services.load_history_prune()
     return sum(site_load_balance(pk) for pk in selectors.managed_site_pks())
 
 
