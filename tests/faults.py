@@ -29,6 +29,7 @@ class NumberedCharger:
     # The first time a frame went unanswered, and when the next one was answered: the outages it saw.
     outages: list[tuple[float, float]] = field(default_factory=list)
     retries: int = 0
+    slowest_s: float = 0.0  # the longest a frame took to be answered, retries included
     connects: int = 0
     answered: list[int] = field(default_factory=list)
     transaction_id: int | None = None
@@ -56,7 +57,8 @@ class NumberedCharger:
 
     async def call(self, action: str, payload: dict, *, deadline_s: float = 60) -> dict:
         """Send until answered: after a CALLERROR, a timeout or a lost socket, reconnect and send again."""
-        give_up = time.monotonic() + deadline_s
+        began = time.monotonic()
+        give_up = began + deadline_s
         while True:
             try:
                 if self.sim is None or self.sim.closed.is_set():
@@ -77,6 +79,7 @@ class NumberedCharger:
             if self._failing_since is not None:
                 self.outages.append((self._failing_since, time.monotonic()))
                 self._failing_since = None
+            self.slowest_s = max(self.slowest_s, time.monotonic() - began)
             return answer
 
     async def begin(self, id_tag: str) -> None:
@@ -111,5 +114,5 @@ class NumberedCharger:
             await self.sim.close()
 
     def recovery_s(self) -> float:
-        """The longest time this charger went without an answer."""
-        return max((end - begin for begin, end in self.outages), default=0.0)
+        """The longest time this charger went without an answer: its longest outage, or its slowest answer."""
+        return max([end - begin for begin, end in self.outages] + [self.slowest_s])

