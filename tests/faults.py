@@ -29,6 +29,8 @@ class NumberedCharger:
     # The first time a frame went unanswered, and when the next one was answered: the outages it saw.
     outages: list[tuple[float, float]] = field(default_factory=list)
     retries: int = 0
+    # What went wrong, by kind: a CALLERROR's code, or the exception's type.
+    failures: list[str] = field(default_factory=list)
     slowest_s: float = 0.0  # the longest a frame took to be answered, retries included
     connects: int = 0
     answered: list[int] = field(default_factory=list)
@@ -69,6 +71,9 @@ class NumberedCharger:
                 if time.monotonic() > give_up:
                     raise AssertionError(f"{self.charge_point_id}: {action} unanswered for {deadline_s}s") from error
                 self.retries += 1
+                self.failures.append(
+                    f"{action}: {error.code if isinstance(error, CallErrorReceived) else type(error).__name__}"
+                )
                 if self._failing_since is None:
                     self._failing_since = time.monotonic()
                 if self.sim is not None and not isinstance(error, CallErrorReceived):

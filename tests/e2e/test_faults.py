@@ -109,7 +109,7 @@ def report(fault: str, chargers: list[NumberedCharger], figures: dict, recovery_
     print(
         f"\nFAULTS | {fault} | sessions in flight {len(chargers)} | readings {READINGS * len(chargers)} "
         f"| lost {figures['lost']} | doubled {figures['doubled']} | retries {sum(c.retries for c in chargers)} "
-        f"| recovery {recovery:.1f} s"
+        f"| recovery {recovery:.1f} s | failures {Counter(f for c in chargers for f in c.failures)}"
     )
 
 
@@ -287,5 +287,7 @@ def test_postgresql_away_for_a_few_seconds_loses_and_doubles_nothing_and_accepts
     # The outage was felt: the portal's connections went through the proxy and were cut, and frames waited for
     # the database (the pool waits up to 10 s for a connection) or went unanswered and were resent.
     assert proxy.dropped > 0
+    # A frame whose query was cut is answered with a CALLERROR; the socket stays, nothing times out.
+    assert {failure.split(": ")[1] for c in chargers for failure in c.failures} <= {"InternalError"}
     assert max(c.recovery_s() for c in chargers) > 1.0
     assert "Traceback" not in (tmp_path / "daphne.err").read_text(errors="replace")
