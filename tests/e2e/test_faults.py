@@ -207,6 +207,7 @@ def test_a_celery_worker_killed_mid_command_and_restarted_leaves_every_command_f
     workers = [start_celery_worker(log=tmp_path / "celery-1")]
     batches: list[int] = []
     recovery: list[float] = []
+    queued_before_housekeeping: list[int] = []
 
     async def kill_worker_mid_batch_and_restart() -> None:
         os.kill(workers[0].process.pid, signal.SIGSTOP)
@@ -224,6 +225,10 @@ def test_a_celery_worker_killed_mid_command_and_restarted_leaves_every_command_f
         os.kill(workers[0].process.pid, signal.SIGKILL)
         await asyncio.to_thread(workers[0].process.wait)
         workers.append(await asyncio.to_thread(start_celery_worker, log=tmp_path / "celery-2"))
+        # Which way the commands came: the killed worker's message handed on to the new one, or housekeeping.
+        queued_before_housekeeping.append(
+            await in_db_thread(lambda: Command.objects.filter(batch_id=batch.pk, status__in=PENDING).count())
+        )
         # Beat's housekeeping, as it runs every minute, without its 20 s of patience for a lost poke.
         monkeypatch.setattr(command_tasks, "REDISPATCH_AFTER_S", 0.0)
         await in_db_thread(command_tasks.commands_housekeeping)
@@ -239,7 +244,13 @@ def test_a_celery_worker_killed_mid_command_and_restarted_leaves_every_command_f
     figures["commands not final"] = sum(1 for s in statuses if s in PENDING)
     figures["commands lost"] = CHARGERS - len(statuses)
     figures["commands sent twice"] = sum(max(c.received_actions().count("ClearCache") - 1, 0) for c in chargers)
-    report(f"Celery worker killed mid-batch and started again ({len(statuses)} commands)", chargers, figures, *recovery)
+    figures_line = f"{queued_before_housekeeping[0]} still pending when housekeeping ran"
+    report(
+        f"Celery worker killed mid-batch and started again ({len(statuses)} commands, {figures_line})",
+        chargers,
+        figures,
+        *recovery,
+    )
     assert statuses == [CommandStatus.ACCEPTED] * CHARGERS
     assert [c.received_actions() for c in chargers] == [["ClearCache"]] * CHARGERS
     assert figures == {"lost": 0, "doubled": 0, "commands not final": 0, "commands lost": 0, "commands sent twice": 0}
