@@ -1,7 +1,9 @@
-"""Faults during a run of simulated chargers with sessions in flight: a daphne killed and started again, Redis
-restarted, a charger reconnecting over and over while it sends. Each charger numbers its meter values (the Energy
-register counts 1, 2, 3, ... Wh) and sends again whatever went unanswered (tests/faults.py); afterwards the
-database must hold every value and every transaction exactly once.
+"""Faults during a run of simulated chargers with sessions in flight (issue 15, item 4): a daphne killed and started
+again, a Celery worker killed with a batch of commands in hand, Redis restarted, PostgreSQL cut off for a moment
+(a TCP proxy, tests/tcp_proxy.py), a charger reconnecting over and over while it sends. Each charger numbers its
+meter values (the Energy register counts 1, 2, 3, ... Wh) and sends again whatever went unanswered
+(tests/faults.py); afterwards the database must hold every value, transaction and command exactly once, every
+command in a final state.
 
 Each test prints one line of figures (`FAULTS | ...`): the README's fault table is made of them.
 """
