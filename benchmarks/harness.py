@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,25 @@ def cpu_times_of_task(pid: int, tid: int) -> tuple[float, float]:
     return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
 
 
+def children_pids(pid: int) -> list[int]:
+    """The direct children of a process (the pool's daphne processes), found by their parent pid in /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            # The fourth field of /proc/<pid>/stat (after the parenthesised name) is the parent pid.
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def summed_cpu_times(pids: list[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds summed over several processes (the pool's daphne processes)."""
+    times = [cpu_times(pid) for pid in pids]
+    return sum(t[0] for t in times), sum(t[1] for t in times)
+
+
 def cpu_seconds_by_pid(command_name: str) -> dict[int, float]:
     """CPU of every process with this name (all PostgreSQL backends, redis-server), by pid."""
     found: dict[int, float] = {}
@@ -173,10 +193,20 @@ class Portal:
     port: int
     process: subprocess.Popen
     log_path: Path
+    web_concurrency: int | None = None
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def server_pids(self) -> list[int]:
+        """The processes that serve: the one daphne, or the pool's daphne children (the pool process itself only
+        supervises; its CPU and RSS are not the server's)."""
+        return [self.pid] if self.web_concurrency is None else children_pids(self.pid)
+
+    def rss_kib(self) -> int:
+        return sum(rss_kib(pid) for pid in self.server_pids)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -186,6 +216,23 @@ class Portal:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _wait_for_pool(portal: "Portal", timeout: float = 60) -> None:
+    """The pool binds the port before its daphne processes run: ready is when all of them are up and one
+    answers HTTP (a handshake queued in the backlog meanwhile would count against the connect rate)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if portal.process.poll() is not None:
+            raise RuntimeError(f"the daphne pool exited with {portal.process.returncode}")
+        if len(portal.server_pids) == portal.web_concurrency:
+            with contextlib.suppress(OSError):
+                url = f"http://127.0.0.1:{portal.port}/accounts/login/"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+        time.sleep(0.2)
+    raise TimeoutError(f"the daphne pool on {portal.port} is not ready after {timeout}s")
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -206,8 +253,12 @@ def portal_running(
     extra_env: dict[str, str] | None = None,
     switch_interval: float | None = None,
     daphne_options: list[str] | None = None,
+    web_concurrency: int | None = None,
 ) -> Iterator[Portal]:
     """One daphne process, as production starts it, refusing unknown chargers; stopped when the block ends.
+
+    `web_concurrency`: the Procfile's web pool instead (portal.daphne_pool with WEB_CONCURRENCY=N): N daphne
+    processes on one listening socket; figures are then summed over the pool's daphne children.
 
     `daphne_options` are added to the command line (e.g. "--access-log=/dev/null" to measure the access log).
     `switch_interval` (an experiment, not how production starts): run daphne with sys.setswitchinterval(s), to
@@ -223,7 +274,10 @@ def portal_running(
         CHANNEL_PREFIX=f"bench{port}",
         **(extra_env or {}),
     )
-    launcher = ["-m", "portal.daphne_server"]  # the server the Procfile starts
+    if web_concurrency is not None:
+        env["WEB_CONCURRENCY"] = str(web_concurrency)
+    # The servers the Procfile starts: the pool of several daphne processes, or one daphne.
+    launcher = ["-m", "portal.daphne_pool" if web_concurrency is not None else "portal.daphne_server"]
     if switch_interval is not None:
         code = "import runpy, sys; sys.setswitchinterval(%s); runpy.run_module(%r, run_name='__main__')"
         code %= (switch_interval, launcher[1])
@@ -242,9 +296,11 @@ def portal_running(
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    portal = Portal(port, process, log_path)
+    portal = Portal(port, process, log_path, web_concurrency)
     try:
         _wait_for_port(port, process)
+        if web_concurrency is not None:
+            _wait_for_pool(portal)
         yield portal
     finally:
         portal.stop()

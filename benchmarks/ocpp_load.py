@@ -1,9 +1,10 @@
-"""Load one portal node (one daphne process) with simulated chargers and print the figures.
+"""Load one portal node (one daphne process, or the web pool) with simulated chargers and print the figures.
 
     .venv/bin/python -m benchmarks.ocpp_load connect --chargers 10000 --rate 500
     .venv/bin/python -m benchmarks.ocpp_load meter --chargers 10000 --rate 1500 --duration 30
     .venv/bin/python -m benchmarks.ocpp_load start --chargers 2000 --rate 200
     .venv/bin/python -m benchmarks.ocpp_load all --chargers 500 --duration 10      # the quick run (make bench)
+    .venv/bin/python -m benchmarks.ocpp_load connect --chargers 10000 --web-concurrency 2   # the Procfile's pool
 
 Every run: creates and migrates its own PostgreSQL database, registers the chargers (bulk insert, each with its
 own AuthorizationKey, Accepted so no BootNotification is needed), starts daphne exactly as production does,
@@ -100,16 +101,18 @@ class CpuWindow:
 
     server_pid: int
     generators: Generators
+    server_pids: list[int] | None = None  # the pool's daphne processes, summed; None: server_pid alone
     began: float = field(default_factory=time.perf_counter)
     start: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.server_pids = self.server_pids or [self.server_pid]
         self.start = self._sample()
 
     def _sample(self) -> dict[str, object]:
         return {
-            "server": harness.cpu_times(self.server_pid),
-            "loop": harness.main_thread_cpu_seconds(self.server_pid),
+            "server": harness.summed_cpu_times(self.server_pids),
+            "loop": sum(harness.main_thread_cpu_seconds(pid) for pid in self.server_pids),
             "generator": self.generators.cpu_seconds(),
             "postgres": harness.cpu_seconds_by_pid("postgres"),
             "redis": harness.cpu_seconds_by_pid("redis-server"),
@@ -168,16 +171,17 @@ def maybe_profile(args: argparse.Namespace, pid: int, phase: str, seconds: float
         return
     output = Path(args.profile) / f"{phase}.txt"
     output.parent.mkdir(parents=True, exist_ok=True)
+    # With a pool, py-spy records its first daphne process only (each serves its share of the chargers).
     with harness.py_spy_recording(pid, output, seconds):
         yield
     print(f"  py-spy profile of the {phase} phase: {output}", flush=True)
 
 
 def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Generators, report: Report) -> int:
-    rss_before = harness.rss_kib(portal.pid)
-    cpu = CpuWindow(portal.pid, gens)
+    rss_before = portal.rss_kib()
+    cpu = CpuWindow(portal.pid, gens, portal.server_pids)
     start_at = time.time() + 0.5
-    with maybe_profile(args, portal.pid, "connect", args.chargers / args.connect_rate + 2):
+    with maybe_profile(args, portal.server_pids[0], "connect", args.chargers / args.connect_rate + 2):
         results = gens.ask(
             "connect",
             rate=args.connect_rate / len(gens.pipes),
@@ -192,7 +196,7 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
     wall = max(r["last_ok_at"] for r in results) - start_at
     cpu_text = cpu.text(args.chargers, "handshake attempted")
     time.sleep(2)  # let the connect writes land and the allocator settle before reading RSS
-    rss_after = harness.rss_kib(portal.pid)
+    rss_after = portal.rss_kib()
     per_connection = (rss_after - rss_before) / max(1, connected)
     latencies = [x for r in results for x in r["latencies"]]
     achieved = connected / wall if wall > 0 else float("nan")
@@ -217,8 +221,8 @@ def phase_connect(args: argparse.Namespace, portal: harness.Portal, gens: Genera
 
 
 def phase_start(args: argparse.Namespace, portal: harness.Portal, gens: Generators, report: Report) -> None:
-    cpu = CpuWindow(portal.pid, gens)
-    with maybe_profile(args, portal.pid, "start", (args.start_count or args.chargers) / args.start_rate + 1):
+    cpu = CpuWindow(portal.pid, gens, portal.server_pids)
+    with maybe_profile(args, portal.server_pids[0], "start", (args.start_count or args.chargers) / args.start_rate + 1):
         per_generator = None if args.start_count is None else args.start_count // len(gens.pipes)
         results = gens.ask(
             "start", rate=args.start_rate / len(gens.pipes), start_at=time.time() + 0.2, count=per_generator
@@ -238,9 +242,9 @@ def phase_start(args: argparse.Namespace, portal: harness.Portal, gens: Generato
 
 def phase_meter(args: argparse.Namespace, portal: harness.Portal, gens: Generators, report: Report) -> None:
     rows_before = harness.table_count("transactions_metervalue")
-    cpu = CpuWindow(portal.pid, gens)
+    cpu = CpuWindow(portal.pid, gens, portal.server_pids)
     start_at = time.time() + 0.3
-    with maybe_profile(args, portal.pid, "meter", args.duration + 1):
+    with maybe_profile(args, portal.server_pids[0], "meter", args.duration + 1):
         results = gens.ask("meter", rate=args.meter_rate / len(gens.pipes), duration=args.duration, start_at=start_at)
     cpu_text = cpu.text(sum(r["ok"] for r in results), "MeterValues")
     rows = harness.table_count("transactions_metervalue") - rows_before
@@ -269,7 +273,7 @@ def phase_meter(args: argparse.Namespace, portal: harness.Portal, gens: Generato
         verdict(p99 < METER_P99_TARGET_MS, f"p99 < {METER_P99_TARGET_MS} ms at 1000/s offered"),
     )
     report.add("CPU during MeterValues", cpu_text)
-    report.add("server RSS after MeterValues", f"{harness.rss_kib(portal.pid) / 1024:.1f} MiB")
+    report.add("server RSS after MeterValues", f"{portal.rss_kib() / 1024:.1f} MiB")
 
 
 def phase_close(portal: harness.Portal, gens: Generators, report: Report) -> None:
@@ -320,16 +324,34 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--daphne-option", action="append", default=[], help="extra daphne option, e.g. --daphne-option=-v0"
     )
+    parser.add_argument(
+        "--web-concurrency",
+        type=int,
+        metavar="N",
+        help="start the Procfile's web pool (portal.daphne_pool, WEB_CONCURRENCY=N) instead of one daphne",
+    )
     parser.add_argument("--profile", metavar="DIR", help="record the server with py-spy (raw stacks) into DIR")
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
     args = parser.parse_args(argv)
+    if args.web_concurrency is not None and args.web_concurrency < 1:
+        parser.error("--web-concurrency must be 1 or more")
+    if args.web_concurrency is not None and args.switch_interval is not None:
+        # The pool's daphne processes are started by the pool, not by the harness's launcher.
+        parser.error("--switch-interval applies to one daphne process, not to the pool")
     if args.rate is not None:
         name = {"connect": "connect_rate", "start": "start_rate", "meter": "meter_rate"}.get(args.scenario)
         if name is None:
             parser.error("--rate needs a single-phase scenario; use --connect/--start/--meter-rate with all")
         setattr(args, name, args.rate)
     return args
+
+
+def server_text(portal: harness.Portal) -> str:
+    if portal.web_concurrency is None:
+        return f"one daphne process, pid {portal.pid}"
+    pids = ", ".join(str(pid) for pid in portal.server_pids)
+    return f"daphne pool pid {portal.pid}, WEB_CONCURRENCY={portal.web_concurrency}: daphne pids {pids}"
 
 
 def run(args: argparse.Namespace) -> Report:
@@ -348,11 +370,12 @@ def run(args: argparse.Namespace) -> Report:
             args.redis_url,
             switch_interval=args.switch_interval,
             daphne_options=args.daphne_option,
+            web_concurrency=args.web_concurrency,
         ) as portal,
         generators_running(portal.port, chargers[args.chargers :], 1) as warm,
         generators_running(portal.port, chargers[: args.chargers], args.workers) as gens,
     ):
-        report.add("server", f"daphne pid {portal.pid} on port {portal.port}, log {portal.log_path}")
+        report.add("server", f"{server_text(portal)} on port {portal.port}, log {portal.log_path}")
         warm_up(portal, warm)
         phase_connect(args, portal, gens, report)
         if args.scenario in ("start", "meter", "all"):
@@ -370,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     print(f"OCPP load: {args.scenario}, {args.chargers} chargers, {args.workers} generator processes", flush=True)
     report = run(args)
-    report.print(f"{args.scenario}: {args.chargers} chargers, one daphne process, {time.strftime('%Y-%m-%d %H:%M')}")
+    server = "one daphne process" if args.web_concurrency is None else f"WEB_CONCURRENCY={args.web_concurrency}"
+    report.print(f"{args.scenario}: {args.chargers} chargers, {server}, {time.strftime('%Y-%m-%d %H:%M')}")
     return 0
 
 
