@@ -1,0 +1,49 @@
+"""Reading charging profiles and the last composite schedule a charger sent."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from chargers.charging.models import ChargingProfile
+from chargers.charging.validation import parse_moment
+from chargers.commands.models import Command, CommandStatus
+from chargers.models import ChargePoint
+
+__all__ = ["composite_last", "composite_series", "profile_state", "profiles_of_charge_point"]
+
+
+def profiles_of_charge_point(*, charge_point: ChargePoint) -> QuerySet[ChargingProfile]:
+    return ChargingProfile.objects.filter(charge_point=charge_point).select_related("set_command", "clear_command")
+
+
+def profile_state(*, profile: ChargingProfile) -> str:
+    """One word for the page and the API: the clear command's status once there is one ("cleared" when
+    accepted), else the set command's ("accepted": the charger holds it)."""
+    if profile.clear_command is not None:
+        status = profile.clear_command.status
+        return "cleared" if status == CommandStatus.ACCEPTED else f"clear {status}"
+    return profile.set_command.status if profile.set_command is not None else "unsent"
+
+
+def composite_last(*, charge_point: ChargePoint) -> Command | None:
+    """The newest GetCompositeSchedule asked of the charger (its response is the charger's answer)."""
+    return Command.objects.filter(charge_point=charge_point, action="GetCompositeSchedule").order_by("-id").first()
+
+
+def composite_series(*, response: object) -> dict:
+    """The answer's schedule as a step chart: unit, and for each period its start (epoch seconds) and limit.
+    Without a startSchedule the periods are drawn from the time of the answer's `scheduleStart`, else from 0."""
+    if not isinstance(response, dict) or not isinstance(response.get("chargingSchedule"), dict):
+        return {"unit": "", "t": [], "limit": []}
+    schedule = response["chargingSchedule"]
+    start = parse_moment(schedule.get("startSchedule")) or parse_moment(response.get("scheduleStart"))
+    origin = start.timestamp() if isinstance(start, datetime) else 0.0
+    periods = [p for p in schedule.get("chargingSchedulePeriod") or [] if isinstance(p, dict)]
+    t = [origin + timedelta(seconds=p.get("startPeriod", 0)).total_seconds() for p in periods]
+    limits = [p.get("limit") for p in periods]
+    duration = schedule.get("duration")
+    if periods and isinstance(duration, int):
+        # A step chart needs the end of the last step too.
+        t.append(origin + duration)
+        limits.append(limits[-1])
+    return {"unit": schedule.get("chargingRateUnit", ""), "t": t, "limit": limits}
