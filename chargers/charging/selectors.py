@@ -9,7 +9,14 @@ from chargers.charging.validation import parse_moment
 from chargers.commands.models import Command, CommandStatus
 from chargers.models import ChargePoint
 
-__all__ = ["composite_last", "composite_series", "profile_state", "profiles_of_charge_point"]
+__all__ = [
+    "composite_last",
+    "composite_series",
+    "limit_text",
+    "periods_text",
+    "profile_state",
+    "profiles_of_charge_point",
+]
 
 
 def profiles_of_charge_point(*, charge_point: ChargePoint) -> QuerySet[ChargingProfile]:
@@ -47,3 +54,20 @@ def composite_series(*, response: object) -> dict:
         t.append(origin + duration)
         limits.append(limits[-1])
     return {"unit": schedule.get("chargingRateUnit", ""), "t": t, "limit": limits}
+
+
+def limit_text(*, unit: str, limit: object) -> str:
+    """A limit as people read it: amps with one decimal, watts as kW with one decimal (the house rule)."""
+    if isinstance(limit, bool) or not isinstance(limit, int | float):
+        return "?"
+    return f"{limit / 1000:.1f} kW" if unit == "W" else f"{limit:.1f} A"
+
+
+def periods_text(*, profile: ChargingProfile) -> str:
+    """'from 0 s: 16.0 A (3 phases) · from 3600 s: 10.5 A'."""
+    parts = []
+    for period in profile.periods:
+        phases = f" ({period['numberPhases']} phases)" if "numberPhases" in period else ""
+        limit = limit_text(unit=profile.rate_unit, limit=period.get("limit"))
+        parts.append(f"from {period.get('startPeriod')} s: {limit}{phases}")
+    return " · ".join(parts)
