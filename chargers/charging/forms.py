@@ -29,7 +29,7 @@ def periods_read(text: str) -> list[dict]:
 
 
 class ProfileForm(forms.Form):
-    connector_id = forms.IntegerField(min_value=0, initial=0, help_text="0: the whole charger")
+    connector_id = forms.IntegerField(label="Connector", min_value=0, initial=0, help_text="0: the whole charger")
     purpose = forms.ChoiceField(choices=ProfilePurpose.choices)
     stack_level = forms.IntegerField(min_value=0, initial=0)
     kind = forms.ChoiceField(choices=ProfileKind.choices)
@@ -39,7 +39,7 @@ class ProfileForm(forms.Form):
     valid_to = forms.DateTimeField(required=False)
     rate_unit = forms.ChoiceField(choices=RateUnit.choices)
     start_schedule = forms.DateTimeField(required=False, help_text="Absolute and Recurring profiles")
-    duration_s = forms.IntegerField(min_value=0, required=False)
+    duration_s = forms.IntegerField(label="Duration (s)", min_value=0, required=False)
     min_charging_rate = forms.DecimalField(min_value=0, decimal_places=1, required=False)
     periods = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), initial="0 16", help_text="One a line: startPeriod limit [phases]"
@@ -73,6 +73,6 @@ class ProfileForm(forms.Form):
 
 
 class CompositeForm(forms.Form):
-    connector_id = forms.IntegerField(min_value=0, initial=0)
-    duration_s = forms.IntegerField(min_value=1, initial=86400, help_text="seconds")
+    connector_id = forms.IntegerField(label="Connector", min_value=0, initial=0, help_text="0: the whole charger")
+    duration_s = forms.IntegerField(label="Duration (s)", min_value=1, initial=86400)
     rate_unit = forms.ChoiceField(choices=[("", "as the charger likes"), *RateUnit.choices], required=False)

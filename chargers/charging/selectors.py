@@ -67,7 +67,8 @@ def periods_text(*, profile: ChargingProfile) -> str:
     """'from 0 s: 16.0 A (3 phases) · from 3600 s: 10.5 A'."""
     parts = []
     for period in profile.periods:
-        phases = f" ({period['numberPhases']} phases)" if "numberPhases" in period else ""
+        phases = period.get("numberPhases")
+        phases = f" ({phases} phase{'' if phases == 1 else 's'})" if phases is not None else ""
         limit = limit_text(unit=profile.rate_unit, limit=period.get("limit"))
         parts.append(f"from {period.get('startPeriod')} s: {limit}{phases}")
     return " · ".join(parts)
