@@ -126,6 +126,8 @@ class ChargingProfileView(generics.RetrieveDestroyAPIView):
     permission_model = ChargingProfile
     api_scope = ApiScope.COMMANDS
     serializer_class = ChargingProfileSerializer
+    # Not {pk}: under chargers/{charge_point_id}/ that names a diagnostics upload (the schema's one name per path).
+    lookup_url_kwarg = "profile_id"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -133,7 +135,7 @@ class ChargingProfileView(generics.RetrieveDestroyAPIView):
         return selectors.profiles_of_charge_point(charge_point=_charge_point(self))
 
     @extend_schema(responses={202: ChargingProfileSerializer})
-    def delete(self, request: Request, charge_point_id: str, pk: int) -> Response:
+    def delete(self, request: Request, charge_point_id: str, profile_id: int) -> Response:
         profile = self.get_object()
         try:
             services.charging_profile_clear(profile=profile, check_payload=request_problem, requested_by=request.user)

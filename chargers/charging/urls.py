@@ -11,7 +11,7 @@ urlpatterns = [
         name="charger-charging-profiles",
     ),
     re_path(
-        r"^chargers/(?P<charge_point_id>[^/]+)/charging-profiles/(?P<pk>[0-9]+)/$",
+        r"^chargers/(?P<charge_point_id>[^/]+)/charging-profiles/(?P<profile_id>[0-9]+)/$",
         api.ChargingProfileView.as_view(),
         name="charger-charging-profile",
     ),
