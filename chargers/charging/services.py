@@ -13,7 +13,7 @@ from django.db import transaction
 from chargers.charging.models import ChargingProfile
 from chargers.charging.validation import parse_moment, profile_problems
 from chargers.charging.vocabulary import RateUnit
-from chargers.commands.models import Command
+from chargers.commands.models import OPEN_COMMAND_STATUSES, Command, CommandStatus
 from chargers.commands.services import PayloadCheck, command_create
 from chargers.models import ChargePoint
 
@@ -117,7 +117,11 @@ def charging_profile_payload(*, profile: ChargingProfile) -> dict:
 def charging_profile_clear(
     *, profile: ChargingProfile, check_payload: PayloadCheck, requested_by: Any = None, requested_via: str = VIA
 ) -> Command:
-    """Queue the ClearChargingProfile of this profile (by its id); the row stays, with the answer."""
+    """Queue the ClearChargingProfile of this profile (by its id); the row stays, with the answer. A profile
+    being cleared or cleared already is refused (a failed or refused clear may be tried again)."""
+    done = profile.clear_command
+    if done is not None and done.status in (*OPEN_COMMAND_STATUSES, CommandStatus.ACCEPTED):
+        raise ValidationError({"profile": [f"profile {profile.pk} is already {done.status} for clearing"]})
     with transaction.atomic():
         profile.clear_command = command_create(
             charge_point=profile.charge_point,

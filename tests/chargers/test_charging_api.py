@@ -140,3 +140,18 @@ def test_a_composite_request_with_a_bad_unit_is_a_400(operator, charger) -> None
         url(charger, "composite-schedule/"), {"connectorId": 1, "duration": 60, "chargingRateUnit": "kW"}, format="json"
     )
     assert (response.status_code, list(response.json())) == (400, ["chargingRateUnit"])
+
+
+def test_a_profile_being_cleared_is_not_cleared_twice(operator, charger) -> None:
+    created = operator.post(url(charger), {"connectorId": 1, "csChargingProfiles": PROFILE}, format="json").json()
+    assert operator.delete(url(charger, f"charging-profiles/{created['id']}/")).status_code == 202
+    again = operator.delete(url(charger, f"charging-profiles/{created['id']}/"))
+    assert again.status_code == 400
+    assert again.json() == {"profile": [f"profile {created['id']} is already queued for clearing"]}
+    assert Command.objects.filter(action="ClearChargingProfile").count() == 1
+
+
+def test_a_profile_of_another_charger_is_a_404(operator, charger) -> None:
+    created = operator.post(url(charger), {"connectorId": 1, "csChargingProfiles": PROFILE}, format="json").json()
+    other = ChargePointFactory(charge_point_id="OTHER", registration_status=RegistrationStatus.ACCEPTED)
+    assert operator.delete(url(other, f"charging-profiles/{created['id']}/")).status_code == 404
