@@ -27,6 +27,13 @@ def _charge_point(view: APIView) -> ChargePoint:
     return get_object_or_404(ChargePoint, charge_point_id=view.kwargs["charge_point_id"])
 
 
+def _with_replaced(view: generics.GenericAPIView, context: dict) -> dict:
+    # One pass over the charger's profiles tells which ones a newer accepted profile replaced.
+    if not getattr(view, "swagger_fake_view", False) and "charge_point_id" in view.kwargs:
+        context["replaced"] = selectors.profiles_replaced(profiles=view.get_queryset())
+    return context
+
+
 def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(get_error_detail(error))
 
@@ -73,7 +80,7 @@ class ChargingProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_state(self, profile: ChargingProfile) -> str:
-        return selectors.profile_state(profile=profile)
+        return selectors.profile_state(profile=profile, replaced=self.context.get("replaced"))
 
 
 class ProfileRequestSerializer(serializers.Serializer):
@@ -97,6 +104,9 @@ class ChargingProfilesView(generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no charger in the URL
             return ChargingProfile.objects.none()
         return selectors.profiles_of_charge_point(charge_point=_charge_point(self))
+
+    def get_serializer_context(self) -> dict:
+        return _with_replaced(self, super().get_serializer_context())
 
     @extend_schema(
         request=ProfileRequestSerializer,
@@ -133,6 +143,9 @@ class ChargingProfileView(generics.RetrieveDestroyAPIView):
         if getattr(self, "swagger_fake_view", False):
             return ChargingProfile.objects.none()
         return selectors.profiles_of_charge_point(charge_point=_charge_point(self))
+
+    def get_serializer_context(self) -> dict:
+        return _with_replaced(self, super().get_serializer_context())
 
     @extend_schema(responses={202: ChargingProfileSerializer})
     def delete(self, request: Request, charge_point_id: str, profile_id: int) -> Response:

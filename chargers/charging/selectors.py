@@ -1,5 +1,6 @@
 """Reading charging profiles and the last composite schedule a charger sent."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ __all__ = [
     "periods_text",
     "profile_state",
     "profiles_of_charge_point",
+    "profiles_replaced",
 ]
 
 
@@ -23,13 +25,31 @@ def profiles_of_charge_point(*, charge_point: ChargePoint) -> QuerySet[ChargingP
     return ChargingProfile.objects.filter(charge_point=charge_point).select_related("set_command", "clear_command")
 
 
-def profile_state(*, profile: ChargingProfile) -> str:
+def profile_state(*, profile: ChargingProfile, replaced: dict[int, int] | None = None) -> str:
     """One word for the page and the API: the clear command's status once there is one ("cleared" when
-    accepted), else the set command's ("accepted": the charger holds it)."""
+    accepted), else "replaced by N" (see profiles_replaced), else the set command's ("accepted": the charger
+    holds it)."""
     if profile.clear_command is not None:
         status = profile.clear_command.status
         return "cleared" if status == CommandStatus.ACCEPTED else f"clear {status}"
+    if replaced and profile.pk in replaced:
+        return f"replaced by {replaced[profile.pk]}"
     return profile.set_command.status if profile.set_command is not None else "unsent"
+
+
+def profiles_replaced(*, profiles: Iterable[ChargingProfile]) -> dict[int, int]:
+    """Profile id -> the id of the profile that replaced it on the charger. OCPP 1.6: a charger that accepts a
+    profile drops the one it held with the same connector, purpose and stack level; ids grow in the order the
+    profiles were sent, so the newest accepted one of each such slot is the one the charger holds."""
+    newest: dict[tuple, int] = {}
+    accepted = [p for p in profiles if p.set_command is not None and p.set_command.status == CommandStatus.ACCEPTED]
+    for profile in sorted(accepted, key=lambda p: p.pk):
+        newest[(profile.connector_id, profile.purpose, profile.stack_level)] = profile.pk
+    return {
+        p.pk: newest[(p.connector_id, p.purpose, p.stack_level)]
+        for p in accepted
+        if newest[(p.connector_id, p.purpose, p.stack_level)] != p.pk
+    }
 
 
 def composite_last(*, charge_point: ChargePoint) -> Command | None:

@@ -27,10 +27,14 @@ def _charge_point(charge_point_id: str) -> ChargePoint:
 
 def _render(request: HttpRequest, charge_point: ChargePoint, **forms) -> HttpResponse:
     profiles = list(selectors.profiles_of_charge_point(charge_point=charge_point))
+    replaced = selectors.profiles_replaced(profiles=profiles)
     composite = selectors.composite_last(charge_point=charge_point)
     context = {
         "charge_point": charge_point,
-        "rows": [(p, selectors.profile_state(profile=p), selectors.periods_text(profile=p)) for p in profiles],
+        "rows": [
+            (p, selectors.profile_state(profile=p, replaced=replaced), selectors.periods_text(profile=p))
+            for p in profiles
+        ],
         "composite": composite,
         "series": selectors.composite_series(response=composite.response if composite else None),
         "may_add": request.user.has_perm(ADD_PERMISSION),

@@ -155,3 +155,19 @@ def test_a_profile_of_another_charger_is_a_404(operator, charger) -> None:
     created = operator.post(url(charger), {"connectorId": 1, "csChargingProfiles": PROFILE}, format="json").json()
     other = ChargePointFactory(charge_point_id="OTHER", registration_status=RegistrationStatus.ACCEPTED)
     assert operator.delete(url(other, f"charging-profiles/{created['id']}/")).status_code == 404
+
+
+def test_an_accepted_profile_in_the_same_slot_replaces_the_older_one(operator, charger) -> None:
+    first, second, other_level = (
+        operator.post(
+            url(charger), {"connectorId": 1, "csChargingProfiles": {**PROFILE, "stackLevel": level}}, format="json"
+        ).json()
+        for level in (2, 2, 3)
+    )
+    Command.objects.filter(action="SetChargingProfile").update(status="accepted", response={"status": "Accepted"})
+    states = {p["id"]: p["state"] for p in operator.get(url(charger)).json()}
+    assert states == {
+        first["id"]: f"replaced by {second['id']}",
+        second["id"]: "accepted",
+        other_level["id"]: "accepted",
+    }
