@@ -45,6 +45,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("", include("chargers.files.urls")),
+    path("", include("chargers.charging.urls")),
     path("", include("chargers.urls")),
     path("", include("transactions.urls")),
     path("transactions/<int:pk>/share/", TransactionShareView.as_view(), name="transaction-share"),

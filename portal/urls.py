@@ -22,6 +22,7 @@ urlpatterns = [
     path("transactions/", include("transactions.page_urls")),
     path("sites/", include("transactions.sites.urls")),
     path("", include("chargers.files.page_urls")),
+    path("", include("chargers.charging.page_urls")),
     path("chargers/", include("chargers.page_urls")),
     # With or without the trailing slash: a charger is configured once, and a POST cannot follow APPEND_SLASH's 301.
     re_path(r"^ocpp/soap/?$", central_system_service, name="ocpp-soap"),

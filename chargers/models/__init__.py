@@ -2,6 +2,7 @@
 models live in chargers/commands/ and chargers/profiles/ and are exported here too, so that
 `from chargers.models import Command` works for migrations and the other apps)."""
 
+from chargers.charging.models import ChargingProfile
 from chargers.commands.models import (
     ENDED_COMMAND_STATUSES,
     OPEN_COMMAND_STATUSES,
@@ -57,6 +58,7 @@ __all__ = [
     "ChargePoint",
     "ChargerInterface",
     "ChargerModel",
+    "ChargingProfile",
     "ChargingType",
     "Command",
     "CommandBatch",

@@ -27,7 +27,7 @@ from chargers.files.services import (
     firmware_create,
     rollout_create,
 )
-from chargers.models import ChargePoint, ChargerModel, Command, CommandBatch
+from chargers.models import ChargePoint, ChargerModel, ChargingProfile, Command, CommandBatch
 from chargers.services import charge_point_register
 from rfid.models import IdTag
 from tests.factories import (
@@ -66,6 +66,17 @@ WRITE_BODIES = {
         "target": {"charge_point_ids": [CHARGER]},
     },
     ("POST", "/api/v1/commands/{pk}/cancel/"): {},
+    ("POST", "/api/v1/chargers/{charge_point_id}/charging-profiles/"): {
+        "connectorId": 0,
+        "csChargingProfiles": {
+            "stackLevel": 0,
+            "chargingProfilePurpose": "ChargePointMaxProfile",
+            "chargingProfileKind": "Relative",
+            "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 32}]},
+        },
+    },
+    ("DELETE", "/api/v1/chargers/{charge_point_id}/charging-profiles/{profile_id}/"): {},
+    ("POST", "/api/v1/chargers/{charge_point_id}/composite-schedule/"): {"connectorId": 0, "duration": 600},
     ("POST", "/api/v1/commands/bulk/"): {
         "action": "ClearCache",
         "payload": {},
@@ -153,6 +164,19 @@ def world(settings, tmp_path) -> dict:
         kind=AlertKind.CHARGER_OFFLINE, subject="cp:access", message="offline", charge_point_pk=charger.pk
     )
     customer = UserFactory(username="access-customer")
+    # A charging profile to read and clear, and a composite schedule asked, so that its GET has one to show.
+    profile = ChargingProfile.objects.create(
+        charge_point=charger,
+        connector_id=0,
+        purpose="ChargePointMaxProfile",
+        stack_level=0,
+        kind="Relative",
+        rate_unit="A",
+        periods=[{"startPeriod": 0, "limit": 32}],
+    )
+    Command.objects.create(
+        charge_point=charger, action="GetCompositeSchedule", payload={"connectorId": 0, "duration": 60}
+    )
     return {
         "charge_point_id": CHARGER,
         "id_tag": TAG,
@@ -172,12 +196,14 @@ def world(settings, tmp_path) -> dict:
         },
         "charger": charger,
         "rolled_out": rolled_out.pk,
+        "profile_id": profile.pk,
     }
 
 
 def concrete(path: str, world: dict) -> str:
     resource = path.removeprefix("/api/v1/").split("/")[0]
     url = path.replace("{charge_point_id}", world["charge_point_id"]).replace("{id_tag}", world["id_tag"])
+    url = url.replace("{profile_id}", str(world["profile_id"]))
     if "{pk}" in url:
         assert resource in world["pk"], f"the access test needs an object for {path}: add one to `world`"
         url = url.replace("{pk}", str(world["pk"][resource]))
