@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from alerts.models import AlertKind
@@ -343,11 +344,16 @@ def local_lists_events_seen(*, command_pks: Iterable[int], online_charge_point_p
     pks = list(command_pks)
     if pks:
         local_list_commands_finished(command_pks=pks)
-    for charge_point_pk in online_charge_point_pks:
-        if LocalList.objects.filter(charge_point_id=charge_point_pk).exists() or _takes_list(charge_point_pk):
-            local_list_sync_soon(charge_point_pk=charge_point_pk, countdown=2.0)
-
-
-def _takes_list(charge_point_pk: int) -> bool:
-    charge_point = ChargePoint.objects.select_related("charger_model").filter(pk=charge_point_pk).first()
-    return charge_point is not None and selectors.local_list_supported(charge_point=charge_point)
+    online = list(online_charge_point_pks)
+    if not online:
+        return
+    # One query for the batch (every connect comes through here, on the daphne's one database thread): each
+    # charger, whether it holds a list already, and its model to tell whether it takes one.
+    chargers = (
+        ChargePoint.objects.filter(pk__in=online)
+        .select_related("charger_model")
+        .annotate(has_list=Exists(LocalList.objects.filter(charge_point_id=OuterRef("pk"))))
+    )
+    for charge_point in chargers:
+        if charge_point.has_list or selectors.local_list_supported(charge_point=charge_point):
+            local_list_sync_soon(charge_point_pk=charge_point.pk, countdown=2.0)
