@@ -25,7 +25,7 @@ from rfid.models import IdTag
 from rfid.services import id_tag_normalize, id_tag_reversed_bytes
 from transactions.events import ReadingLatest, transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
-from transactions.readings import OUTLET, POWER_IMPORT, Sample, latest_reading
+from transactions.readings import OUTLET, POWER_IMPORT, Sample, power_point, stored_sample
 
 # What rfid.services.id_tag_normalize strips, for the same rule in SQL (a test keeps the two in step).
 ID_TAG_DELIMITERS = (" ", "\t", ":", "-", ".")
@@ -191,28 +191,16 @@ def power_series(
     )[:CHART_MAX_ROWS]
     grouped: dict[tuple[int, datetime], list[Sample]] = defaultdict(list)
     for connector_id, timestamp, measurand, phase, location, value, si_unit in newest:
-        grouped[(connector_id, timestamp)].append(_sample(timestamp, measurand, phase, location, value, si_unit))
+        grouped[(connector_id, timestamp)].append(
+            stored_sample(
+                timestamp=timestamp, measurand=measurand, phase=phase, location=location, value=value, si_unit=si_unit
+            )
+        )
     series: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for (connector_id, timestamp), samples in sorted(grouped.items(), key=lambda item: item[0][1]):
-        reading = latest_reading(samples)
-        if reading is not None and reading.power_w is not None:
-            series[connector_id].append((timestamp.timestamp(), float(reading.power_w)))
+    for (connector_id, _), samples in sorted(grouped.items(), key=lambda item: item[0][1]):
+        if (point := power_point(samples)) is not None:
+            series[connector_id].append(point)
     return dict(series)
-
-
-def _sample(timestamp, measurand, phase, location, value, si_unit) -> Sample:
-    return Sample(
-        timestamp=timestamp,
-        measurand=measurand,
-        phase=phase,
-        location=location,
-        context="",
-        format="",
-        unit="",
-        raw_value="",
-        value=value,
-        si_unit=si_unit,
-    )
 
 
 def chart_lines_charger(*, charge_point: ChargePoint) -> dict:

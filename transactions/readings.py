@@ -44,6 +44,32 @@ class Latest:
     energy_wh: Decimal | None
 
 
+def stored_sample(
+    *, timestamp: datetime, measurand: str, phase: str, location: str, value: Decimal | None, si_unit: str
+) -> Sample:
+    """A Sample from the stored columns a chart reads (what the maths below uses; the rest left blank)."""
+    return Sample(
+        timestamp=timestamp,
+        measurand=measurand,
+        phase=phase,
+        location=location,
+        context="",
+        format="",
+        unit="",
+        raw_value="",
+        value=value,
+        si_unit=si_unit,
+    )
+
+
+def power_point(samples: list[Sample]) -> tuple[float, float] | None:
+    """One chart point (epoch seconds, W) from one reading's samples, or None when they hold no power."""
+    reading = latest_reading(samples)
+    if reading is None or reading.power_w is None:
+        return None
+    return reading.timestamp.timestamp(), float(reading.power_w)
+
+
 def latest_reading(samples: list[Sample]) -> Latest | None:
     """Power and energy at the newest timestamp of these samples. Per-phase power is summed (ETREL sends
     Power.Active.Import per phase); a total without phase wins over the phases."""

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from transactions.models import MeterValue, Transaction
-from transactions.readings import OUTLET, POWER_IMPORT, Sample, latest_reading
+from transactions.readings import OUTLET, POWER_IMPORT, Sample, power_point, stored_sample
 from transactions.selectors import last_energy_reading
 
 CURRENT_IMPORT = "Current.Import"
@@ -49,34 +49,19 @@ def session_series(*, transaction: Transaction) -> SessionSeries:
     per_phase: dict[tuple[str, str], list[Point]] = defaultdict(list)
     for timestamp, measurand, phase, value, si_unit in rows.iterator(chunk_size=2000):
         if measurand == POWER_IMPORT:
-            power_samples[timestamp].append(_sample(timestamp, measurand, phase, value, si_unit))
+            power_samples[timestamp].append(
+                stored_sample(
+                    timestamp=timestamp, measurand=measurand, phase=phase, location=OUTLET, value=value, si_unit=si_unit
+                )
+            )
         elif phase[:2] in PHASES and phase[2:] in ("", "-N") and si_unit in ("A", "V"):
             # "L1" and "L1-N" are the same phase; line to line voltages ("L1-L2") are another figure.
             per_phase[(measurand, phase[:2])].append((timestamp.timestamp(), float(value)))
-    power = []
-    for timestamp, samples in power_samples.items():
-        reading = latest_reading(samples)
-        if reading is not None and reading.power_w is not None:
-            power.append((timestamp.timestamp(), float(reading.power_w)))
+    power = [point for samples in power_samples.values() if (point := power_point(samples)) is not None]
     return SessionSeries(
         power=power,
         current={phase: points for (measurand, phase), points in per_phase.items() if measurand == CURRENT_IMPORT},
         voltage={phase: points for (measurand, phase), points in per_phase.items() if measurand == VOLTAGE},
-    )
-
-
-def _sample(timestamp: datetime, measurand: str, phase: str, value: Decimal, si_unit: str) -> Sample:
-    return Sample(
-        timestamp=timestamp,
-        measurand=measurand,
-        phase=phase,
-        location=OUTLET,
-        context="",
-        format="",
-        unit="",
-        raw_value="",
-        value=value,
-        si_unit=si_unit,
     )
 
 
