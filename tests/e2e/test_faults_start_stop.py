@@ -1,0 +1,173 @@
+"""Faults while StartTransaction and StopTransaction are in flight (issue 15, item 4): each charger runs short
+sessions back to back (Start, Stop, Start, ...), and the fault strikes in the middle of them. A charger sends
+again whatever went unanswered, as a real one does (tests/faults.py): the same StartTransaction (connector,
+idTag, meterStart, timestamp) must be recognised as the transaction already stored, the same StopTransaction
+must close it once. Afterwards every session exists exactly once, closed with its meterStop, and every
+transactionId a charger was ever given is a stored row of that charger with that meterStart: no acceptance
+without a stored row.
+
+Each test prints one line of figures (`FAULTS | ...`) for the README's fault table.
+"""
+
+import asyncio
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.conftest import free_port, start_portal
+from tests.e2e.test_faults import ID_TAG, OUTAGE_S, numbered, portal_behind_a_cuttable_proxy
+from tests.faults import NumberedCharger, iso
+from transactions.models import Transaction
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+CHARGERS = 4
+SESSIONS = 6  # per charger
+PACE_S = 0.1  # between two frames of one charger: the sessions last about as long as the fault
+STOPPED_AFTER_WH = 500
+
+
+def start_payload(charger: NumberedCharger, session: int) -> dict:
+    """The `session`th StartTransaction, the same each time it is sent: what makes a resend recognisable."""
+    started = charger.started + timedelta(minutes=session)
+    return {"connectorId": 1, "idTag": ID_TAG, "meterStart": session * 1000, "timestamp": iso(started)}
+
+
+async def sessions_back_to_back(charger: NumberedCharger, given: list[tuple[int, int]], phase_s: float) -> None:
+    """Start and stop SESSIONS sessions, beginning `phase_s` late (so that when the fault strikes some chargers
+    are starting and others stopping); `given` collects (transactionId, meterStart) of every answer."""
+    await asyncio.sleep(phase_s)
+    await charger.call("BootNotification", {"chargePointVendor": "Etrel", "chargePointModel": "G-HB1V5CY20-A14"})
+    for session in range(SESSIONS):
+        start = start_payload(charger, session)
+        transaction_id = (await charger.call("StartTransaction", start))["transactionId"]
+        given.append((transaction_id, start["meterStart"]))
+        charger.answered.append(session)
+        await asyncio.sleep(PACE_S)
+        stop = {
+            "transactionId": transaction_id,
+            "meterStop": start["meterStart"] + STOPPED_AFTER_WH,
+            "timestamp": iso(charger.started + timedelta(minutes=session, seconds=30)),
+        }
+        await charger.call("StopTransaction", stop)
+        await asyncio.sleep(PACE_S)
+    await charger.close()
+
+
+async def start_stop_with_a_fault(chargers: list[NumberedCharger], fault: Callable[[], Awaitable[None]]) -> dict:
+    """Run the sessions; the fault strikes once every charger has a session started. Returns the frames that
+    were in flight while the fault lasted (by action, once per charger) and the transaction ids given."""
+    given: dict[str, list[tuple[int, int]]] = {c.charge_point_id: [] for c in chargers}
+    seen: set[tuple[str, str]] = set()
+
+    async def watch() -> None:
+        while True:
+            seen.update((c.charge_point_id, c.in_flight) for c in chargers if c.in_flight)
+            await asyncio.sleep(0.01)
+
+    async def strike() -> None:
+        while min(len(c.answered) for c in chargers) < 2:
+            await asyncio.sleep(0.01)
+        watcher = asyncio.create_task(watch())
+        try:
+            await fault()
+        finally:
+            watcher.cancel()
+
+    await asyncio.gather(
+        strike(),
+        *(
+            sessions_back_to_back(c, given[c.charge_point_id], phase_s=i * PACE_S)
+            for i, c in enumerate(chargers)
+        ),
+    )
+    return {"in flight": Counter(action for _, action in seen), "given": given}
+
+
+def counted(chargers: list[NumberedCharger], given: dict[str, list[tuple[int, int]]]) -> dict:
+    """From the database: sessions lost or stored twice, stops that did not land, and transaction ids given to
+    a charger that are not its stored row with that meterStart."""
+    lost = doubled = unclosed = unstored = 0
+    for charger in chargers:
+        rows = list(Transaction.objects.filter(charge_point__charge_point_id=charger.charge_point_id))
+        starts = Counter(row.meter_start_wh for row in rows)
+        expected = {session * 1000 for session in range(SESSIONS)}
+        lost += len(expected - set(starts))
+        doubled += sum(count - 1 for count in starts.values()) + len(set(starts) - expected)
+        unclosed += sum(1 for row in rows if row.meter_stop_wh != row.meter_start_wh + STOPPED_AFTER_WH)
+        stored = {row.pk: row.meter_start_wh for row in rows}
+        unstored += sum(1 for pk, meter_start in given[charger.charge_point_id] if stored.get(pk) != meter_start)
+    return {"lost": lost, "doubled": doubled, "unclosed": unclosed, "accepted unstored": unstored}
+
+
+def report(fault: str, chargers: list[NumberedCharger], figures: dict, in_flight: Counter) -> None:
+    recovery = max(c.recovery_s() for c in chargers)
+    failures = Counter(f for c in chargers for f in c.failures)
+    print(
+        f"\nFAULTS | {fault} | sessions {CHARGERS * SESSIONS} ({CHARGERS} chargers back to back), in flight at the "
+        f"fault {dict(in_flight)} | lost {figures['lost']} | doubled {figures['doubled']} | unclosed "
+        f"{figures['unclosed']} | accepted unstored {figures['accepted unstored']} | retries "
+        f"{sum(c.retries for c in chargers)} | recovery {recovery:.1f} s | failures {dict(failures)}"
+    )
+
+
+NOTHING_WRONG = {"lost": 0, "doubled": 0, "unclosed": 0, "accepted unstored": 0}
+
+
+def test_a_daphne_killed_with_starts_and_stops_in_flight_loses_and_doubles_no_transaction(tmp_path: Path) -> None:
+    port = free_port()
+    servers = [start_portal(port=port, log=tmp_path / "daphne-1", OCPP_REGISTRATION="accept")]
+    chargers = numbered(servers[0], CHARGERS)
+
+    async def kill_and_restart() -> None:
+        os.kill(servers[0].process.pid, signal.SIGKILL)
+        await asyncio.to_thread(servers[0].process.wait)
+        servers.append(
+            await asyncio.to_thread(start_portal, port=port, log=tmp_path / "daphne-2", OCPP_REGISTRATION="accept")
+        )
+
+    try:
+        run = asyncio.run(start_stop_with_a_fault(chargers, kill_and_restart))
+    finally:
+        servers[-1].stop()
+    figures = counted(chargers, run["given"])
+    report("daphne killed (SIGKILL) with Start/Stop in flight, started again", chargers, figures, run["in flight"])
+    assert figures == NOTHING_WRONG
+    assert set(run["in flight"]) == {"StartTransaction", "StopTransaction"}
+    assert all(c.connects >= 2 for c in chargers)  # each lost its socket and sent again on a new one
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a proxy in front of PostgreSQL")
+def test_postgresql_away_with_starts_and_stops_in_flight_accepts_nothing_unstored_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    portal, proxy = portal_behind_a_cuttable_proxy(tmp_path)
+    chargers = numbered(portal, CHARGERS)
+    began = time.monotonic()
+
+    async def outage() -> None:
+        await asyncio.to_thread(proxy.cut)
+        await asyncio.sleep(OUTAGE_S)
+        await asyncio.to_thread(proxy.restore)
+
+    try:
+        run = asyncio.run(start_stop_with_a_fault(chargers, outage))
+    finally:
+        portal.stop()
+        proxy.stop()
+    figures = counted(chargers, run["given"])
+    report(f"PostgreSQL unreachable for {OUTAGE_S} s with Start/Stop in flight", chargers, figures, run["in flight"])
+    assert figures == NOTHING_WRONG
+    assert proxy.dropped > 0
+    assert set(run["in flight"]) == {"StartTransaction", "StopTransaction"}
+    # A Start or Stop whose query was cut is answered with a CALLERROR the charger retries; nothing times out.
+    assert {failure.split(": ")[1] for c in chargers for failure in c.failures} <= {"InternalError"}
+    assert time.monotonic() - began > OUTAGE_S
+    assert "Traceback" not in (tmp_path / "daphne.err").read_text(errors="replace")
