@@ -83,10 +83,7 @@ async def start_stop_with_a_fault(chargers: list[NumberedCharger], fault: Callab
 
     await asyncio.gather(
         strike(),
-        *(
-            sessions_back_to_back(c, given[c.charge_point_id], phase_s=i * PACE_S)
-            for i, c in enumerate(chargers)
-        ),
+        *(sessions_back_to_back(c, given[c.charge_point_id], phase_s=i * PACE_S) for i, c in enumerate(chargers)),
     )
     return {"in flight": Counter(action for _, action in seen), "given": given}
 
