@@ -10,6 +10,7 @@ Each test prints one line of figures (`FAULTS | ...`) for the README's fault tab
 """
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -22,6 +23,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import free_port, start_portal
+from tests.db import in_db_thread
 from tests.e2e.test_faults import ID_TAG, OUTAGE_S, numbered, portal_behind_a_cuttable_proxy
 from tests.faults import NumberedCharger, iso
 from transactions.models import Transaction
@@ -168,3 +170,35 @@ def test_postgresql_away_with_starts_and_stops_in_flight_accepts_nothing_unstore
     assert {failure.split(": ")[1] for c in chargers for failure in c.failures} <= {"InternalError"}
     assert time.monotonic() - began > OUTAGE_S
     assert "Traceback" not in (tmp_path / "daphne.err").read_text(errors="replace")
+
+
+def test_a_start_and_a_stop_whose_answers_were_lost_after_the_commit_are_stored_once_when_sent_again(
+    open_portal,
+) -> None:
+    """The charger's socket drops between the portal's commit and its answer: the charger never learns its
+    transactionId, and sends the same StartTransaction again on its next connection (then the same Stop)."""
+    (charger,) = numbered(open_portal, 1)
+    start = start_payload(charger, 0)
+    stop = {"meterStop": STOPPED_AFTER_WH, "timestamp": iso(charger.started + timedelta(seconds=30))}
+    rows = Transaction.objects.filter(charge_point__charge_point_id=charger.charge_point_id)
+
+    async def sent_and_dropped(action: str, payload: dict, stored: Callable[[], bool]) -> None:
+        await charger.connect()
+        await charger.sim.send_frame(json.dumps([2, "lost", action, payload]))  # no wait for the answer
+        await charger.sim.close()
+        deadline = time.monotonic() + 10
+        while not await in_db_thread(stored) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert await in_db_thread(stored)  # committed, answer lost: what the resend must find
+
+    async def scenario() -> int:
+        await sent_and_dropped("StartTransaction", start, rows.exists)
+        transaction_id = (await charger.call("StartTransaction", start))["transactionId"]
+        closed = rows.filter(stopped_at__isnull=False).exists
+        await sent_and_dropped("StopTransaction", {**stop, "transactionId": transaction_id}, closed)
+        await charger.call("StopTransaction", {**stop, "transactionId": transaction_id})
+        await charger.close()
+        return transaction_id
+
+    transaction_id = asyncio.run(scenario())
+    assert [(row.pk, row.meter_start_wh, row.meter_stop_wh) for row in rows] == [(transaction_id, 0, 500)]
