@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from hypothesis import strategies as st
 
-from chargers.actions import CENTRAL_ACTIONS, CHARGER_ACTIONS, KNOWN_ACTIONS
+from chargers.actions import CENTRAL_ACTIONS, CHARGER_ACTIONS, KNOWN_ACTIONS, SECURITY_ACTIONS
 from chargers.ocpp.handlers import HANDLERS
 from chargers.ocpp.schemas import LENIENT_ACTIONS, request_schema
 
@@ -158,8 +158,8 @@ def near_valid_call(draw, action: str) -> Case:
     added, a wrong message type id), and the answer it must get."""
     payload = draw(valid_object(request_schema(action)))
     unique_id = draw(st.text(STORABLE, min_size=1, max_size=36).filter(lambda text: not text.startswith("probe")))
-    message_type, expected, why = 2, "result", "valid"
-    kind = draw(st.sampled_from(["valid", "value", "missing", "extra", "message type"]))
+    message_type, expected, why, sent_action = 2, "result", "valid", action
+    kind = draw(st.sampled_from(["valid", "value", "missing", "extra", "message type", "action"]))
     places = fields(action, payload)
     if kind == "value" and places:
         path, node, _ = draw(st.sampled_from(places))
@@ -185,7 +185,12 @@ def near_valid_call(draw, action: str) -> Case:
     elif kind == "message type":
         message_type = draw(st.integers(-10, 100).filter(lambda n: n not in (2, 3, 4)) | st.sampled_from(["2", None]))
         why, expected = f"message type {message_type!r}", PROTOCOL
-    return Case(json.dumps([message_type, unique_id, action, payload]), expected, unique_id, why)
+    elif kind == "action":
+        # The payload of this action under the name of another: one a charger may not send, or no action at all.
+        sent_action = draw(st.sampled_from([*CENTRAL_ONLY, *sorted(SECURITY_ACTIONS), action.lower(), f"{action}X"]))
+        expected = "NotSupported" if sent_action in KNOWN_ACTIONS else "NotImplemented"
+        why = f"action {sent_action!r}"
+    return Case(json.dumps([message_type, unique_id, sent_action, payload]), expected, unique_id, why)
 
 
 def _drop(payload: dict, path: tuple) -> None:
