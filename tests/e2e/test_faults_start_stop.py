@@ -1,5 +1,6 @@
 """Faults while StartTransaction and StopTransaction are in flight (issue 15, item 4): each charger runs short
-sessions back to back (Start, Stop, Start, ...), and the fault strikes in the middle of them. A charger sends
+sessions back to back (Start, Stop, Start, ...), and the fault strikes as half of them send a Start and the other
+half a Stop. A charger sends
 again whatever went unanswered, as a real one does (tests/faults.py): the same StartTransaction (connector,
 idTag, meterStart, timestamp) must be recognised as the transaction already stored, the same StopTransaction
 must close it once. Afterwards every session exists exactly once, closed with its meterStop, and every
@@ -16,6 +17,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,51 +44,68 @@ def start_payload(charger: NumberedCharger, session: int) -> dict:
     return {"connectorId": 1, "idTag": ID_TAG, "meterStart": session * 1000, "timestamp": iso(started)}
 
 
-async def sessions_back_to_back(charger: NumberedCharger, given: list[tuple[int, int]], phase_s: float) -> None:
-    """Start and stop SESSIONS sessions, beginning `phase_s` late (so that when the fault strikes some chargers
-    are starting and others stopping); `given` collects (transactionId, meterStart) of every answer."""
-    await asyncio.sleep(phase_s)
+@dataclass
+class Lineup:
+    """Where the chargers wait for the fault: half of them just before a StartTransaction, half just before a
+    StopTransaction (of their second session), so that both are in flight when it strikes."""
+
+    chargers: list[NumberedCharger]
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+
+    async def wait(self, charger: NumberedCharger, session: int, action: str) -> None:
+        role = "StartTransaction" if self.chargers.index(charger) % 2 == 0 else "StopTransaction"
+        if session == 1 and action == role:
+            self.waiting += 1
+            await self.go.wait()
+
+
+async def sessions_back_to_back(charger: NumberedCharger, given: list[tuple[int, int]], lineup: Lineup) -> None:
+    """Start and stop SESSIONS sessions; `given` collects (transactionId, meterStart) of every answer."""
     await charger.call("BootNotification", {"chargePointVendor": "Etrel", "chargePointModel": "G-HB1V5CY20-A14"})
     for session in range(SESSIONS):
         start = start_payload(charger, session)
+        await lineup.wait(charger, session, "StartTransaction")
         transaction_id = (await charger.call("StartTransaction", start))["transactionId"]
         given.append((transaction_id, start["meterStart"]))
-        charger.answered.append(session)
         await asyncio.sleep(PACE_S)
         stop = {
             "transactionId": transaction_id,
             "meterStop": start["meterStart"] + STOPPED_AFTER_WH,
             "timestamp": iso(charger.started + timedelta(minutes=session, seconds=30)),
         }
+        await lineup.wait(charger, session, "StopTransaction")
         await charger.call("StopTransaction", stop)
         await asyncio.sleep(PACE_S)
     await charger.close()
 
 
-async def start_stop_with_a_fault(chargers: list[NumberedCharger], fault: Callable[[], Awaitable[None]]) -> dict:
-    """Run the sessions; the fault strikes once every charger has a session started. Returns the frames that
-    were in flight while the fault lasted (by action, once per charger) and the transaction ids given."""
+async def start_stop_with_a_fault(
+    chargers: list[NumberedCharger], fault: Callable[[Callable[[], None]], Awaitable[None]]
+) -> dict:
+    """Run the sessions; once every charger waits in the lineup, `fault` strikes and releases them (calling the
+    function it is given) where it wants them to send. Returns the frames in flight while the fault lasted (by
+    action, once per charger) and the transaction ids given."""
     given: dict[str, list[tuple[int, int]]] = {c.charge_point_id: [] for c in chargers}
+    lineup = Lineup(chargers)
     seen: set[tuple[str, str]] = set()
 
     async def watch() -> None:
         while True:
             seen.update((c.charge_point_id, c.in_flight) for c in chargers if c.in_flight)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
 
     async def strike() -> None:
-        while min(len(c.answered) for c in chargers) < 2:
+        while lineup.waiting < len(chargers):
             await asyncio.sleep(0.01)
         watcher = asyncio.create_task(watch())
         try:
-            await fault()
+            await fault(lineup.go.set)
         finally:
+            lineup.go.set()
             watcher.cancel()
 
-    await asyncio.gather(
-        strike(),
-        *(sessions_back_to_back(c, given[c.charge_point_id], phase_s=i * PACE_S) for i, c in enumerate(chargers)),
-    )
+    await asyncio.gather(strike(), *(sessions_back_to_back(c, given[c.charge_point_id], lineup) for c in chargers))
     return {"in flight": Counter(action for _, action in seen), "given": given}
 
 
@@ -125,7 +144,9 @@ def test_a_daphne_killed_with_starts_and_stops_in_flight_loses_and_doubles_no_tr
     servers = [start_portal(port=port, log=tmp_path / "daphne-1", OCPP_REGISTRATION="accept")]
     chargers = numbered(servers[0], CHARGERS)
 
-    async def kill_and_restart() -> None:
+    async def kill_and_restart(release: Callable[[], None]) -> None:
+        release()
+        await asyncio.sleep(0.02)  # the frames are on their way, or being handled
         os.kill(servers[0].process.pid, signal.SIGKILL)
         await asyncio.to_thread(servers[0].process.wait)
         servers.append(
@@ -151,8 +172,9 @@ def test_postgresql_away_with_starts_and_stops_in_flight_accepts_nothing_unstore
     chargers = numbered(portal, CHARGERS)
     began = time.monotonic()
 
-    async def outage() -> None:
+    async def outage(release: Callable[[], None]) -> None:
         await asyncio.to_thread(proxy.cut)
+        release()
         await asyncio.sleep(OUTAGE_S)
         await asyncio.to_thread(proxy.restore)
 
