@@ -58,6 +58,10 @@ class PortalServer(Server):
         super().__init__(*args, ready_callable=self._configure_websockets, **kwargs)
 
     def _configure_websockets(self) -> None:
+        # Twisted closes a connection that sent nothing for this long while its request is unfinished (a
+        # handshake that never completes, one byte now and then: slowloris); its default is 12 hours. A request
+        # being handled, and a websocket once upgraded, are not timed (twisted.web.http stops the timer).
+        self.http_factory.timeOut = float(os.environ.get("HTTP_IDLE_TIMEOUT_S", "30"))
         self.http_factory.buildProtocol = self._build_http_protocol
         self.ws_factory.protocol = SizeReportingWebSocketProtocol
         self.ws_factory.setProtocolOptions(failByDrop=False)

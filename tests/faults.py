@@ -35,6 +35,7 @@ class NumberedCharger:
     connects: int = 0
     answered: list[int] = field(default_factory=list)
     transaction_id: int | None = None
+    in_flight: str = ""  # the action of the frame waiting for an answer, if any
     _failing_since: float | None = None
     _sims: list[SimulatedCharger] = field(default_factory=list)
 
@@ -59,6 +60,13 @@ class NumberedCharger:
 
     async def call(self, action: str, payload: dict, *, deadline_s: float = 60) -> dict:
         """Send until answered: after a CALLERROR, a timeout or a lost socket, reconnect and send again."""
+        self.in_flight = action
+        try:
+            return await self._call_until_answered(action, payload, deadline_s)
+        finally:
+            self.in_flight = ""
+
+    async def _call_until_answered(self, action: str, payload: dict, deadline_s: float) -> dict:
         began = time.monotonic()
         give_up = began + deadline_s
         while True:

@@ -76,6 +76,8 @@ class SimulatedCharger:
         self.received_calls: list[tuple[str, str, dict]] = []
         self.answers: dict[str, dict | Callable[[dict], Any]] = dict(DEFAULT_ANSWERS)
         self.closed = asyncio.Event()
+        # Replies nobody waited for (a test that sends raw frames reads the answers to them here).
+        self.unmatched: list[list] = []
 
     def _headers(self) -> dict[str, str]:
         if self.password is None:
@@ -139,6 +141,8 @@ class SimulatedCharger:
         future = self._waiting.pop(unique_id, None)
         if future is not None and not future.done():
             future.set_result(frame)
+        else:
+            self.unmatched.append(frame)
 
     async def send_frame(self, text: str, unique_id: str | None = None, timeout: float = 10) -> list | None:
         """Send raw text; wait for the frame answering `unique_id` (if given)."""

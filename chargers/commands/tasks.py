@@ -9,6 +9,8 @@ operators made) and messages already in the broker name tasks by it.
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.db import connection
 
 from chargers.commands.dispatch import commands_poke
 from chargers.commands.pipeline import commands_expire, commands_reap
@@ -51,6 +53,29 @@ def commands_housekeeping() -> dict[str, int]:
     if due:
         commands_poke(command_ids=due)
     return {"expired": commands_expire(), "reaped": commands_reap(), "redispatched": len(due), "silent": silent}
+
+
+@worker_ready.connect
+def commands_poke_on_worker_start(**kwargs: object) -> None:
+    """A worker killed with a dispatch message in hand loses it (Celery acknowledges a message when it takes it),
+    and its commands would wait in the database for beat's housekeeping: up to its minute, plus its 20 s of
+    patience. The worker that starts in its place pokes at once for every queued command of an online charger,
+    whatever its age: a poke is idempotent (the session claims its queued commands from the database), so one
+    too many costs nothing.
+
+    Not task_acks_late: with Redis an unacknowledged message comes back only after the broker's visibility
+    timeout (an hour), and a timeout short enough to matter would run every task with an ETA (a scheduled
+    command, a rollout) again each time it passed."""
+    try:
+        due = commands_due_for_online_chargers(older_than_s=0)
+        if due:
+            commands_poke(command_ids=due)
+            logger.info("worker started: poked for %d queued command(s)", len(due))
+    except Exception:
+        # The database or the layer away at start: beat's housekeeping pokes later; the worker must start anyway.
+        logger.warning("worker started: could not poke for queued commands", exc_info=True)
+    finally:
+        connection.close()  # the worker's main thread runs no task: give its connection back
 
 
 @shared_task(name="chargers.tasks.soap_commands_deliver", ignore_result=True)

@@ -4,6 +4,11 @@ from chargers.storable import has_control_characters
 
 SUBPROTOCOL = "ocpp1.6"
 MAX_IDENT_LENGTH = 100
+# "." and ".." are path segments, not names: a page of a charger so named (/chargers/../) is no page of it.
+DOT_SEGMENTS = frozenset({".", ".."})
+# What the server's URL decoding makes of percent-escapes that are not UTF-8 (%FF): two different ids sent
+# would become one stored id.
+UNDECODABLE = "\ufffd"
 
 
 def handshake_problem(*, ident: str, subprotocols: list[str]) -> str:
@@ -13,6 +18,10 @@ def handshake_problem(*, ident: str, subprotocols: list[str]) -> str:
     if has_control_characters(ident):
         # A NUL cannot even be looked up in PostgreSQL; no real charger id holds a control character.
         return "bad URL: the charge point id holds a control character"
+    if ident in DOT_SEGMENTS:
+        return "bad URL: the charge point id is a dot segment ('.' or '..')"
+    if UNDECODABLE in ident:
+        return "bad URL: the charge point id is not UTF-8 once its percent-escapes are decoded"
     if SUBPROTOCOL not in subprotocols:
         offered = ", ".join(subprotocols) or "none"
         return f"subprotocol {SUBPROTOCOL} not offered (offered: {offered})"

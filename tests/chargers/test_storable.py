@@ -26,3 +26,19 @@ def test_a_handshake_problem_names_the_control_character_before_the_subprotocol(
     assert "control character" in handshake_problem(ident="HS\x00NUL", subprotocols=[])
     assert handshake_problem(ident="HS-1", subprotocols=["ocpp1.6"]) == ""
     assert "not offered" in handshake_problem(ident="HS-1", subprotocols=["ocpp2.0.1"])
+
+
+@pytest.mark.parametrize(
+    ("ident", "problem"),
+    [
+        (".", "dot segment"),
+        ("..", "dot segment"),
+        ("\ufffd\ufffd", "not UTF-8"),  # what /ocpp/%FF%FE decodes to
+        ("ŠKODA-1", ""),
+        ("a.b", ""),
+        ("...", ""),
+    ],
+)
+def test_a_charge_point_id_that_is_a_dot_segment_or_undecodable_is_refused(ident: str, problem: str) -> None:
+    found = handshake_problem(ident=ident, subprotocols=["ocpp1.6"])
+    assert problem in found if problem else found == ""
