@@ -97,23 +97,27 @@ def charge_points_authenticate(*, attempts: Sequence[HandshakeAttempt]) -> list[
     is its id, which then stands in for the Basic auth (the whitepaper's profile 3 has none).
     """
     found = bulk.charge_points_for_handshake(charge_point_ids=list({a.charge_point_id for a in attempts}))
-    return [_decide(attempt, found.get(attempt.charge_point_id)) for attempt in attempts]
+    return [_decide(attempt, found) for attempt in attempts]
 
 
-def _decide(attempt: HandshakeAttempt, charge_point: ChargePoint | None) -> ConnectDecision:
+def _decide(attempt: HandshakeAttempt, found: dict[str, ChargePoint]) -> ConnectDecision:
     password = attempt.password
-    if charge_point is not None and (weaker := _weaker_than_profile(charge_point, attempt.security)):
-        return ConnectDecision(None, weaker)
-    if charge_point is not None and charge_point.security_profile == PROFILE_CLIENT_CERTIFICATE:
-        return ConnectDecision(charge_point)
+    charge_point = found.get(attempt.charge_point_id)
     if charge_point is None:
         policy = settings.OCPP_REGISTRATION
         if policy == "reject":
             return ConnectDecision(None, "unknown charge point id (OCPP_REGISTRATION=reject)")
         status = RegistrationStatus.ACCEPTED if policy == "accept" else RegistrationStatus.PENDING
         key_hash = auth_key_hash(key=password) if password and len(password) >= 16 else ""
-        # get_or_create: the same unknown id twice in one batch makes one charger.
-        charge_point = _charge_point_create_on_connect(attempt.charge_point_id, status, key_hash)
+        charge_point, created = _charge_point_create_on_connect(attempt.charge_point_id, status, key_hash)
+        # The same id later in the batch is a known charger now, whose key the next attempt must present (as
+        # if they had come one after the other); so is one that another process created meanwhile.
+        found[attempt.charge_point_id] = charge_point
+        if created:
+            return ConnectDecision(charge_point)
+    if weaker := _weaker_than_profile(charge_point, attempt.security):
+        return ConnectDecision(None, weaker)
+    if charge_point.security_profile == PROFILE_CLIENT_CERTIFICATE:
         return ConnectDecision(charge_point)
     if charge_point.auth_key_hash:
         if password is None:
@@ -139,7 +143,7 @@ def _weaker_than_profile(charge_point: ChargePoint, security: TransportSecurity)
     return ""
 
 
-def _charge_point_create_on_connect(charge_point_id: str, status: str, key_hash: str) -> ChargePoint:
+def _charge_point_create_on_connect(charge_point_id: str, status: str, key_hash: str) -> tuple[ChargePoint, bool]:
     with transaction.atomic():
         charge_point, created = ChargePoint.objects.get_or_create(
             charge_point_id=charge_point_id,
@@ -147,7 +151,7 @@ def _charge_point_create_on_connect(charge_point_id: str, status: str, key_hash:
         )
         if created:
             Connector.objects.create(charge_point=charge_point, connector_id=0)
-    return charge_point
+    return charge_point, created
 
 
 class RefusedAttempt(NamedTuple):
