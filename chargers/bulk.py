@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, Value, When
 from psycopg.types.json import Jsonb
 
 from chargers.models import ChargePoint, Command, CommandStatus, Connector, MessageLog
@@ -52,29 +52,34 @@ def _handshake_sql() -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(ChargePoint._meta.get_field(name).column) for name in _handshake_fields())
     table = quote(ChargePoint._meta.db_table)
-    return f"SELECT {columns} FROM {table} WHERE {quote('charge_point_id')} = %s"  # noqa: S608 (names from _meta)
+    return f"SELECT {columns} FROM {table} WHERE {quote('charge_point_id')} = ANY(%s)"  # noqa: S608 (names from _meta)
 
 
-def charge_point_for_handshake_sql(*, charge_point_id: str) -> ChargePoint | None:
+def charge_points_for_handshake_sql(*, charge_point_ids: Sequence[str]) -> dict[str, ChargePoint]:
     """Without the ORM's query compiler: it costs ~0.5 ms of CPU per lookup on the one database thread all
     consumers of a process share, and a reconnect storm does thousands of them."""
     with connection.cursor() as cursor:
-        cursor.execute(_handshake_sql(), [charge_point_id])
-        row = cursor.fetchone()
-    return ChargePoint.from_db(connection.alias, _handshake_fields(), row) if row else None
+        cursor.execute(_handshake_sql(), [list(charge_point_ids)])
+        rows = cursor.fetchall()
+    fields = _handshake_fields()
+    chargers = (ChargePoint.from_db(connection.alias, fields, row) for row in rows)
+    return {charger.charge_point_id: charger for charger in chargers}
 
 
-def charge_point_for_handshake_orm(*, charge_point_id: str) -> ChargePoint | None:
-    return ChargePoint.objects.only(*HANDSHAKE_FIELDS).filter(charge_point_id=charge_point_id).first()
+def charge_points_for_handshake_orm(*, charge_point_ids: Sequence[str]) -> dict[str, ChargePoint]:
+    chargers = ChargePoint.objects.only(*HANDSHAKE_FIELDS).filter(charge_point_id__in=charge_point_ids)
+    return {charger.charge_point_id: charger for charger in chargers}
 
 
-def charge_point_for_handshake(*, charge_point_id: str) -> ChargePoint | None:
-    """The charger row for a websocket handshake (HANDSHAKE_FIELDS loaded), or None for an unknown id."""
-    twin = charge_point_for_handshake_sql if on_postgresql() else charge_point_for_handshake_orm
-    return twin(charge_point_id=charge_point_id)
+def charge_points_for_handshake(*, charge_point_ids: Sequence[str]) -> dict[str, ChargePoint]:
+    """The charger rows for websocket handshakes (HANDSHAKE_FIELDS loaded) by exact id; unknown ids are absent."""
+    if not charge_point_ids:
+        return {}
+    twin = charge_points_for_handshake_sql if on_postgresql() else charge_points_for_handshake_orm
+    return twin(charge_point_ids=charge_point_ids)
 
 
-# --- A session connects ---------------------------------------------------------------------------------------
+# --- Sessions connect -----------------------------------------------------------------------------------------
 
 
 class Takeover(NamedTuple):
@@ -84,45 +89,67 @@ class Takeover(NamedTuple):
     has_queued_commands: bool
 
 
-# The row lock of FOR UPDATE makes the read of the old channel and the write one step, as select_for_update does.
+class Connecting(NamedTuple):
+    """A session taking its charger over: the charger's pk, the session's channel and the peer's address."""
+
+    charge_point_pk: int
+    channel_name: str
+    remote_addr: str
+
+
+# The row locks of FOR UPDATE make the read of the old channels and the write one step, as select_for_update does;
+# taken in pk order, so that two processes connecting overlapping batches cannot deadlock.
 _CONNECT_SQL = """
     UPDATE chargers_chargepoint AS cp
-    SET is_online = TRUE, channel_name = %s, connected_at = %s, last_seen = %s, remote_addr = %s
-    FROM (SELECT id, channel_name FROM chargers_chargepoint WHERE id = %s FOR UPDATE) AS old
-    WHERE cp.id = old.id
-    RETURNING old.channel_name,
+    SET is_online = TRUE, channel_name = new.channel, connected_at = %s, last_seen = %s, remote_addr = new.addr
+    FROM (SELECT id, channel_name FROM chargers_chargepoint WHERE id = ANY(%s) ORDER BY id FOR UPDATE) AS old,
+        unnest(%s::bigint[], %s::text[], %s::text[]) AS new(id, channel, addr)
+    WHERE cp.id = old.id AND new.id = old.id
+    RETURNING cp.id, old.channel_name,
         EXISTS (SELECT 1 FROM chargers_command AS c WHERE c.charge_point_id = cp.id AND c.status = 'queued')
 """
 
 
-def charge_point_connect_sql(*, charge_point_pk: int, channel_name: str, remote_addr: str, at: datetime) -> Takeover:
-    """One statement (lock, read the old channel, write, look for queued commands) instead of BEGIN, SELECT ...
-    FOR UPDATE, UPDATE, COMMIT: a connect storm runs this once per charger on the one database thread."""
+def charge_points_connect_sql(*, sessions: Sequence[Connecting], at: datetime) -> dict[int, Takeover]:
+    """One statement for the batch (lock, read the old channels, write, look for queued commands) instead of
+    BEGIN, SELECT ... FOR UPDATE, UPDATE, COMMIT per charger: a connect storm runs on the one database thread."""
+    pks = [s.charge_point_pk for s in sessions]
+    columns = [pks, [s.channel_name for s in sessions], [s.remote_addr[:64] for s in sessions]]
     with connection.cursor() as cursor:
-        cursor.execute(_CONNECT_SQL, [channel_name, at, at, remote_addr[:64], charge_point_pk])
-        found = cursor.fetchone()
-    return Takeover(found[0] or "", bool(found[1])) if found else Takeover("", False)
+        cursor.execute(_CONNECT_SQL, [at, at, pks, *columns])
+        return {pk: Takeover(previous or "", queued) for pk, previous, queued in cursor.fetchall()}
 
 
-def charge_point_connect_orm(*, charge_point_pk: int, channel_name: str, remote_addr: str, at: datetime) -> Takeover:
+def charge_points_connect_orm(*, sessions: Sequence[Connecting], at: datetime) -> dict[int, Takeover]:
+    pks = [s.charge_point_pk for s in sessions]
+
+    def per_charger(values: dict[int, str]) -> Case:
+        return Case(*(When(pk=pk, then=Value(value)) for pk, value in values.items()), output_field=CharField())
+
     with transaction.atomic():
-        previous = (
-            ChargePoint.objects.select_for_update()
-            .filter(pk=charge_point_pk)
-            .values_list("channel_name", flat=True)
-            .first()
-        ) or ""
-        ChargePoint.objects.filter(pk=charge_point_pk).update(
-            is_online=True, channel_name=channel_name, connected_at=at, last_seen=at, remote_addr=remote_addr[:64]
+        locked = ChargePoint.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+        previous = dict(locked.values_list("pk", "channel_name"))
+        ChargePoint.objects.filter(pk__in=pks).update(
+            is_online=True,
+            channel_name=per_charger({s.charge_point_pk: s.channel_name for s in sessions}),
+            remote_addr=per_charger({s.charge_point_pk: s.remote_addr[:64] for s in sessions}),
+            connected_at=at,
+            last_seen=at,
         )
-        queued = Command.objects.filter(charge_point_id=charge_point_pk, status=CommandStatus.QUEUED).exists()
-    return Takeover(previous, queued)
+        waiting = Command.objects.filter(charge_point_id__in=pks, status=CommandStatus.QUEUED).order_by()
+        queued = set(waiting.values_list("charge_point_id", flat=True))
+    return {pk: Takeover(channel or "", pk in queued) for pk, channel in previous.items()}
 
 
-def charge_point_connect(*, charge_point_pk: int, channel_name: str, remote_addr: str, at: datetime) -> Takeover:
-    """Mark the charger online and held by `channel_name`."""
-    twin = charge_point_connect_sql if on_postgresql() else charge_point_connect_orm
-    return twin(charge_point_pk=charge_point_pk, channel_name=channel_name, remote_addr=remote_addr, at=at)
+def charge_points_connect(*, sessions: Sequence[Connecting], at: datetime) -> dict[int, Takeover]:
+    """Mark each charger online and held by its session's channel, one session per charger (the service picks
+    it); returns what each found, by pk (a charger deleted meanwhile is absent)."""
+    if len({s.charge_point_pk for s in sessions}) != len(sessions):
+        raise ValueError("charge_points_connect: one session per charger")
+    if not sessions:
+        return {}
+    twin = charge_points_connect_sql if on_postgresql() else charge_points_connect_orm
+    return twin(sessions=sessions, at=at)
 
 
 # --- Sessions end ---------------------------------------------------------------------------------------------

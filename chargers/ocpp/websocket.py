@@ -15,7 +15,6 @@ import logging
 import time
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
@@ -93,6 +92,8 @@ class OcppConsumer(CommandDeliveryMixin, CallerMixin, LayerResilientMixin, Async
     # --- Handshake --------------------------------------------------------------------------------------
 
     async def connect(self) -> None:
+        """The handshake's database work goes through group commits (chargers/ocpp/writers.py): a reconnect
+        storm costs a lookup, a takeover and the charger.online subscribers per batch, not per charger."""
         ident = self.scope["url_route"]["kwargs"].get("charge_point_id", "")
         remote_addr = (self.scope.get("client") or ("", 0))[0] or ""
         reason = handshake_problem(ident=ident, subprotocols=self.scope.get("subprotocols", []))
@@ -102,26 +103,21 @@ class OcppConsumer(CommandDeliveryMixin, CallerMixin, LayerResilientMixin, Async
             if credentials and credentials[0] != ident:
                 reason = f"Basic auth user {credentials[0][:40]!r} is not the charge point id"
             else:
-                decision = await database_sync_to_async(services.charge_point_authenticate)(
-                    charge_point_id=ident,
-                    password=credentials[1] if credentials else None,
-                    security=transport_security(self.scope.get("headers", [])),
-                )
+                security = transport_security(self.scope.get("headers", []))
+                password = credentials[1] if credentials else None
+                decision = await writers().handshakes.submit(services.HandshakeAttempt(ident, password, security))
                 reason, charge_point = decision.reason, decision.charge_point
         if reason:
-            await database_sync_to_async(services.connection_attempt_log)(
-                charge_point_ident=ident,
-                reason=reason,
-                remote_addr=remote_addr,
-                path=self.scope.get("path", ""),
+            await writers().refusals.submit(
+                services.RefusedAttempt(ident, reason, remote_addr, self.scope.get("path", ""))
             )
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.charge_point_pk = charge_point.pk
         self.charge_point_ident = ident
         self.registration_status = charge_point.registration_status
-        connected = await database_sync_to_async(services.charge_point_connected)(
-            charge_point=charge_point, channel_name=self.channel_name, remote_addr=remote_addr
+        connected = await writers().connects.submit(
+            services.Arrival(charge_point.pk, self.channel_name, ident, remote_addr)
         )
         self._last_seen_written = time.monotonic()
         await self.accept(SUBPROTOCOL)
@@ -232,10 +228,7 @@ class RefusedConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         path = self.scope.get("path", "")
         remote_addr = (self.scope.get("client") or ("", 0))[0] or ""
-        await database_sync_to_async(services.connection_attempt_log)(
-            charge_point_ident="",
-            reason="bad URL: expected /ocpp/<charge point id>",
-            remote_addr=remote_addr,
-            path=path,
+        await writers().refusals.submit(
+            services.RefusedAttempt("", "bad URL: expected /ocpp/<charge point id>", remote_addr, path)
         )
         await self.close()

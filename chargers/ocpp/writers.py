@@ -10,10 +10,18 @@ from django.db import transaction
 from chargers.commands.pipeline import Answer, commands_claim_next, commands_record_answers
 from chargers.ocpp.batching import GroupCommit
 from chargers.services import (
+    Arrival,
+    ConnectDecision,
+    Connected,
     Departure,
+    HandshakeAttempt,
     LogEntry,
+    RefusedAttempt,
+    charge_points_authenticate,
+    charge_points_connected,
     charge_points_disconnected,
     charge_points_mark_seen,
+    connection_attempts_log,
     message_log_write,
 )
 from chargers.services.connectors import connectors_record_readings
@@ -39,6 +47,18 @@ def _store_seen(items: list[tuple[int, datetime]]) -> None:
     charge_points_mark_seen(charge_point_pks=list(newest), seen_at=max(newest.values()))
 
 
+def _authenticate(attempts: list[HandshakeAttempt]) -> list[ConnectDecision]:
+    return charge_points_authenticate(attempts=attempts)
+
+
+def _store_refusals(attempts: list[RefusedAttempt]) -> None:
+    connection_attempts_log(attempts=attempts)
+
+
+def _store_connects(sessions: list[Arrival]) -> list[Connected]:
+    return charge_points_connected(sessions=sessions)
+
+
 def _store_disconnects(sessions: list[Departure]) -> None:
     charge_points_disconnected(sessions=sessions)
 
@@ -57,6 +77,10 @@ class Writers:
     message_log: GroupCommit
     last_seen: GroupCommit
     disconnects: GroupCommit
+    # The handshake: the charger lookup, the refused attempts' log, the takeover (issue 15: a reconnect storm).
+    handshakes: GroupCommit
+    refusals: GroupCommit
+    connects: GroupCommit
     command_claims: GroupCommit
     command_answers: GroupCommit
 
@@ -73,6 +97,9 @@ def writers() -> Writers:
             message_log=GroupCommit(_store_log, name="message log", max_batch=2000, describe=log_entry_describe),
             last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
             disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),
+            handshakes=GroupCommit(_authenticate, name="handshakes", max_batch=1000),
+            refusals=GroupCommit(_store_refusals, name="refused connections", max_batch=1000),
+            connects=GroupCommit(_store_connects, name="connects", max_batch=1000),
             command_claims=GroupCommit(_claim_commands, name="command claims", max_batch=2000),
             command_answers=GroupCommit(_store_answers, name="command answers", max_batch=2000),
         )

@@ -16,11 +16,13 @@ from chargers.services.registration import charge_point_registration_status
 from core import events
 
 __all__ = [
+    "Arrival",
     "Connected",
     "Departure",
     "charge_point_boot",
     "charge_point_connected",
     "charge_point_heartbeat",
+    "charge_points_connected",
     "charge_points_disconnected",
     "charge_points_mark_seen",
 ]
@@ -34,21 +36,49 @@ class Connected:
     has_queued_commands: bool
 
 
+class Arrival(NamedTuple):
+    """A session that opened: its charger (pk and id), its channel and the peer's address."""
+
+    charge_point_pk: int
+    channel_name: str
+    charge_point_id: str
+    remote_addr: str
+
+
 def charge_point_connected(*, charge_point: ChargePoint, channel_name: str, remote_addr: str) -> Connected:
-    """Record who holds the charger's socket now. Commands queued from here on find this channel; the ones
-    queued before are reported, so the session delivers them without a query on every connect."""
-    found = bulk.charge_point_connect(
-        charge_point_pk=charge_point.pk, channel_name=channel_name, remote_addr=remote_addr, at=timezone.now()
+    """Record who holds the charger's socket now (one session: see charge_points_connected)."""
+    session = Arrival(charge_point.pk, channel_name, charge_point.charge_point_id, remote_addr)
+    return charge_points_connected(sessions=[session])[0]
+
+
+def charge_points_connected(*, sessions: list[Arrival]) -> list[Connected]:
+    """Record who holds each charger's socket now; for each session, in order, the session it replaces and
+    whether commands wait (the ones queued from here on find the new channel; the ones queued before are
+    reported, so the session delivers them without a query on every connect). One ChargerOnline per charger.
+
+    Batched (the consumers hand their connects to a group-commit writer): a reconnect storm otherwise pays one
+    statement and every charger.online subscriber per charger on the one database thread. A charger twice in
+    the batch (a quick reconnect) ends up held by its later session, as if they had connected in turn: each
+    replaces the one before it, the first the one stored before; only the later is told of queued commands (the
+    earlier is closed at once, and must not take them)."""
+    last = {s.charge_point_pk: index for index, s in enumerate(sessions)}  # each charger's newest session
+    newest = [sessions[index] for index in last.values()]
+    found = bulk.charge_points_connect(
+        sessions=[bulk.Connecting(s.charge_point_pk, s.channel_name, s.remote_addr) for s in newest], at=timezone.now()
     )
-    previous = found.previous_channel
+    held = {pk: takeover.previous_channel for pk, takeover in found.items()}  # each charger's holder so far
+    results = []
+    for index, session in enumerate(sessions):
+        pk = session.charge_point_pk
+        previous, held[pk] = held.get(pk, ""), session.channel_name
+        waiting = pk in found and found[pk].has_queued_commands and last[pk] == index
+        results.append(Connected(previous if previous != session.channel_name else "", waiting))
     events.publish(
-        [
-            ChargerOnline(
-                charge_point_pk=charge_point.pk, charge_point_id=charge_point.charge_point_id, remote_addr=remote_addr
-            )
-        ]
+        ChargerOnline(charge_point_pk=s.charge_point_pk, charge_point_id=s.charge_point_id, remote_addr=s.remote_addr)
+        for s in newest
+        if s.charge_point_pk in found
     )
-    return Connected(previous if previous != channel_name else "", found.has_queued_commands)
+    return results
 
 
 class Departure(NamedTuple):

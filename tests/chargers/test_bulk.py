@@ -34,7 +34,7 @@ def twins(name: str) -> list:
 # --- Handshake lookup -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lookup", twins("charge_point_for_handshake"))
+@pytest.mark.parametrize("lookup", twins("charge_points_for_handshake"))
 @pytest.mark.parametrize("ident", ["CP-1", "CP 'quoted' %s", "ümlaut/ü"])
 def test_the_handshake_finds_a_charger_by_its_exact_id_with_the_fields_it_needs(lookup, ident) -> None:
     charger = ChargePointFactory(
@@ -48,27 +48,42 @@ def test_the_handshake_finds_a_charger_by_its_exact_id_with_the_fields_it_needs(
     )
     ChargePointFactory(charge_point_id=ident.upper() + "-other")
 
-    found = lookup(charge_point_id=ident)
+    found = lookup(charge_point_ids=[ident])
 
-    assert found.pk == charger.pk
-    loaded = {name: getattr(found, name) for name in bulk.HANDSHAKE_FIELDS}
+    assert list(found) == [ident]
+    assert found[ident].pk == charger.pk
+    loaded = {name: getattr(found[ident], name) for name in bulk.HANDSHAKE_FIELDS}
     assert loaded == {name: getattr(charger, name) for name in bulk.HANDSHAKE_FIELDS}
-    assert lookup(charge_point_id=ident + "x") is None
+    assert lookup(charge_point_ids=[ident + "x"]) == {}
+
+
+@pytest.mark.parametrize("lookup", twins("charge_points_for_handshake"))
+def test_the_handshakes_of_a_batch_find_their_chargers_in_one_query(lookup, django_assert_num_queries) -> None:
+    chargers = [ChargePointFactory(charge_point_id=f"CP-{n}") for n in range(4)]
+
+    with django_assert_num_queries(1):
+        found = lookup(charge_point_ids=["CP-3", "CP-0", "CP-unknown", "CP-2"])
+
+    assert {ident: cp.pk for ident, cp in found.items()} == {
+        "CP-3": chargers[3].pk,
+        "CP-0": chargers[0].pk,
+        "CP-2": chargers[2].pk,
+    }
 
 
 # --- Connect --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("connect", twins("charge_point_connect"))
+@pytest.mark.parametrize("connect", twins("charge_points_connect"))
 def test_connecting_takes_the_charger_over_and_says_whom_it_replaced(connect) -> None:
     charger = ChargePointFactory(is_online=False)
     other = ChargePointFactory(channel_name="specific.other")
 
-    first = connect(charge_point_pk=charger.pk, channel_name="specific.a", remote_addr="10.0.0.1" * 10, at=AT)
-    second = connect(charge_point_pk=charger.pk, channel_name="specific.b", remote_addr="10.0.0.2", at=AT)
+    first = connect(sessions=[bulk.Connecting(charger.pk, "specific.a", "10.0.0.1" * 10)], at=AT)
+    second = connect(sessions=[bulk.Connecting(charger.pk, "specific.b", "10.0.0.2")], at=AT)
 
-    assert first == bulk.Takeover("", False)
-    assert second == bulk.Takeover("specific.a", False)
+    assert first == {charger.pk: bulk.Takeover("", False)}
+    assert second == {charger.pk: bulk.Takeover("specific.a", False)}
     charger.refresh_from_db()
     assert (charger.is_online, charger.channel_name, charger.remote_addr) == (True, "specific.b", "10.0.0.2")
     assert charger.connected_at == charger.last_seen == AT
@@ -76,21 +91,53 @@ def test_connecting_takes_the_charger_over_and_says_whom_it_replaced(connect) ->
     assert first_addr != "10.0.0.2"  # only the one charger's row
 
 
-@pytest.mark.parametrize("connect", twins("charge_point_connect"))
+@pytest.mark.parametrize("connect", twins("charge_points_connect"))
 @pytest.mark.parametrize(("status", "waiting"), [(CommandStatus.QUEUED, True), (CommandStatus.SENT, False)])
 def test_connecting_says_whether_commands_are_queued_for_the_charger(connect, status, waiting) -> None:
     charger = ChargePointFactory()
     Command.objects.create(charge_point=charger, action="Reset", payload={"type": "Soft"}, status=status)
     Command.objects.create(charge_point=ChargePointFactory(), action="Reset", payload={"type": "Soft"})
 
-    found = connect(charge_point_pk=charger.pk, channel_name="specific.a", remote_addr="", at=AT)
+    found = connect(sessions=[bulk.Connecting(charger.pk, "specific.a", "")], at=AT)
 
-    assert found.has_queued_commands is waiting
+    assert found[charger.pk].has_queued_commands is waiting
 
 
-@pytest.mark.parametrize("connect", twins("charge_point_connect"))
+@pytest.mark.parametrize("connect", twins("charge_points_connect"))
 def test_connecting_a_charger_deleted_meanwhile_replaces_nobody(connect) -> None:
-    assert connect(charge_point_pk=987654, channel_name="specific.a", remote_addr="", at=AT) == bulk.Takeover("", False)
+    assert connect(sessions=[bulk.Connecting(987654, "specific.a", "")], at=AT) == {}
+
+
+@pytest.mark.parametrize("connect", twins("charge_points_connect"))
+def test_a_batch_of_connects_takes_each_charger_over_with_its_own_channel_and_address(connect) -> None:
+    chargers = [ChargePointFactory(is_online=False, channel_name=f"specific.old{n}" if n else "") for n in range(3)]
+    Command.objects.create(charge_point=chargers[1], action="Reset", payload={"type": "Soft"})
+    bystander = ChargePointFactory(is_online=False, channel_name="specific.bystander")
+    sessions = [bulk.Connecting(cp.pk, f"specific.new{n}", f"10.0.0.{n}") for n, cp in enumerate(chargers)]
+
+    found = connect(sessions=[*reversed(sessions), bulk.Connecting(987654, "specific.gone", "")], at=AT)
+
+    assert found == {
+        chargers[0].pk: bulk.Takeover("", False),
+        chargers[1].pk: bulk.Takeover("specific.old1", True),
+        chargers[2].pk: bulk.Takeover("specific.old2", False),
+    }
+    rows = {cp.pk: (cp.is_online, cp.channel_name, cp.remote_addr, cp.connected_at) for cp in ChargePoint.objects.all()}
+    for n, cp in enumerate(chargers):
+        assert rows[cp.pk] == (True, f"specific.new{n}", f"10.0.0.{n}", AT)
+    assert rows[bystander.pk] == (False, "specific.bystander", "", None)
+
+
+def test_a_batch_naming_a_charger_twice_is_refused_before_anything_is_written() -> None:
+    charger = ChargePointFactory(is_online=False)
+
+    with pytest.raises(ValueError, match="one session per charger"):
+        bulk.charge_points_connect(
+            sessions=[bulk.Connecting(charger.pk, "specific.a", ""), bulk.Connecting(charger.pk, "specific.b", "")],
+            at=AT,
+        )
+
+    assert ChargePoint.objects.get(pk=charger.pk).is_online is False
 
 
 # --- Disconnect -----------------------------------------------------------------------------------------------
