@@ -154,17 +154,21 @@ def charge_points_connect(*, sessions: Sequence[Connecting], at: datetime) -> di
 
 # --- Sessions end ---------------------------------------------------------------------------------------------
 
+# Rows locked in pk order as the connects lock them (_CONNECT_SQL): a batch of disconnects in one daphne and a batch
+# of connects in another over the same chargers would otherwise deadlock (PostgreSQL aborts one after a second).
 _DISCONNECT_SQL = """
     UPDATE chargers_chargepoint AS cp SET is_online = FALSE, channel_name = '', disconnected_at = %s
-    FROM unnest(%s::bigint[], %s::text[]) AS gone(id, channel)
-    WHERE cp.id = gone.id AND cp.channel_name = gone.channel
+    FROM (SELECT id FROM chargers_chargepoint WHERE id = ANY(%s) ORDER BY id FOR UPDATE) AS locked,
+        unnest(%s::bigint[], %s::text[]) AS gone(id, channel)
+    WHERE cp.id = locked.id AND gone.id = locked.id AND cp.channel_name = gone.channel
     RETURNING cp.id
 """
 
 
 def charge_points_disconnect_sql(*, sessions: Sequence[tuple[int, str]], at: datetime) -> list[int]:
     with connection.cursor() as cursor:
-        cursor.execute(_DISCONNECT_SQL, [at, [pk for pk, _ in sessions], [channel for _, channel in sessions]])
+        pks = [pk for pk, _ in sessions]
+        cursor.execute(_DISCONNECT_SQL, [at, pks, pks, [channel for _, channel in sessions]])
         return [pk for (pk,) in cursor.fetchall()]
 
 
