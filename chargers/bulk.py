@@ -285,3 +285,46 @@ def connectors_update_latest_sql(readings: Sequence[ConnectorReading]) -> None:
     missing = [r for r in readings if (r.charge_point_pk, r.connector_id) not in updated]
     if missing:
         connectors_update_latest_orm(missing)  # the rare case (no connector row yet): the per-row ORM path
+
+
+# --- Connector statuses (StatusNotification, group commit): the rows' new status columns, by pk -----------------
+
+
+class ConnectorStatus(NamedTuple):
+    pk: int
+    status: str
+    error_code: str
+    info: str
+    vendor_id: str
+    vendor_error_code: str
+    status_timestamp: datetime
+    status_received_at: datetime
+
+
+def connectors_set_status(rows: Sequence[ConnectorStatus]) -> None:
+    if rows:
+        (connectors_set_status_sql if on_postgresql() else connectors_set_status_orm)(rows)
+
+
+def connectors_set_status_orm(rows: Sequence[ConnectorStatus]) -> None:
+    """One UPDATE per row (Django's bulk_update compiles a CASE per column and row: slower still)."""
+    for pk, *columns in rows:
+        Connector.objects.filter(pk=pk).update(**dict(zip(ConnectorStatus._fields[1:], columns, strict=True)))
+
+
+_SET_STATUS = """
+    UPDATE chargers_connector AS c
+    SET status = v.status, error_code = v.error_code, info = v.info, vendor_id = v.vendor_id,
+        vendor_error_code = v.vendor_error_code, status_timestamp = v.status_timestamp,
+        status_received_at = v.status_received_at
+    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],
+                %s::timestamptz[])
+        AS v(id, status, error_code, info, vendor_id, vendor_error_code, status_timestamp, status_received_at)
+    WHERE c.id = v.id
+"""
+
+
+def connectors_set_status_sql(rows: Sequence[ConnectorStatus]) -> None:
+    """The ORM twin in one statement (UPDATE ... FROM unnest)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SET_STATUS, [list(column) for column in zip(*rows, strict=True)])

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from chargers.commands.pipeline import Answer, commands_claim_next, commands_record_answers
 from chargers.ocpp.batching import GroupCommit
+from chargers.ocpp.transactional import starts_store, stops_store
 from chargers.services import (
     Departure,
     LogEntry,
@@ -18,6 +19,7 @@ from chargers.services import (
 )
 from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
+from chargers.services.status import ConnectorStatusReport, connectors_status_update
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -43,6 +45,10 @@ def _store_disconnects(sessions: list[Departure]) -> None:
     charge_points_disconnected(sessions=sessions)
 
 
+def _store_statuses(reports: list[ConnectorStatusReport]) -> None:
+    connectors_status_update(items=reports)
+
+
 def _claim_commands(claims: list[tuple[int, str]]) -> list:
     return commands_claim_next(claims=claims)
 
@@ -59,6 +65,10 @@ class Writers:
     disconnects: GroupCommit
     command_claims: GroupCommit
     command_answers: GroupCommit
+    # The transactional messages (chargers/ocpp/transactional.py): each answered once its batch is committed.
+    starts: GroupCommit
+    stops: GroupCommit
+    statuses: GroupCommit
 
 
 _per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
@@ -75,6 +85,9 @@ def writers() -> Writers:
             disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),
             command_claims=GroupCommit(_claim_commands, name="command claims", max_batch=2000),
             command_answers=GroupCommit(_store_answers, name="command answers", max_batch=2000),
+            starts=GroupCommit(starts_store, name="transaction starts", max_batch=500),
+            stops=GroupCommit(stops_store, name="transaction stops", max_batch=500),
+            statuses=GroupCommit(_store_statuses, name="connector statuses", max_batch=1000),
         )
         _per_loop[loop] = found
     return found

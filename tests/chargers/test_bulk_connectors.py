@@ -62,3 +62,36 @@ def test_a_connector_without_a_row_gets_one(update) -> None:
     )
     assert stored(charger.pk, 2) == (AT, Decimal("3000"), None)
     assert stored(other.charge_point_id) == (AT, Decimal("100"), Decimal("5"))
+
+
+STATUS_TWINS = twins(bulk.connectors_set_status_orm, bulk.connectors_set_status_sql)
+
+
+@pytest.mark.parametrize("set_status", STATUS_TWINS)
+def test_a_status_write_sets_the_named_rows_status_columns_and_leaves_their_readings_alone(set_status) -> None:
+    first = ConnectorFactory(connector_id=1, power_w=Decimal("7000"), energy_wh=Decimal("1500"))
+    second = ConnectorFactory(connector_id=2)
+    untouched = ConnectorFactory(connector_id=1, status="Available")
+    set_status(
+        [
+            bulk.ConnectorStatus(first.pk, "Charging", "NoError", "", "", "", AT, AT + timedelta(seconds=1)),
+            bulk.ConnectorStatus(second.pk, "Faulted", "GroundFailure", "RCD", "Etrel", "E12", AT, AT),
+        ]
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (first.status, first.status_timestamp, first.status_received_at) == (
+        "Charging",
+        AT,
+        AT + timedelta(seconds=1),
+    )
+    assert (first.power_w, first.energy_wh) == (Decimal("7000"), Decimal("1500"))
+    assert (second.status, second.error_code, second.info, second.vendor_id, second.vendor_error_code) == (
+        "Faulted",
+        "GroundFailure",
+        "RCD",
+        "Etrel",
+        "E12",
+    )
+    assert untouched.status == "Available"

@@ -1,4 +1,4 @@
-"""Writes and business rules for charging sessions and meter values.
+"""Charging sessions: StartTransaction, StopTransaction, and an operator closing a stale session.
 
 Rule 4 of the house: StartTransaction, MeterValues and StopTransaction are stored before they are answered,
 and always answered, even for unknown, duplicate or negative transaction ids: a charger that gets no answer
@@ -6,9 +6,10 @@ retries and then drops the data, and that is billing lost.
 """
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -18,58 +19,101 @@ from django.utils import timezone
 from chargers.commands.effects import remote_start_link, reservation_use
 from chargers.models import Connector
 from core import events
-from core.event_groups import charger_group, watched_groups
+from core.events import Event
 from transactions import bulk
-from transactions.bulk import MeterValueRow
-from transactions.events import PhasesLatest, ReadingLatest, transaction_started, transaction_stopped
+from transactions.events import transaction_started, transaction_stopped
 from transactions.models import MeterValue, Transaction
-from transactions.readings import CURRENT_IMPORT, ENERGY_REGISTER, VOLTAGE, Sample, latest_reading, phase_values
+from transactions.readings import ENERGY_REGISTER, Sample
 from transactions.selectors import last_energy_reading
+from transactions.services.meter_values import MAX_TRANSACTION_ID, meter_value_row
 
 logger = logging.getLogger(__name__)
 
-MAX_TRANSACTION_ID = 2**31 - 1
+__all__ = [
+    "STOP_REASONS",
+    "StopResult",
+    "TransactionStart",
+    "TransactionStop",
+    "transaction_close_stale",
+    "transaction_start",
+    "transaction_stop",
+    "transactions_start",
+    "transactions_stop",
+]
 
 
-def transaction_start(
-    *,
-    charge_point_pk: int,
-    charge_point_ident: str,
-    connector_id: int,
-    id_tag: str,
-    id_tag_status: str,
-    meter_start_wh: int,
-    started_at: datetime,
-    reservation_id: int | None = None,
-) -> Transaction:
-    """Create the transaction (or find the one a resent StartTransaction already created)."""
+@dataclass(frozen=True)
+class TransactionStart:
+    """One StartTransaction, read. `id_tag_status` is the tag's decided status (or left to the batch's decide)."""
+
+    charge_point_pk: int
+    charge_point_ident: str
+    connector_id: int
+    id_tag: str
+    meter_start_wh: int
+    started_at: datetime
+    reservation_id: int | None = None
+    id_tag_status: str = ""
+
+
+def transaction_start(**start: Any) -> Transaction:
+    """One StartTransaction (the keywords of TransactionStart, its tag decided): transactions_start of one."""
+    return transactions_start(items=[TransactionStart(**start)])[0]
+
+
+def transactions_start(
+    *, items: list[TransactionStart], decide: Callable[[int], str | None] | None = None
+) -> list[Transaction | None]:
+    """Create the transactions of many StartTransactions in one database transaction (a group commit), in order,
+    each unless a resent StartTransaction already created it; transaction.started published once for the batch.
+
+    `decide(i)`, when given, is item i's tag status, asked just before item i is stored so that it sees the
+    batch's earlier starts (a tag started elsewhere in the same batch is ConcurrentTx, as it was one by one);
+    None leaves the item out (its result is None: nothing stored for it)."""
+    published = []
+    results: list[Transaction | None] = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            status = decide(index) if decide is not None else item.id_tag_status
+            if status is None:
+                results.append(None)
+                continue
+            found, created = _start_one(item, status)
+            if created:
+                published.append(transaction_started(transaction=found, charge_point_ident=item.charge_point_ident))
+            results.append(found)
+        events.publish(published)
+    return results
+
+
+def _start_one(item: TransactionStart, id_tag_status: str) -> tuple[Transaction, bool]:
+    """(the transaction, whether it is new)."""
     identity = {
-        "charge_point_id": charge_point_pk,
-        "connector_id": connector_id,
-        "id_tag": id_tag,
-        "started_at": started_at,
-        "meter_start_wh": meter_start_wh,
+        "charge_point_id": item.charge_point_pk,
+        "connector_id": item.connector_id,
+        "id_tag": item.id_tag,
+        "started_at": item.started_at,
+        "meter_start_wh": item.meter_start_wh,
     }
     # Only rows of a StartTransaction: the ones unique_transaction_start keeps unique (not rows made from a stop).
     started = Transaction.objects.filter(charger_transaction_id__isnull=True)
     existing = started.filter(**identity).first()
     if existing is not None:
-        return existing
+        return existing, False
     try:
-        with transaction.atomic():
-            Connector.objects.get_or_create(charge_point_id=charge_point_pk, connector_id=connector_id)
+        with transaction.atomic():  # a savepoint: a twin stored meanwhile costs this item alone
+            Connector.objects.get_or_create(charge_point_id=item.charge_point_pk, connector_id=item.connector_id)
             created = Transaction.objects.create(
                 **identity,
                 id_tag_status=id_tag_status,
-                reservation_id=reservation_id,
+                reservation_id=item.reservation_id,
                 start_received_at=timezone.now(),
             )
             _link_remote_start(created)
-            events.publish([transaction_started(transaction=created, charge_point_ident=charge_point_ident)])
-            return created
+            return created, True
     except IntegrityError:
         # The same StartTransaction arrived twice at once (two sessions of one charger).
-        return started.get(**identity)
+        return started.get(**identity), False
 
 
 def _link_remote_start(started: Transaction) -> None:
@@ -91,58 +135,80 @@ class StopResult:
     already_stopped: bool
 
 
-def transaction_stop(
-    *,
-    charge_point_pk: int,
-    charge_point_ident: str,
-    transaction_id: int,
-    meter_stop_wh: int,
-    stopped_at: datetime,
-    reason: str = "",
-    id_tag: str = "",
-    samples: list[Sample] | None = None,
-) -> StopResult:
-    """Close a transaction and keep its transactionData. An id we never issued (-1, a negative local id, or
-    one we do not know) still gets a transaction row, so its energy is not lost."""
-    samples = samples or []
+@dataclass(frozen=True)
+class TransactionStop:
+    """One StopTransaction, read: its transactionData as samples."""
+
+    charge_point_pk: int
+    charge_point_ident: str
+    transaction_id: int
+    meter_stop_wh: int
+    stopped_at: datetime
+    reason: str = ""
+    id_tag: str = ""
+    samples: list[Sample] | None = None
+
+
+def transaction_stop(**stop: Any) -> StopResult:
+    """One StopTransaction (the keywords of TransactionStop): transactions_stop of one."""
+    return transactions_stop(items=[TransactionStop(**stop)])[0]
+
+
+def transactions_stop(*, items: list[TransactionStop]) -> list[StopResult]:
+    """Close many transactions in one database transaction (a group commit), in order, and keep their
+    transactionData; transaction.stopped published once for the batch. An id we never issued (-1, a negative
+    local id, or one we do not know) still gets a transaction row, so its energy is not lost."""
+    published: list[Event] = []
     with transaction.atomic():
-        found = _transaction_for_charger(charge_point_pk, transaction_id, lock=True)
-        was_known = found is not None
-        if found is None:
-            found = _orphan_transaction(charge_point_pk, transaction_id, meter_stop_wh, stopped_at, id_tag, samples)
-        already_stopped = found.stopped_at is not None
-        if not already_stopped:
-            _close(
-                found,
-                charge_point_ident=charge_point_ident,
-                meter_stop_wh=meter_stop_wh,
-                stopped_at=stopped_at,
-                reason=reason,
-                id_tag=id_tag,
-            )
-        if samples:
-            received_at = timezone.now()
-            bulk.meter_values_insert(
-                [
-                    _row(
-                        charge_point_pk, found.connector_id, found.pk, transaction_id, s, "StopTransaction", received_at
-                    )
-                    for s in samples
-                ]
-            )
-        if found.charger_transaction_id is not None:
-            # Values sent earlier under the charger's own id belong to this transaction.
-            MeterValue.objects.filter(
-                charge_point_id=charge_point_pk,
-                transaction__isnull=True,
-                reported_transaction_id=found.charger_transaction_id,
-            ).update(transaction=found)
+        results = [_stop_one(item, published) for item in items]
+        events.publish(published)
+    return results
+
+
+def _stop_one(item: TransactionStop, published: list[Event]) -> StopResult:
+    samples = item.samples or []
+    charge_point_pk, transaction_id = item.charge_point_pk, item.transaction_id
+    found = _transaction_for_charger(charge_point_pk, transaction_id, lock=True)
+    was_known = found is not None
+    if found is None:
+        found = _orphan_transaction(
+            charge_point_pk, transaction_id, item.meter_stop_wh, item.stopped_at, item.id_tag, samples
+        )
+    already_stopped = found.stopped_at is not None
+    if not already_stopped:
+        closed = _close(
+            found,
+            charge_point_ident=item.charge_point_ident,
+            meter_stop_wh=item.meter_stop_wh,
+            stopped_at=item.stopped_at,
+            reason=item.reason,
+            id_tag=item.id_tag,
+        )
+        published.append(closed)
+    if samples:
+        received_at = timezone.now()
+        bulk.meter_values_insert(
+            [
+                meter_value_row(
+                    charge_point_pk, found.connector_id, found.pk, transaction_id, s, "StopTransaction", received_at
+                )
+                for s in samples
+            ]
+        )
+    if found.charger_transaction_id is not None:
+        # Values sent earlier under the charger's own id belong to this transaction.
+        MeterValue.objects.filter(
+            charge_point_id=charge_point_pk,
+            transaction__isnull=True,
+            reported_transaction_id=found.charger_transaction_id,
+        ).update(transaction=found)
     return StopResult(found, was_known, already_stopped)
 
 
 def _close(
     found: Transaction, *, charge_point_ident: str, meter_stop_wh: int, stopped_at: datetime, reason: str, id_tag: str
-) -> None:
+) -> Event:
+    """Write the stop onto the row; returns its event, for the caller to publish (once for its batch)."""
     found.meter_stop_wh = meter_stop_wh
     found.stopped_at = stopped_at
     found.stop_received_at = timezone.now()
@@ -150,7 +216,7 @@ def _close(
     found.stop_reason = (reason or "Local")[: Transaction._meta.get_field("stop_reason").max_length]
     found.stop_id_tag = id_tag
     found.save(update_fields=["meter_stop_wh", "stopped_at", "stop_received_at", "stop_reason", "stop_id_tag"])
-    events.publish([transaction_stopped(transaction=found, charge_point_ident=charge_point_ident)])
+    return transaction_stopped(transaction=found, charge_point_ident=charge_point_ident)
 
 
 # The OCPP 1.6 stop reasons (StopTransaction.req reason): an operator closing a stuck session picks one.
@@ -190,7 +256,7 @@ def transaction_close_stale(
         found.closed_by = closed_by
         found.close_note = note[: Transaction._meta.get_field("close_note").max_length]
         found.save(update_fields=["closed_by", "close_note"])
-        _close(
+        stopped = _close(
             found,
             charge_point_ident=found.charge_point.charge_point_id,
             meter_stop_wh=int(last.value) if last else found.meter_start_wh,
@@ -198,6 +264,7 @@ def transaction_close_stale(
             reason=reason,
             id_tag="",
         )
+        events.publish([stopped])
     logger.info("Transaction #%s closed by %s: %s %s", found.pk, closed_by, reason, note)
     return found
 
@@ -244,154 +311,3 @@ def _orphan_transaction(
         started_at=started_at,
         charger_transaction_id=transaction_id,
     )
-
-
-# --- Meter values -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class MeterValuesReport:
-    """One MeterValues frame, read: the samples to keep for one connector."""
-
-    charge_point_pk: int
-    connector_id: int
-    transaction_id: int | None
-    samples: list[Sample] = field(default_factory=list)
-    charge_point_ident: str = ""  # for the events: the session knows it, so no query per frame
-
-
-@dataclass(frozen=True)
-class LatestReading:
-    charge_point_pk: int
-    connector_id: int
-    transaction_id: int | None
-    timestamp: datetime
-    power_w: Decimal | None
-    energy_wh: Decimal | None
-
-
-def meter_values_store(*, reports: list[MeterValuesReport]) -> list[LatestReading]:
-    """Store many MeterValues frames in one transaction (a batch from all chargers of this process).
-
-    Resent frames store nothing twice (unique constraint, conflicts ignored). Returns the newest power and
-    energy per connector (the caller keeps them on the connectors) and publishes them, once for the batch.
-    """
-    if not reports:
-        return []
-    received_at = timezone.now()
-    with transaction.atomic():
-        known = bulk.transactions_known(
-            r.transaction_id for r in reports if r.transaction_id and 0 < r.transaction_id <= MAX_TRANSACTION_ID
-        )
-        latest = _latest_per_connector(reports, known)
-        bulk.meter_values_insert(_value_rows(reports, known, received_at))
-        events.publish(_reading_events(reports, latest))
-        events.publish(_phase_events(reports, known))
-    return latest
-
-
-def _value_rows(
-    reports: list[MeterValuesReport], known: set[tuple[int, int]], received_at: datetime
-) -> list[MeterValueRow]:
-    rows: list[MeterValueRow] = []
-    for report in reports:
-        tx_pk = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
-        reported = report.transaction_id if tx_pk is None else None
-        rows.extend(
-            _row(report.charge_point_pk, report.connector_id, tx_pk, reported, s, "MeterValues", received_at)
-            for s in report.samples
-        )
-    return rows
-
-
-def _row(
-    charge_point_pk: int,
-    connector_id: int,
-    transaction_pk: int | None,
-    reported_transaction_id: int | None,
-    sample: Sample,
-    source: str,
-    received_at: datetime,
-) -> MeterValueRow:
-    return MeterValueRow(
-        charge_point_pk,
-        connector_id,
-        transaction_pk,
-        reported_transaction_id,
-        sample.timestamp,
-        received_at,
-        sample.measurand,
-        sample.phase,
-        sample.location,
-        sample.context,
-        sample.format,
-        sample.unit,
-        sample.raw_value,
-        sample.value,
-        sample.si_unit,
-        source,
-    )
-
-
-def _latest_per_connector(reports: list[MeterValuesReport], known: set[tuple[int, int]]) -> list[LatestReading]:
-    newest: dict[tuple[int, int], LatestReading] = {}
-    for report in reports:
-        reading = latest_reading(report.samples)
-        if reading is None:
-            continue
-        key = (report.charge_point_pk, report.connector_id)
-        current = newest.get(key)
-        if current is None or reading.timestamp >= current.timestamp:
-            tx = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
-            newest[key] = LatestReading(
-                report.charge_point_pk,
-                report.connector_id,
-                tx,
-                reading.timestamp,
-                reading.power_w,
-                reading.energy_wh,
-            )
-    return list(newest.values())
-
-
-def _phase_events(reports: list[MeterValuesReport], known: set[tuple[int, int]]) -> list[PhasesLatest]:
-    """Current and voltage per phase for the charger pages somebody watches (the charts); nothing is built for
-    the others, so the hot path pays one set lookup per frame (watched_groups() is read at most once a second)."""
-    watched = watched_groups()
-    if not watched:
-        return []
-    phases = []
-    for report in reports:
-        if charger_group(report.charge_point_pk) not in watched:
-            continue
-        current, voltage = phase_values(report.samples, CURRENT_IMPORT, "A"), phase_values(report.samples, VOLTAGE, "V")
-        if current or voltage:
-            tx = report.transaction_id if (report.transaction_id, report.charge_point_pk) in known else None
-            phases.append(
-                PhasesLatest(
-                    charge_point_pk=report.charge_point_pk,
-                    charge_point_id=report.charge_point_ident,
-                    connector_id=report.connector_id,
-                    transaction_pk=tx,
-                    timestamp=max(s.timestamp for s in report.samples),
-                    current_a=current,
-                    voltage_v=voltage,
-                )
-            )
-    return phases
-
-
-def _reading_events(reports: list[MeterValuesReport], latest: list[LatestReading]) -> list[ReadingLatest]:
-    idents = {report.charge_point_pk: report.charge_point_ident for report in reports}
-    return [
-        ReadingLatest(
-            charge_point_pk=reading.charge_point_pk,
-            charge_point_id=idents.get(reading.charge_point_pk, ""),
-            connector_id=reading.connector_id,
-            transaction_pk=reading.transaction_id,
-            timestamp=reading.timestamp,
-            power_w=reading.power_w,
-            energy_wh=reading.energy_wh,
-        )
-        for reading in latest
-    ]
