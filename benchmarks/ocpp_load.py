@@ -61,9 +61,7 @@ def generators_running(
     pipes, processes = [], []
     for i in range(count):
         parent_end, child_end = context.Pipe()
-        process = context.Process(
-            target=target, args=(child_end, "127.0.0.1", port, chargers[i::count]), daemon=True
-        )
+        process = context.Process(target=target, args=(child_end, "127.0.0.1", port, chargers[i::count]), daemon=True)
         process.start()
         pipes.append(parent_end)
         processes.append(process)

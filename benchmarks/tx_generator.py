@@ -1,12 +1,12 @@
 """Generator processes for `benchmarks/tx_load.py`: strict chargers in a closed loop of sessions, and boots.
 
 A strict charger has one CALL outstanding at a time (OCPP-J) and sends the next one when the answer arrives
-(closed loop: the offered rate is what the server sustains). A charger starts no new session after the run's
-duration, and finishes the one in flight, so that no transaction is left open; every call counts. Each
-session is what a charger sends: StatusNotification Preparing, StartTransaction, StatusNotification Charging, `meter_values` MeterValues with
+(closed loop: the offered rate is what the server sustains). Each session is what a charger sends:
+StatusNotification Preparing, StartTransaction, StatusNotification Charging, `meter_values` MeterValues with
 the new transactionId, StatusNotification Finishing, StopTransaction, StatusNotification Available; then the
-next session. A CALLERROR is counted against its action and the session goes on (a failed start skips to the
-next session).
+next session. A charger starts no new session after the run's duration and finishes the one in flight, so that
+no transaction is left open; every call counts. A CALLERROR is counted against its action and the session goes
+on (a failed start skips to the next session).
 """
 
 import asyncio

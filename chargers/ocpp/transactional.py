@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from rfid.callout import callout_enabled
-from rfid.services import Authorization, StartDecisions, TagAtConnector, id_tag_authorize
+from rfid.services import Authorization, TagAtConnector, TagDecisions
 from transactions.services import StopResult, TransactionStart, TransactionStop, transactions_start, transactions_stop
 
 
@@ -47,7 +47,7 @@ def starts_store(calls: list[StartCall]) -> list[tuple[int | None, Authorization
         return authorization.status
 
     with transaction.atomic():
-        batch = StartDecisions(tags)  # two queries for the whole batch (rfid/services/authorization.py)
+        batch = TagDecisions(tags)  # two queries for the whole batch (rfid/services/authorization.py)
         started = transactions_start(items=[call.start for call in calls], decide=decide)
     return [(found.pk if found else None, decision) for found, decision in zip(started, decisions, strict=True)]
 
@@ -57,14 +57,8 @@ def stops_store(calls: list[StopCall]) -> list[tuple[StopResult, Authorization |
     with transaction.atomic():
         results = transactions_stop(items=[call.stop for call in calls])
         # The spec's re-check of the tag that stopped: its status now (no ConcurrentTx: the session is ending).
-        checks = [
-            id_tag_authorize(
-                raw=call.stop.id_tag,
-                match_reversed_bytes=call.reversed_bytes,
-                charge_point_pk=call.stop.charge_point_pk,
-            )
-            if call.stop.id_tag
-            else None
-            for call in calls
-        ]
-    return list(zip(results, checks, strict=True))
+        named = [call for call in calls if call.stop.id_tag]
+        tags = [TagAtConnector(c.stop.id_tag, c.stop.charge_point_pk, None, c.reversed_bytes) for c in named]
+        decisions = TagDecisions(tags, check_concurrent=False) if named else None
+        checked = {id(call): decisions.decide(index) for index, call in enumerate(named)}
+    return [(result, checked.get(id(call))) for result, call in zip(results, calls, strict=True)]

@@ -27,8 +27,8 @@ from transactions.models import Transaction
 __all__ = [
     "CONCURRENT_TX",
     "Authorization",
-    "StartDecisions",
     "TagAtConnector",
+    "TagDecisions",
     "id_tag_authorize",
     "id_tag_find",
     "id_tag_remote_start_problem",
@@ -192,27 +192,29 @@ def id_tag_remote_start_problem(*, charge_point_pk: int, id_tag: str, connector_
 
 @dataclass(frozen=True)
 class TagAtConnector:
-    """An idTag presented for a start at a charger's connector, as the charger sent it."""
+    """An idTag presented at a charger's connector (None: the charger as a whole), as the charger sent it."""
 
     raw: str
     charge_point_pk: int
-    connector_id: int
+    connector_id: int | None
     match_reversed_bytes: bool = False
 
 
-class StartDecisions:
-    """The decisions of a batch of StartTransactions (a group commit), made in one pass: what id_tag_authorize
-    decides for one start, for many with two queries in all instead of two or three per start (the batch's tags,
-    with whether each names chargers or sites where it may charge; the running transactions of those tags). A tag
-    of a group or one that names chargers or sites, or ConcurrentTx counted per group (RFID_CONCURRENT_TX=group),
-    is left to id_tag_authorize (the rare cases; the same answers, one start at a time).
+class TagDecisions:
+    """The decisions of a batch of tags presented at chargers (a group commit of StartTransactions, or of
+    StopTransactions re-checking their tags), made in one pass: what id_tag_authorize decides for one, for many
+    with two queries in all instead of two or three each (the batch's tags, with whether each names chargers or
+    sites where it may charge; with `check_concurrent`, the running transactions of those tags). A tag of a group
+    or one that names chargers or sites, or ConcurrentTx counted per group (RFID_CONCURRENT_TX=group), is left to
+    id_tag_authorize (the rare cases; the same answers, one at a time).
 
-    Asked in the batch's order, each just before its start is stored, and told of every start stored
+    For starts: asked in the batch's order, each just before its start is stored, and told of every start stored
     (`started`): a tag started earlier in the same batch at another connector is ConcurrentTx, as it was when
     the starts were stored one by one."""
 
-    def __init__(self, items: list[TagAtConnector]) -> None:
+    def __init__(self, items: list[TagAtConnector], *, check_concurrent: bool = True) -> None:
         self.items = items
+        self.check_concurrent = check_concurrent and settings.RFID_CONCURRENT_TX != "none"
         self.now = timezone.now()
         self.since = self.now - timedelta(hours=settings.RFID_CONCURRENT_TX_WINDOW_H)
         candidates = {v for item in items for v in _variants(id_tag_normalize(raw=item.raw), item.match_reversed_bytes)}
@@ -222,7 +224,7 @@ class StartDecisions:
         self.tags = {tag.id_tag: tag for tag in tags}
         # Where each tag (upper case, as _running_elsewhere compares) runs in the window, the batch's own added.
         self.running: dict[str, set[tuple[int, int]]] = defaultdict(set)
-        if settings.RFID_CONCURRENT_TX != "none" and self.tags:
+        if self.check_concurrent and self.tags:
             variants = {v for tag in self.tags.values() for v in _variants(tag.id_tag, True)}
             running = Transaction.objects.filter(stopped_at__isnull=True, started_at__gte=self.since)
             running = running.annotate(tag_upper=Upper("id_tag")).filter(tag_upper__in=variants)
@@ -230,7 +232,7 @@ class StartDecisions:
                 self.running[upper].add((pk, connector))
 
     def decide(self, index: int) -> Authorization:
-        """Item `index`'s decision, as id_tag_authorize(check_concurrent=True) would give it now."""
+        """Item `index`'s decision, as id_tag_authorize would give it now."""
         item = self.items[index]
         tag = self._tag(item)
         if tag is None:
@@ -243,7 +245,7 @@ class StartDecisions:
                 match_reversed_bytes=item.match_reversed_bytes,
                 charge_point_pk=item.charge_point_pk,
                 connector_id=item.connector_id,
-                check_concurrent=True,
+                check_concurrent=self.check_concurrent,
             )
         status = _own_status(tag, self.now)
         if status == IdTagStatus.ACCEPTED and self._running_elsewhere(tag, item):
@@ -263,7 +265,11 @@ class StartDecisions:
         return None
 
     def _running_elsewhere(self, tag: IdTag, item: TagAtConnector) -> bool:
-        if settings.RFID_CONCURRENT_TX == "none":
+        """As _running_elsewhere: not the same charger and connector (the same charger, when none is named)."""
+        if not self.check_concurrent:
             return False
-        here = (item.charge_point_pk, item.connector_id)
-        return any(self.running[v] - {here} for v in _variants(tag.id_tag, item.match_reversed_bytes))
+        for variant in _variants(tag.id_tag, item.match_reversed_bytes):
+            for pk, connector in self.running[variant]:
+                if pk != item.charge_point_pk or item.connector_id not in (None, connector):
+                    return True
+        return False

@@ -14,7 +14,7 @@ from chargers.ocpp.writers import writers
 from chargers.services import ConnectorStatusReport, connectors_status_update
 from core import events
 from rfid.models import IdTagStatus
-from rfid.services import CONCURRENT_TX, StartDecisions, TagAtConnector, id_tag_authorize
+from rfid.services import CONCURRENT_TX, TagAtConnector, TagDecisions, id_tag_authorize
 from tests.factories import ChargePointFactory, ConnectorFactory, IdTagFactory, TransactionFactory
 from transactions.models import Transaction
 from transactions.services import TransactionStart, TransactionStop
@@ -88,7 +88,8 @@ def test_an_unknown_tag_with_a_callout_leaves_the_batch_unstored_and_the_others_
     "case",
     ["unknown", "blocked", "expired", "running elsewhere", "running here", "restricted", "in a group", "reversed"],
 )
-def test_the_batch_decision_is_what_id_tag_authorize_decides(case: str) -> None:
+@pytest.mark.parametrize("check_concurrent", [True, False], ids=["start", "stop"])
+def test_the_batch_decision_is_what_id_tag_authorize_decides(case: str, check_concurrent: bool) -> None:
     charger, elsewhere = ChargePointFactory.create_batch(2)
     raw = "77FD2AFA"
     if case != "unknown":
@@ -107,10 +108,16 @@ def test_the_batch_decision_is_what_id_tag_authorize_decides(case: str) -> None:
         TransactionFactory(charge_point=elsewhere, id_tag=raw.lower())
     if case == "running here":
         TransactionFactory(charge_point=charger, connector_id=1, id_tag=raw)
+    connector_id = 1 if check_concurrent else None  # a stop's re-check names no connector
     expected = id_tag_authorize(
-        raw=raw, match_reversed_bytes=True, charge_point_pk=charger.pk, connector_id=1, check_concurrent=True
+        raw=raw,
+        match_reversed_bytes=True,
+        charge_point_pk=charger.pk,
+        connector_id=connector_id,
+        check_concurrent=check_concurrent,
     )
-    decided = StartDecisions([TagAtConnector(raw, charger.pk, 1, True)]).decide(0)
+    tags = [TagAtConnector(raw, charger.pk, connector_id, True)]
+    decided = TagDecisions(tags, check_concurrent=check_concurrent).decide(0)
     assert (decided.status, decided.parent_id_tag, decided.known) == (
         expected.status,
         expected.parent_id_tag,

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chargers.commands.effects import remote_start_link, reservation_use
+from chargers.commands.effects import remote_start_link, remote_starts_waiting, reservation_use
 from chargers.models import Connector
 from core import events
 from core.events import Event
@@ -73,12 +73,13 @@ def transactions_start(
     published = []
     results: list[Transaction | None] = []
     with transaction.atomic():
+        batch = _StartBatch(items)
         for index, item in enumerate(items):
             status = decide(index) if decide is not None else item.id_tag_status
             if status is None:
                 results.append(None)
                 continue
-            found, created = _start_one(item, status)
+            found, created = batch.start(item, status)
             if created:
                 published.append(transaction_started(transaction=found, charge_point_ident=item.charge_point_ident))
             results.append(found)
@@ -86,34 +87,56 @@ def transactions_start(
     return results
 
 
-def _start_one(item: TransactionStart, id_tag_status: str) -> tuple[Transaction, bool]:
-    """(the transaction, whether it is new)."""
-    identity = {
-        "charge_point_id": item.charge_point_pk,
-        "connector_id": item.connector_id,
-        "id_tag": item.id_tag,
-        "started_at": item.started_at,
-        "meter_start_wh": item.meter_start_wh,
-    }
-    # Only rows of a StartTransaction: the ones unique_transaction_start keeps unique (not rows made from a stop).
-    started = Transaction.objects.filter(charger_transaction_id__isnull=True)
-    existing = started.filter(**identity).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():  # a savepoint: a twin stored meanwhile costs this item alone
-            Connector.objects.get_or_create(charge_point_id=item.charge_point_pk, connector_id=item.connector_id)
-            created = Transaction.objects.create(
-                **identity,
-                id_tag_status=id_tag_status,
-                reservation_id=item.reservation_id,
-                start_received_at=timezone.now(),
-            )
-            _link_remote_start(created)
-            return created, True
-    except IntegrityError:
-        # The same StartTransaction arrived twice at once (two sessions of one charger).
-        return started.get(**identity), False
+# What makes two StartTransactions the same one (the fields of the unique_transaction_start constraint).
+_IDENTITY = ("charge_point_id", "connector_id", "id_tag", "started_at", "meter_start_wh")
+
+
+def _identity(item: TransactionStart) -> dict:
+    values = (item.charge_point_pk, item.connector_id, item.id_tag, item.started_at, item.meter_start_wh)
+    return dict(zip(_IDENTITY, values, strict=True))
+
+
+class _StartBatch:
+    """What a batch of starts reads once instead of once per start: the transactions it may resend (by identity),
+    its connectors (created when missing), and the chargers with a RemoteStartTransaction waiting."""
+
+    def __init__(self, items: list[TransactionStart]) -> None:
+        chargers = {item.charge_point_pk for item in items}
+        # Only rows of a StartTransaction: the ones unique_transaction_start keeps unique (not rows made from a stop).
+        self.started = Transaction.objects.filter(charger_transaction_id__isnull=True)
+        resent = self.started.filter(charge_point_id__in=chargers, started_at__in={i.started_at for i in items})
+        self.known = {tuple(getattr(found, name) for name in _IDENTITY): found for found in resent}
+        connectors = Connector.objects.filter(charge_point_id__in=chargers)
+        have = set(connectors.values_list("charge_point_id", "connector_id"))
+        wanted = {(item.charge_point_pk, item.connector_id) for item in items}
+        Connector.objects.bulk_create(
+            [Connector(charge_point_id=pk, connector_id=c) for pk, c in sorted(wanted - have)],
+            ignore_conflicts=True,  # a StatusNotification may create the same connector at the same moment
+        )
+        self.remote_starts = remote_starts_waiting(charge_point_pks=chargers)
+
+    def start(self, item: TransactionStart, id_tag_status: str) -> tuple[Transaction, bool]:
+        """(the transaction, whether it is new)."""
+        identity = _identity(item)
+        key = tuple(identity.values())
+        if key in self.known:
+            return self.known[key], False
+        try:
+            with transaction.atomic():  # a savepoint: a twin stored meanwhile by another process costs this item alone
+                created = Transaction.objects.create(
+                    **identity,
+                    id_tag_status=id_tag_status,
+                    reservation_id=item.reservation_id,
+                    start_received_at=timezone.now(),
+                )
+                if created.charge_point_id in self.remote_starts or created.reservation_id is not None:
+                    _link_remote_start(created)
+        except IntegrityError:
+            # The same StartTransaction arrived twice at once (two sessions of one charger).
+            self.known[key] = self.started.get(**identity)
+            return self.known[key], False
+        self.known[key] = created  # resent within the batch: the same transaction
+        return created, True
 
 
 def _link_remote_start(started: Transaction) -> None:
