@@ -49,7 +49,7 @@ def connect(args: argparse.Namespace, gens, report: Report) -> None:
 def phase_tx(args: argparse.Namespace, portal: harness.Portal, gens, report: Report) -> None:
     cpu = CpuWindow(portal.pid, gens, portal.server_pids)
     start_at = time.time() + 0.5
-    with maybe_profile(args, portal.pid, "tx", args.duration):  # the first `duration` seconds
+    with maybe_profile(args, portal.pid, "tx", args.duration + 15):  # the sessions in flight finish after
         results = gens.ask("tx", duration=args.duration, start_at=start_at, meter_values=args.meter_values)
     latencies: dict[str, list[float]] = {}
     errors: Counter[str] = Counter()

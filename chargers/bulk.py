@@ -328,3 +328,40 @@ def connectors_set_status_sql(rows: Sequence[ConnectorStatus]) -> None:
     """The ORM twin in one statement (UPDATE ... FROM unnest)."""
     with connection.cursor() as cursor:
         cursor.execute(_SET_STATUS, [list(column) for column in zip(*rows, strict=True)])
+
+
+# --- A session over: the connectors' live power is 0 W unless a newer reading came (one statement per batch) ----
+
+
+class PowerClear(NamedTuple):
+    charge_point_pk: int
+    connector_id: int
+    since: datetime | None  # a reading newer than this (a new session meanwhile) is left alone
+
+
+def connectors_power_clear(items: Sequence[PowerClear]) -> None:
+    if items:
+        (connectors_power_clear_sql if on_postgresql() else connectors_power_clear_orm)(items)
+
+
+def connectors_power_clear_orm(items: Sequence[PowerClear]) -> None:
+    """One conditional UPDATE per connector."""
+    for item in items:
+        connectors = Connector.objects.filter(charge_point_id=item.charge_point_pk, connector_id=item.connector_id)
+        if item.since is not None:
+            connectors = connectors.filter(Q(meter_timestamp__isnull=True) | Q(meter_timestamp__lte=item.since))
+        connectors.exclude(power_w=0).exclude(power_w__isnull=True).update(power_w=0)
+
+
+_POWER_CLEAR = """
+    UPDATE chargers_connector AS c SET power_w = 0
+    FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS v(charge_point_id, connector_id, since)
+    WHERE c.charge_point_id = v.charge_point_id AND c.connector_id = v.connector_id
+      AND (v.since IS NULL OR c.meter_timestamp IS NULL OR c.meter_timestamp <= v.since) AND c.power_w <> 0
+"""
+
+
+def connectors_power_clear_sql(items: Sequence[PowerClear]) -> None:
+    """The ORM twin in one statement (UPDATE ... FROM unnest; `power_w <> 0` leaves NULL alone as the twin does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_POWER_CLEAR, [list(column) for column in zip(*items, strict=True)])

@@ -95,3 +95,25 @@ def test_a_status_write_sets_the_named_rows_status_columns_and_leaves_their_read
         "E12",
     )
     assert untouched.status == "Available"
+
+
+CLEAR_TWINS = twins(bulk.connectors_power_clear_orm, bulk.connectors_power_clear_sql)
+
+
+@pytest.mark.parametrize("clear", CLEAR_TWINS)
+def test_a_power_clear_zeroes_the_named_connectors_unless_a_newer_reading_came(clear) -> None:
+    stopped = ConnectorFactory(connector_id=1, power_w=Decimal("7000"), meter_timestamp=AT)
+    restarted = ConnectorFactory(connector_id=1, power_w=Decimal("3000"), meter_timestamp=AT + timedelta(minutes=5))
+    no_since = ConnectorFactory(connector_id=2, power_w=Decimal("11000"), meter_timestamp=AT + timedelta(hours=1))
+    never_read = ConnectorFactory(connector_id=1, power_w=None)
+    other = ConnectorFactory(connector_id=1, power_w=Decimal("500"), meter_timestamp=AT)
+    clear(
+        [
+            bulk.PowerClear(stopped.charge_point_id, 1, AT + timedelta(seconds=1)),
+            bulk.PowerClear(restarted.charge_point_id, 1, AT),  # a newer reading: a new session meanwhile
+            bulk.PowerClear(no_since.charge_point_id, 2, None),
+            bulk.PowerClear(never_read.charge_point_id, 1, AT),
+        ]
+    )
+    powers = [Connector.objects.get(pk=c.pk).power_w for c in (stopped, restarted, no_since, never_read, other)]
+    assert powers == [Decimal("0"), Decimal("3000"), Decimal("0"), None, Decimal("500")]
