@@ -37,7 +37,10 @@ def tags_register(idents: list[str]) -> None:
 
 def connect(args: argparse.Namespace, gens, report: Report) -> None:
     began = time.time()
-    results = gens.ask("connect", rate=args.connect_rate / args.workers, start_at=began, timeout=60, max_pending=50)
+    max_pending = args.max_pending // args.workers
+    results = gens.ask(
+        "connect", rate=args.connect_rate / args.workers, start_at=began, timeout=60, max_pending=max_pending
+    )
     failures: Counter[str] = Counter()
     for r in results:
         failures.update(r["failures"])
@@ -114,7 +117,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connectors", type=int, default=2, help="connectors besides 0 that report status (boot)")
     parser.add_argument("--unknown", action="store_true", help="boot: chargers the portal does not know yet")
     parser.add_argument("--bare", action="store_true", help="against a bare Channels consumer (no database)")
-    parser.add_argument("--connect-rate", type=float, default=300)
+    parser.add_argument("--connect-rate", type=float, default=200)
+    parser.add_argument("--max-pending", type=int, default=40, help="handshakes in flight at most (the connect)")
     parser.add_argument("--workers", type=int, default=2, help="generator processes")
     parser.add_argument("--profile", metavar="DIR", help="record the server with py-spy (raw stacks) into DIR")
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)

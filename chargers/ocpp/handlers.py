@@ -22,6 +22,7 @@ from chargers.ocpp.timestamps import format_timestamp, parse_timestamp, plausibl
 from chargers.ocpp.transactional import StartCall, StopCall
 from chargers.ocpp.writers import writers
 from chargers.profiles.selectors import ProfileTraits, profile_traits
+from chargers.services.boots import BootReport
 from chargers.services.status import ConnectorStatusReport
 from rfid.callout import callout_authorize, callout_enabled
 from rfid.services import Authorization, id_tag_authorize
@@ -74,7 +75,7 @@ def _id_tag_info(authorization: Authorization) -> dict:
 
 
 async def boot_notification(session: Session, payload: dict) -> dict:
-    status, interval = await database_sync_to_async(charger_services.charge_point_boot)(
+    report = BootReport(
         charge_point_pk=session.charge_point_pk,
         vendor=payload["chargePointVendor"],
         model=payload["chargePointModel"],
@@ -86,6 +87,8 @@ async def boot_notification(session: Session, payload: dict) -> dict:
         meter_type=payload.get("meterType", ""),
         meter_serial_number=payload.get("meterSerialNumber", ""),
     )
+    # Stored with the other chargers' boots of the moment (a power cut brings a whole site back at once).
+    status, interval = await writers().boots.submit(report)
     session.registration_status = status
     session.profile_traits = None  # the boot may have matched another model profile
     return {"status": status, "currentTime": _now(), "interval": interval}

@@ -17,6 +17,7 @@ from chargers.services import (
     charge_points_mark_seen,
     message_log_write,
 )
+from chargers.services.boots import BootReport, charge_points_boot
 from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
 from chargers.services.status import ConnectorStatusReport, connectors_status_update
@@ -49,6 +50,10 @@ def _store_statuses(reports: list[ConnectorStatusReport]) -> None:
     connectors_status_update(items=reports)
 
 
+def _store_boots(reports: list[BootReport]) -> list[tuple[str, int]]:
+    return charge_points_boot(items=reports)
+
+
 def _claim_commands(claims: list[tuple[int, str]]) -> list:
     return commands_claim_next(claims=claims)
 
@@ -69,6 +74,7 @@ class Writers:
     starts: GroupCommit
     stops: GroupCommit
     statuses: GroupCommit
+    boots: GroupCommit
 
 
 _per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
@@ -88,6 +94,7 @@ def writers() -> Writers:
             starts=GroupCommit(starts_store, name="transaction starts", max_batch=500),
             stops=GroupCommit(stops_store, name="transaction stops", max_batch=500),
             statuses=GroupCommit(_store_statuses, name="connector statuses", max_batch=1000),
+            boots=GroupCommit(_store_boots, name="boots", max_batch=500),
         )
         _per_loop[loop] = found
     return found
