@@ -365,3 +365,35 @@ def connectors_power_clear_sql(items: Sequence[PowerClear]) -> None:
     """The ORM twin in one statement (UPDATE ... FROM unnest; `power_w <> 0` leaves NULL alone as the twin does)."""
     with connection.cursor() as cursor:
         cursor.execute(_POWER_CLEAR, [list(column) for column in zip(*items, strict=True)])
+
+
+# --- BootNotification (group commit): what each charger says of itself, by pk -----------------------------------
+
+
+def charge_points_record_boot(*, columns: Sequence[str], rows: Sequence[tuple], at: datetime) -> None:
+    """`rows`: (pk, one text per name in `columns`, heartbeat interval in s); last_boot_at and last_seen = `at`."""
+    if rows:
+        twin = charge_points_record_boot_sql if on_postgresql() else charge_points_record_boot_orm
+        twin(columns=columns, rows=rows, at=at)
+
+
+def charge_points_record_boot_orm(*, columns: Sequence[str], rows: Sequence[tuple], at: datetime) -> None:
+    """One UPDATE per charger."""
+    for pk, *texts, interval in rows:
+        ChargePoint.objects.filter(pk=pk).update(
+            **dict(zip(columns, texts, strict=True)), last_boot_at=at, last_seen=at, heartbeat_interval_s=interval
+        )
+
+
+def charge_points_record_boot_sql(*, columns: Sequence[str], rows: Sequence[tuple], at: datetime) -> None:
+    """The ORM twin in one statement (UPDATE ... FROM unnest)."""
+    for name in columns:  # names from the code (BootReport), never from a charger; checked all the same
+        ChargePoint._meta.get_field(name)
+    assignments = "".join(f"{name} = v.{name}, " for name in columns)
+    sql = (
+        f"UPDATE chargers_chargepoint AS c SET {assignments}last_boot_at = %s, last_seen = %s, "  # noqa: S608
+        f"heartbeat_interval_s = v.interval FROM unnest(%s::bigint[], {'%s::text[], ' * len(columns)}%s::int[]) "
+        f"AS v(id, {', '.join(columns)}, interval) WHERE c.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at, at, *[list(column) for column in zip(*rows, strict=True)]])

@@ -65,6 +65,7 @@ def charge_points_profile_apply(*, items: list[tuple[int, str, str]]) -> list[Ch
     chargers = ChargePoint.objects.select_related("charger_model").in_bulk({pk for pk, _, _ in items})
     matched: dict[tuple[str, str], ChargerModel | None] = {}
     profiles: dict[int, ChargerModel | None] = {}
+    changed: dict[int, ChargerModel | None] = {}
     for pk, vendor, model in items:
         charge_point = chargers[pk]
         profile = charge_point.charger_model
@@ -73,10 +74,14 @@ def charge_points_profile_apply(*, items: list[tuple[int, str, str]]) -> list[Ch
                 matched[vendor, model] = charger_model_match(vendor=vendor, model=model)
             profile = matched[vendor, model]
             if profile != charge_point.charger_model:
-                ChargePoint.objects.filter(pk=pk).update(charger_model=profile)
+                changed[pk] = profile
                 charge_point.charger_model = profile  # a second boot in the batch compares with this one
                 logger.info("charger %s (%s %s) matched to %s", charge_point.charge_point_id, vendor, model, profile)
         profiles[pk] = profile
+    for profile in set(changed.values()):  # one UPDATE per profile, not per charger
+        ChargePoint.objects.filter(pk__in=[pk for pk, p in changed.items() if p == profile]).update(
+            charger_model=profile
+        )
     _connectors_from_layouts({pk: p for pk, p in profiles.items() if p is not None})
     return [profiles[pk] for pk, _, _ in items]
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chargers import bulk
 from chargers.models import ChargePoint, RegistrationStatus
 from chargers.profiles.services import charge_points_profile_apply
 
@@ -31,6 +32,13 @@ class BootReport:
 _COLUMNS = tuple(f.name for f in fields(BootReport))[1:]
 
 
+def _interval(registration_status: str) -> int:
+    """A Pending or Rejected charger is told when to try again; an Accepted one how often to beat."""
+    if registration_status == RegistrationStatus.ACCEPTED:
+        return settings.OCPP_HEARTBEAT_INTERVAL
+    return settings.OCPP_PENDING_RETRY_INTERVAL
+
+
 def charge_points_boot(*, items: list[BootReport]) -> list[tuple[str, int]]:
     """Store what many chargers say of themselves, in one transaction; per item (registration status, interval in
     seconds). Each charger's model profile is matched (unless an operator chose it) and its connectors made."""
@@ -41,19 +49,9 @@ def charge_points_boot(*, items: list[BootReport]) -> list[tuple[str, int]]:
                 "pk", "registration_status"
             )
         )
-        results = []
-        for item in items:
-            status = statuses[item.charge_point_pk]
-            interval = (
-                settings.OCPP_HEARTBEAT_INTERVAL
-                if status == RegistrationStatus.ACCEPTED
-                else settings.OCPP_PENDING_RETRY_INTERVAL
-            )
-            columns = dict(zip(_COLUMNS, astuple(item)[1:], strict=True))
-            ChargePoint.objects.filter(pk=item.charge_point_pk).update(
-                **columns, last_boot_at=now, last_seen=now, heartbeat_interval_s=interval
-            )
-            results.append((status, interval))
+        results = [(status, _interval(status)) for status in (statuses[i.charge_point_pk] for i in items)]
+        rows = [(*astuple(item), interval) for item, (_, interval) in zip(items, results, strict=True)]
+        bulk.charge_points_record_boot(columns=_COLUMNS, rows=rows, at=now)
         # The model profile (from the vendor questionnaire): matched unless an operator chose it; its connectors.
         charge_points_profile_apply(items=[(i.charge_point_pk, i.vendor, i.model) for i in items])
     return results

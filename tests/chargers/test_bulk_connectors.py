@@ -7,7 +7,7 @@ from typing import NamedTuple
 import pytest
 
 from chargers import bulk
-from chargers.models import Connector
+from chargers.models import ChargePoint, Connector
 from tests.factories import ChargePointFactory, ConnectorFactory
 from tests.twins import twins
 
@@ -117,3 +117,30 @@ def test_a_power_clear_zeroes_the_named_connectors_unless_a_newer_reading_came(c
     )
     powers = [Connector.objects.get(pk=c.pk).power_w for c in (stopped, restarted, no_since, never_read, other)]
     assert powers == [Decimal("0"), Decimal("3000"), Decimal("0"), None, Decimal("500")]
+
+
+BOOT_TWINS = twins(bulk.charge_points_record_boot_orm, bulk.charge_points_record_boot_sql)
+
+
+@pytest.mark.parametrize("record", BOOT_TWINS)
+def test_a_boot_record_writes_each_chargers_own_columns_and_interval(record) -> None:
+    first, second, untouched = ChargePointFactory.create_batch(3)
+    columns = ("vendor", "model", "firmware_version")
+    record(
+        columns=columns,
+        rows=[(first.pk, "Etrel", "G-HB1V5CY20-A14", "5.4:5.0.5", 300), (second.pk, "Acme", "W1", "", 60)],
+        at=AT,
+    )
+    rows = {c.pk: c for c in ChargePoint.objects.all()}
+    assert (rows[first.pk].vendor, rows[first.pk].model, rows[first.pk].firmware_version) == (
+        "Etrel",
+        "G-HB1V5CY20-A14",
+        "5.4:5.0.5",
+    )
+    assert (rows[first.pk].last_boot_at, rows[first.pk].last_seen, rows[first.pk].heartbeat_interval_s) == (AT, AT, 300)
+    assert (rows[second.pk].vendor, rows[second.pk].firmware_version, rows[second.pk].heartbeat_interval_s) == (
+        "Acme",
+        "",
+        60,
+    )
+    assert rows[untouched.pk].last_boot_at is None and rows[untouched.pk].vendor == untouched.vendor
