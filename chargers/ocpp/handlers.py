@@ -21,7 +21,7 @@ from chargers.ocpp.session import Session
 from chargers.ocpp.timestamps import format_timestamp, parse_timestamp, plausible_or_received
 from chargers.ocpp.transactional import StartCall, StopCall
 from chargers.ocpp.writers import writers
-from chargers.profiles.selectors import ProfileTraits, profile_traits
+from chargers.profiles.selectors import ProfileTraits
 from chargers.services.boots import BootReport
 from chargers.services.status import ConnectorStatusReport
 from rfid.callout import callout_authorize, callout_enabled
@@ -60,7 +60,7 @@ async def _traits(session: Session) -> ProfileTraits:
     for every frame."""
     cached: ProfileTraits | None = getattr(session, "profile_traits", None)
     if cached is None or time.monotonic() - cached.loaded_at > PROFILE_TRAITS_TTL_S:
-        cached = await database_sync_to_async(profile_traits)(charge_point_pk=session.charge_point_pk)
+        cached = await writers().traits.submit(session.charge_point_pk)  # with the other sessions asking now
         session.profile_traits = cached
     return cached
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from chargers.commands.pipeline import Answer, commands_claim_next, commands_record_answers
 from chargers.ocpp.batching import GroupCommit
 from chargers.ocpp.transactional import starts_store, stops_store
+from chargers.profiles.selectors import ProfileTraits, profiles_traits
 from chargers.services import (
     Departure,
     LogEntry,
@@ -54,6 +55,10 @@ def _store_boots(reports: list[BootReport]) -> list[tuple[str, int]]:
     return charge_points_boot(items=reports)
 
 
+def _read_traits(charge_point_pks: list[int]) -> list[ProfileTraits]:
+    return profiles_traits(charge_point_pks=charge_point_pks)
+
+
 def _claim_commands(claims: list[tuple[int, str]]) -> list:
     return commands_claim_next(claims=claims)
 
@@ -75,6 +80,8 @@ class Writers:
     stops: GroupCommit
     statuses: GroupCommit
     boots: GroupCommit
+    # Not a write: the sessions that need their charger's profile traits at one moment share two queries.
+    traits: GroupCommit
 
 
 _per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
@@ -95,6 +102,7 @@ def writers() -> Writers:
             stops=GroupCommit(stops_store, name="transaction stops", max_batch=500),
             statuses=GroupCommit(_store_statuses, name="connector statuses", max_batch=1000),
             boots=GroupCommit(_store_boots, name="boots", max_batch=500),
+            traits=GroupCommit(_read_traits, name="profile traits", max_batch=2000),
         )
         _per_loop[loop] = found
     return found
