@@ -97,8 +97,10 @@ class TxGenerator(Generator):
 
         async def charger(client: OcppClient) -> None:
             answer = await self._call(client, "BootNotification", boot, stats)
-            if answer is None or answer.get("status") != "Accepted":
-                stats.errors[f"BootNotification: {answer and answer.get('status')}"] += answer is not None
+            if answer is None:
+                return  # counted by _call
+            if answer.get("status") != "Accepted":
+                stats.errors[f"BootNotification: {answer.get('status')}"] += 1
                 return
             for connector_id in range(connectors + 1):
                 status = {"connectorId": connector_id, "status": "Available", "errorCode": "NoError"}
