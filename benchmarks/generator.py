@@ -229,7 +229,9 @@ class Generator:
             pipe.send(await handler(**command))
 
 
-def worker_main(pipe: Connection, host: str, port: int, chargers: list[tuple[str, str]]) -> None:
+def worker_main(
+    pipe: Connection, host: str, port: int, chargers: list[tuple[str, str]], generator_class: type = Generator
+) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(Generator(host, port, chargers).serve(pipe))
+    asyncio.run(generator_class(host, port, chargers).serve(pipe))

@@ -254,6 +254,7 @@ def portal_running(
     switch_interval: float | None = None,
     daphne_options: list[str] | None = None,
     web_concurrency: int | None = None,
+    application: str = "portal.asgi:application",
 ) -> Iterator[Portal]:
     """One daphne process, as production starts it, refusing unknown chargers; stopped when the block ends.
 
@@ -262,7 +263,8 @@ def portal_running(
 
     `daphne_options` are added to the command line (e.g. "--access-log=/dev/null" to measure the access log).
     `switch_interval` (an experiment, not how production starts): run daphne with sys.setswitchinterval(s), to
-    measure how much the database thread waits for the GIL behind the event loop (default 5 ms)."""
+    measure how much the database thread waits for the GIL behind the event loop (default 5 ms).
+    `application`: the ASGI application daphne serves (benchmarks.bare_consumer:application for a yardstick)."""
     port = free_port()
     log_path = Path(f"/tmp/bench-daphne-{port}.log")  # noqa: S108 (a log for the reader, not a secret)
     env = dict(
@@ -272,8 +274,8 @@ def portal_running(
         OCPP_REGISTRATION="reject",
         PYTHONUNBUFFERED="1",
         CHANNEL_PREFIX=f"bench{port}",
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})  # may override the defaults above (OCPP_REGISTRATION=accept for boot storms)
     if web_concurrency is not None:
         env["WEB_CONCURRENCY"] = str(web_concurrency)
     # The servers the Procfile starts: the pool of several daphne processes, or one daphne.
@@ -292,7 +294,7 @@ def portal_running(
         "--websocket_timeout",
         "-1",
         *(daphne_options or []),
-        "portal.asgi:application",
+        application,
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)

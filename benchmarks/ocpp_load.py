@@ -19,7 +19,7 @@ import secrets
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -53,14 +53,15 @@ class Generators:
 
 
 @contextlib.contextmanager
-def generators_running(port: int, chargers: list[tuple[str, str]], count: int) -> Iterator[Generators]:
+def generators_running(
+    port: int, chargers: list[tuple[str, str]], count: int, target: Callable = worker_main
+) -> Iterator[Generators]:
+    """`count` generator processes, each with its slice of `chargers`; `target` is their main function."""
     context = multiprocessing.get_context("spawn")
     pipes, processes = [], []
     for i in range(count):
         parent_end, child_end = context.Pipe()
-        process = context.Process(
-            target=worker_main, args=(child_end, "127.0.0.1", port, chargers[i::count]), daemon=True
-        )
+        process = context.Process(target=target, args=(child_end, "127.0.0.1", port, chargers[i::count]), daemon=True)
         process.start()
         pipes.append(parent_end)
         processes.append(process)

@@ -316,3 +316,115 @@ def connectors_update_latest_sql(readings: Sequence[ConnectorReading]) -> None:
     missing = [r for r in readings if (r.charge_point_pk, r.connector_id) not in updated]
     if missing:
         connectors_update_latest_orm(missing)  # the rare case (no connector row yet): the per-row ORM path
+
+
+# --- Connector statuses (StatusNotification, group commit): the rows' new status columns, by pk -----------------
+
+
+class ConnectorStatus(NamedTuple):
+    pk: int
+    status: str
+    error_code: str
+    info: str
+    vendor_id: str
+    vendor_error_code: str
+    status_timestamp: datetime
+    status_received_at: datetime
+
+
+def connectors_set_status(rows: Sequence[ConnectorStatus]) -> None:
+    if rows:
+        (connectors_set_status_sql if on_postgresql() else connectors_set_status_orm)(rows)
+
+
+def connectors_set_status_orm(rows: Sequence[ConnectorStatus]) -> None:
+    """One UPDATE per row (Django's bulk_update compiles a CASE per column and row: slower still)."""
+    for pk, *columns in rows:
+        Connector.objects.filter(pk=pk).update(**dict(zip(ConnectorStatus._fields[1:], columns, strict=True)))
+
+
+_SET_STATUS = """
+    UPDATE chargers_connector AS c
+    SET status = v.status, error_code = v.error_code, info = v.info, vendor_id = v.vendor_id,
+        vendor_error_code = v.vendor_error_code, status_timestamp = v.status_timestamp,
+        status_received_at = v.status_received_at
+    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],
+                %s::timestamptz[])
+        AS v(id, status, error_code, info, vendor_id, vendor_error_code, status_timestamp, status_received_at)
+    WHERE c.id = v.id
+"""
+
+
+def connectors_set_status_sql(rows: Sequence[ConnectorStatus]) -> None:
+    """The ORM twin in one statement (UPDATE ... FROM unnest)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SET_STATUS, [list(column) for column in zip(*rows, strict=True)])
+
+
+# --- A session over: the connectors' live power is 0 W unless a newer reading came (one statement per batch) ----
+
+
+class PowerClear(NamedTuple):
+    charge_point_pk: int
+    connector_id: int
+    since: datetime | None  # a reading newer than this (a new session meanwhile) is left alone
+
+
+def connectors_power_clear(items: Sequence[PowerClear]) -> None:
+    if items:
+        (connectors_power_clear_sql if on_postgresql() else connectors_power_clear_orm)(items)
+
+
+def connectors_power_clear_orm(items: Sequence[PowerClear]) -> None:
+    """One conditional UPDATE per connector."""
+    for item in items:
+        connectors = Connector.objects.filter(charge_point_id=item.charge_point_pk, connector_id=item.connector_id)
+        if item.since is not None:
+            connectors = connectors.filter(Q(meter_timestamp__isnull=True) | Q(meter_timestamp__lte=item.since))
+        connectors.exclude(power_w=0).exclude(power_w__isnull=True).update(power_w=0)
+
+
+_POWER_CLEAR = """
+    UPDATE chargers_connector AS c SET power_w = 0
+    FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS v(charge_point_id, connector_id, since)
+    WHERE c.charge_point_id = v.charge_point_id AND c.connector_id = v.connector_id
+      AND (v.since IS NULL OR c.meter_timestamp IS NULL OR c.meter_timestamp <= v.since) AND c.power_w <> 0
+"""
+
+
+def connectors_power_clear_sql(items: Sequence[PowerClear]) -> None:
+    """The ORM twin in one statement (UPDATE ... FROM unnest; `power_w <> 0` leaves NULL alone as the twin does)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_POWER_CLEAR, [list(column) for column in zip(*items, strict=True)])
+
+
+# --- BootNotification (group commit): what each charger says of itself, by pk -----------------------------------
+
+
+def charge_points_record_boot(*, columns: Sequence[str], rows: Sequence[tuple], at: datetime) -> None:
+    """`rows`: (pk, one text per name in `columns`, heartbeat interval in s); last_boot_at and last_seen = `at`."""
+    if rows:
+        twin = charge_points_record_boot_sql if on_postgresql() else charge_points_record_boot_orm
+        twin(columns=columns, rows=rows, at=at)
+
+
+def charge_points_record_boot_orm(*, columns: Sequence[str], rows: Sequence[tuple], at: datetime) -> None:
+    """One UPDATE per charger."""
+    for pk, *texts, interval in rows:
+        ChargePoint.objects.filter(pk=pk).update(
+            **dict(zip(columns, texts, strict=True)), last_boot_at=at, last_seen=at, heartbeat_interval_s=interval
+        )
+
+
+def charge_points_record_boot_sql(*, columns: Sequence[str], rows: Sequence[tuple], at: datetime) -> None:
+    """The ORM twin in one statement (UPDATE ... FROM unnest)."""
+    for name in columns:  # names from the code (BootReport), never from a charger; checked all the same
+        ChargePoint._meta.get_field(name)
+    assignments = "".join(f"{name} = v.{name}, " for name in columns)
+    sql = (
+        f"UPDATE chargers_chargepoint AS c SET {assignments}last_boot_at = %s, last_seen = %s, "  # noqa: S608
+        f"heartbeat_interval_s = v.interval FROM unnest(%s::bigint[], {'%s::text[], ' * len(columns)}%s::int[]) "
+        f"AS v(id, {', '.join(columns)}, interval) WHERE c.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at, at, *[list(column) for column in zip(*rows, strict=True)]])

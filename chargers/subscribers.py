@@ -6,22 +6,22 @@ session ends, so without these a stopped connector would show its last power for
 
 from collections.abc import Sequence
 
-from chargers.services.connectors import IDLE_STATUSES, connector_power_clear
+from chargers.bulk import PowerClear
+from chargers.services.connectors import IDLE_STATUSES, connectors_power_clear
 from core import events
 
 NAMES = ("transaction.stopped", "charger.status")
 
 
 def power_cleared_when_idle(batch: Sequence[events.Event]) -> None:
+    """One statement for the batch (a group commit of stops or statuses publishes hundreds at once)."""
+    items = []
     for event in batch:
         if event.name == "transaction.stopped":
-            connector_power_clear(
-                charge_point_pk=event.charge_point_pk, connector_id=event.connector_id, since=event.stopped_at
-            )
+            items.append(PowerClear(event.charge_point_pk, event.connector_id, event.stopped_at))
         elif event.name == "charger.status" and event.status in IDLE_STATUSES:
-            connector_power_clear(
-                charge_point_pk=event.charge_point_pk, connector_id=event.connector_id, since=event.timestamp
-            )
+            items.append(PowerClear(event.charge_point_pk, event.connector_id, event.timestamp))
+    connectors_power_clear(items=items)
 
 
 def subscribe_all() -> None:

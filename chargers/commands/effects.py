@@ -96,6 +96,20 @@ _APPLY: dict[type, Callable[[int, int, Any], None]] = {
 }
 
 
+def remote_starts_waiting(*, charge_point_pks: Iterable[int]) -> set[int]:
+    """The chargers among these with an accepted RemoteStartTransaction that no transaction has followed yet:
+    a batch of StartTransactions asks once, and remote_start_link runs only for the few that have one."""
+    return set(
+        Command.objects.filter(
+            charge_point_id__in=set(charge_point_pks),
+            action="RemoteStartTransaction",
+            status=CommandStatus.ACCEPTED,
+            transaction__isnull=True,
+            answered_at__gte=timezone.now() - REMOTE_START_WINDOW,
+        ).values_list("charge_point_id", flat=True)
+    )
+
+
 def remote_start_link(*, charge_point_pk: int, connector_id: int, id_tag: str, transaction_pk: int) -> None:
     """A StartTransaction that follows an accepted RemoteStartTransaction for the same tag belongs to it."""
     with transaction.atomic():

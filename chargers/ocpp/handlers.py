@@ -19,12 +19,14 @@ from chargers.ocpp.metering import ReadResult, read_meter_values
 from chargers.ocpp.schemas import STOP_REASONS
 from chargers.ocpp.session import Session
 from chargers.ocpp.timestamps import format_timestamp, parse_timestamp, plausible_or_received
+from chargers.ocpp.transactional import StartCall, StopCall
 from chargers.ocpp.writers import writers
-from chargers.profiles.selectors import ProfileTraits, profile_traits
+from chargers.profiles.selectors import ProfileTraits
+from chargers.services.boots import BootReport
+from chargers.services.status import ConnectorStatusReport
 from rfid.callout import callout_authorize, callout_enabled
 from rfid.services import Authorization, id_tag_authorize
-from transactions import services as tx_services
-from transactions.services import MeterValuesReport
+from transactions.services import MeterValuesReport, TransactionStart, TransactionStop
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ async def _traits(session: Session) -> ProfileTraits:
     for every frame."""
     cached: ProfileTraits | None = getattr(session, "profile_traits", None)
     if cached is None or time.monotonic() - cached.loaded_at > PROFILE_TRAITS_TTL_S:
-        cached = await database_sync_to_async(profile_traits)(charge_point_pk=session.charge_point_pk)
+        cached = await writers().traits.submit(session.charge_point_pk)  # with the other sessions asking now
         session.profile_traits = cached
     return cached
 
@@ -73,7 +75,7 @@ def _id_tag_info(authorization: Authorization) -> dict:
 
 
 async def boot_notification(session: Session, payload: dict) -> dict:
-    status, interval = await database_sync_to_async(charger_services.charge_point_boot)(
+    report = BootReport(
         charge_point_pk=session.charge_point_pk,
         vendor=payload["chargePointVendor"],
         model=payload["chargePointModel"],
@@ -85,6 +87,8 @@ async def boot_notification(session: Session, payload: dict) -> dict:
         meter_type=payload.get("meterType", ""),
         meter_serial_number=payload.get("meterSerialNumber", ""),
     )
+    # Stored with the other chargers' boots of the moment (a power cut brings a whole site back at once).
+    status, interval = await writers().boots.submit(report)
     session.registration_status = status
     session.profile_traits = None  # the boot may have matched another model profile
     return {"status": status, "currentTime": _now(), "interval": interval}
@@ -117,54 +121,27 @@ async def authorize(session: Session, payload: dict) -> dict:
     return {"idTagInfo": _id_tag_info(authorization)}
 
 
-def _decide_start(session: Session, payload: dict, reversed_bytes: bool) -> Authorization:
-    return id_tag_authorize(
-        raw=payload["idTag"],
-        match_reversed_bytes=reversed_bytes,
-        charge_point_pk=session.charge_point_pk,
-        connector_id=payload["connectorId"],
-        check_concurrent=True,
-    )
-
-
-@database_sync_to_async
-def _start(
-    session: Session,
-    payload: dict,
-    started_at: datetime,
-    reversed_bytes: bool,
-    authorization: Authorization | None = None,
-) -> tuple[int | None, Authorization]:
-    """Decide and store in one trip to the database thread. A tag the portal does not know, when a callout is
-    configured, is not stored yet (None): the callout decides first, then `authorization` is given."""
-    if authorization is None:
-        authorization = _decide_start(session, payload, reversed_bytes)
-        if not authorization.known and callout_enabled():
-            return None, authorization
-    transaction = tx_services.transaction_start(
+async def start_transaction(session: Session, payload: dict) -> dict:
+    started_at = _timestamp(session, payload["timestamp"], "timestamp")
+    traits = await _traits(session)
+    start = TransactionStart(
         charge_point_pk=session.charge_point_pk,
         charge_point_ident=session.charge_point_ident,
         connector_id=payload["connectorId"],
         id_tag=payload["idTag"],
-        id_tag_status=authorization.status,
         meter_start_wh=payload["meterStart"],
         started_at=started_at,
         reservation_id=payload.get("reservationId"),
     )
-    return transaction.pk, authorization
-
-
-async def start_transaction(session: Session, payload: dict) -> dict:
-    started_at = _timestamp(session, payload["timestamp"], "timestamp")
-    traits = await _traits(session)
-    transaction_id, authorization = await _start(session, payload, started_at, traits.little_endian_rfid)
+    # Decided and stored with the other chargers' starts of the moment, in one database transaction.
+    transaction_id, authorization = await writers().starts.submit(StartCall(start, traits.little_endian_rfid))
     if transaction_id is None:
+        # A tag the portal does not know, a callout configured: the callout decides, then the start is stored.
         authorization = await _ask_callout(
             session, authorization, payload["idTag"], "StartTransaction", connector_id=payload["connectorId"]
         )
-        transaction_id, authorization = await _start(
-            session, payload, started_at, traits.little_endian_rfid, authorization
-        )
+        decided = StartCall(start, traits.little_endian_rfid, authorization)
+        transaction_id, authorization = await writers().starts.submit(decided)
     return {"transactionId": transaction_id, "idTagInfo": _id_tag_info(authorization)}
 
 
@@ -200,7 +177,7 @@ async def stop_transaction(session: Session, payload: dict) -> dict:
     reason = payload.get("reason", "")
     if reason and reason not in STOP_REASONS:
         session.problems.append(f"reason: non-standard {reason[:40]!r}, kept")
-    result = await database_sync_to_async(tx_services.transaction_stop)(
+    stop = TransactionStop(
         charge_point_pk=session.charge_point_pk,
         charge_point_ident=session.charge_point_ident,
         transaction_id=payload["transactionId"],
@@ -210,21 +187,19 @@ async def stop_transaction(session: Session, payload: dict) -> dict:
         id_tag=id_tag,
         samples=samples,
     )
+    # Stored, and the tag that stopped re-checked, with the other chargers' stops of the moment.
+    result, authorization = await writers().stops.submit(StopCall(stop, traits.little_endian_rfid))
     if not result.was_known:
         session.problems.append(f"transactionId {payload['transactionId']} unknown: kept as a new transaction")
-    if not id_tag:
+    if authorization is None:
         return {}
-    # The spec's re-check of the tag that stopped: its status now (no ConcurrentTx: the session is ending).
-    authorization = await database_sync_to_async(id_tag_authorize)(
-        raw=id_tag, match_reversed_bytes=traits.little_endian_rfid, charge_point_pk=session.charge_point_pk
-    )
     authorization = await _ask_callout(session, authorization, id_tag, "StopTransaction")
     return {"idTagInfo": _id_tag_info(authorization)}
 
 
 async def status_notification(session: Session, payload: dict) -> dict:
     timestamp = _timestamp(session, payload["timestamp"], "timestamp") if "timestamp" in payload else None
-    await database_sync_to_async(charger_services.connector_status_update)(
+    report = ConnectorStatusReport(
         charge_point_pk=session.charge_point_pk,
         charge_point_id=session.charge_point_ident,
         connector_id=payload["connectorId"],
@@ -235,6 +210,7 @@ async def status_notification(session: Session, payload: dict) -> dict:
         vendor_id=payload.get("vendorId", ""),
         vendor_error_code=payload.get("vendorErrorCode", ""),
     )
+    await writers().statuses.submit(report)  # with the other chargers' notifications of the moment
     return {}
 
 

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from chargers.commands.pipeline import Answer, commands_claim_next, commands_record_answers
 from chargers.ocpp.batching import GroupCommit
+from chargers.ocpp.transactional import starts_store, stops_store
+from chargers.profiles.selectors import ProfileTraits, profiles_traits
 from chargers.services import (
     Arrival,
     ConnectDecision,
@@ -24,8 +26,10 @@ from chargers.services import (
     connection_attempts_log,
     message_log_write,
 )
+from chargers.services.boots import BootReport, charge_points_boot
 from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
+from chargers.services.status import ConnectorStatusReport, connectors_status_update
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -63,6 +67,18 @@ def _store_disconnects(sessions: list[Departure]) -> None:
     charge_points_disconnected(sessions=sessions)
 
 
+def _store_statuses(reports: list[ConnectorStatusReport]) -> None:
+    connectors_status_update(items=reports)
+
+
+def _store_boots(reports: list[BootReport]) -> list[tuple[str, int]]:
+    return charge_points_boot(items=reports)
+
+
+def _read_traits(charge_point_pks: list[int]) -> list[ProfileTraits]:
+    return profiles_traits(charge_point_pks=charge_point_pks)
+
+
 def _claim_commands(claims: list[tuple[int, str]]) -> list:
     return commands_claim_next(claims=claims)
 
@@ -83,6 +99,13 @@ class Writers:
     connects: GroupCommit
     command_claims: GroupCommit
     command_answers: GroupCommit
+    # The transactional messages (chargers/ocpp/transactional.py): each answered once its batch is committed.
+    starts: GroupCommit
+    stops: GroupCommit
+    statuses: GroupCommit
+    boots: GroupCommit
+    # Not a write: the sessions that need their charger's profile traits at one moment share two queries.
+    traits: GroupCommit
 
 
 _per_loop: "weakref.WeakKeyDictionary[AbstractEventLoop, Writers]" = weakref.WeakKeyDictionary()
@@ -102,6 +125,11 @@ def writers() -> Writers:
             connects=GroupCommit(_store_connects, name="connects", max_batch=1000),
             command_claims=GroupCommit(_claim_commands, name="command claims", max_batch=2000),
             command_answers=GroupCommit(_store_answers, name="command answers", max_batch=2000),
+            starts=GroupCommit(starts_store, name="transaction starts", max_batch=500),
+            stops=GroupCommit(stops_store, name="transaction stops", max_batch=500),
+            statuses=GroupCommit(_store_statuses, name="connector statuses", max_batch=1000),
+            boots=GroupCommit(_store_boots, name="boots", max_batch=500),
+            traits=GroupCommit(_read_traits, name="profile traits", max_batch=2000),
         )
         _per_loop[loop] = found
     return found

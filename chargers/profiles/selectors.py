@@ -119,20 +119,30 @@ class ProfileTraits:
 
 
 def profile_traits(*, charge_point_pk: int) -> ProfileTraits:
-    row = (
-        ChargePoint.objects.filter(pk=charge_point_pk)
-        .values_list("charger_model_id", "charger_model__rfid_byte_order")
-        .first()
-    )
-    if row is None or row[0] is None:
-        return ProfileTraits()
-    profile_pk, byte_order = row
-    units = dict(MeasurandSpec.objects.filter(profile_id=profile_pk).exclude(unit="").values_list("measurand", "unit"))
-    return ProfileTraits(
-        profile_pk=profile_pk,
-        little_endian_rfid=byte_order == ByteOrder.LITTLE_ENDIAN,
-        default_units=units,
-    )
+    return profiles_traits(charge_point_pks=[charge_point_pk])[0]
+
+
+def profiles_traits(*, charge_point_pks: list[int]) -> list[ProfileTraits]:
+    """profile_traits of many chargers in two queries (the sessions of a busy moment ask together), in order."""
+    chargers = ChargePoint.objects.filter(pk__in=set(charge_point_pks))
+    rows = chargers.values_list("pk", "charger_model_id", "charger_model__rfid_byte_order")
+    found = {pk: (model_pk, byte_order) for pk, model_pk, byte_order in rows}
+    profile_pks = {model_pk for model_pk, _ in found.values() if model_pk is not None}
+    units: dict[int, dict[str, str]] = {pk: {} for pk in profile_pks}
+    specs = MeasurandSpec.objects.filter(profile_id__in=profile_pks).exclude(unit="")
+    for profile_pk, measurand, unit in specs.values_list("profile_id", "measurand", "unit"):
+        units[profile_pk][measurand] = unit
+    traits = []
+    for pk in charge_point_pks:
+        model_pk, byte_order = found.get(pk, (None, None))
+        if model_pk is None:
+            traits.append(ProfileTraits())
+            continue
+        little_endian = byte_order == ByteOrder.LITTLE_ENDIAN
+        traits.append(
+            ProfileTraits(profile_pk=model_pk, little_endian_rfid=little_endian, default_units=units[model_pk])
+        )
+    return traits
 
 
 # --- What the operator pages show -------------------------------------------------------------------------

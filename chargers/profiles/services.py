@@ -38,6 +38,7 @@ __all__ = [
     "EXPORT_FORMAT_VERSION",
     "charge_point_profile_apply",
     "charge_point_set_charger_model",
+    "charge_points_profile_apply",
     "charger_model_dumps",
     "charger_model_export",
     "charger_model_import",
@@ -55,28 +56,47 @@ EXPORT_FORMAT_VERSION = 1
 def charge_point_profile_apply(*, charge_point_pk: int, vendor: str, model: str) -> ChargerModel | None:
     """Called from BootNotification: match the profile (unless an operator chose one) and create the
     connectors of its layout. Returns the charger's profile."""
-    charge_point = ChargePoint.objects.select_related("charger_model").get(pk=charge_point_pk)
-    profile = charge_point.charger_model
-    if not charge_point.charger_model_overridden:
-        profile = charger_model_match(vendor=vendor, model=model)
-        if profile != charge_point.charger_model:
-            ChargePoint.objects.filter(pk=charge_point_pk).update(charger_model=profile)
-            logger.info("charger %s (%s %s) matched to %s", charge_point.charge_point_id, vendor, model, profile)
-    if profile is not None:
-        _connectors_from_layout(charge_point_pk=charge_point_pk, profile=profile)
-    return profile
+    return charge_points_profile_apply(items=[(charge_point_pk, vendor, model)])[0]
 
 
-def _connectors_from_layout(*, charge_point_pk: int, profile: ChargerModel) -> None:
-    """Connector 0 (the charger as a whole) and one per connector column; existing rows are left alone."""
-    wanted = {0, *profile.connector_specs.values_list("connector_code", flat=True)}
-    existing = set(
-        Connector.objects.filter(charge_point_id=charge_point_pk, connector_id__in=wanted).values_list(
-            "connector_id", flat=True
+def charge_points_profile_apply(*, items: list[tuple[int, str, str]]) -> list[ChargerModel | None]:
+    """charge_point_profile_apply for many (charger pk, vendor, model) at once (a batch of BootNotifications):
+    each distinct vendor and model matched once, the chargers read and their connectors made in one query each."""
+    chargers = ChargePoint.objects.select_related("charger_model").in_bulk({pk for pk, _, _ in items})
+    matched: dict[tuple[str, str], ChargerModel | None] = {}
+    profiles: dict[int, ChargerModel | None] = {}
+    changed: dict[int, ChargerModel | None] = {}
+    for pk, vendor, model in items:
+        charge_point = chargers[pk]
+        profile = charge_point.charger_model
+        if not charge_point.charger_model_overridden:
+            if (vendor, model) not in matched:
+                matched[vendor, model] = charger_model_match(vendor=vendor, model=model)
+            profile = matched[vendor, model]
+            if profile != charge_point.charger_model:
+                changed[pk] = profile
+                charge_point.charger_model = profile  # a second boot in the batch compares with this one
+                logger.info("charger %s (%s %s) matched to %s", charge_point.charge_point_id, vendor, model, profile)
+        profiles[pk] = profile
+    for profile in set(changed.values()):  # one UPDATE per profile, not per charger
+        ChargePoint.objects.filter(pk__in=[pk for pk, p in changed.items() if p == profile]).update(
+            charger_model=profile
         )
+    _connectors_from_layouts({pk: p for pk, p in profiles.items() if p is not None})
+    return [profiles[pk] for pk, _, _ in items]
+
+
+def _connectors_from_layouts(profiles: dict[int, ChargerModel]) -> None:
+    """Connector 0 and one per connector column of each charger's profile; existing rows are left alone."""
+    codes: dict[int, set[int]] = {}
+    for profile in {p.pk: p for p in profiles.values()}.values():
+        codes[profile.pk] = {0, *profile.connector_specs.values_list("connector_code", flat=True)}
+    existing = set(
+        Connector.objects.filter(charge_point_id__in=list(profiles)).values_list("charge_point_id", "connector_id")
     )
+    wanted = {(pk, code) for pk, profile in profiles.items() for code in codes[profile.pk]}
     Connector.objects.bulk_create(
-        [Connector(charge_point_id=charge_point_pk, connector_id=c) for c in sorted(wanted - existing)],
+        [Connector(charge_point_id=pk, connector_id=code) for pk, code in sorted(wanted - existing)],
         ignore_conflicts=True,  # a StatusNotification may create the same connector at the same moment
     )
 
@@ -90,7 +110,7 @@ def charge_point_set_charger_model(
     charge_point.charger_model_overridden = override
     charge_point.save(update_fields=["charger_model", "charger_model_overridden"])
     if charger_model is not None:
-        _connectors_from_layout(charge_point_pk=charge_point.pk, profile=charger_model)
+        _connectors_from_layouts({charge_point.pk: charger_model})
     channel = ChargePoint.objects.filter(pk=charge_point.pk).values_list("channel_name", flat=True).first()
     if channel:
         # The live session caches the profile's traits (RFID byte order, units): tell it to read them again.

@@ -3,6 +3,8 @@ services are in chargers/profiles/services.py, the command services in their own
 
 from chargers.services.authentication import *  # noqa: F403
 from chargers.services.authentication import __all__ as _authentication
+from chargers.services.boots import *  # noqa: F403
+from chargers.services.boots import __all__ as _boots
 from chargers.services.message_log import *  # noqa: F403
 from chargers.services.message_log import __all__ as _message_log
 from chargers.services.registration import *  # noqa: F403
@@ -14,4 +16,4 @@ from chargers.services.soap import __all__ as _soap
 from chargers.services.status import *  # noqa: F403
 from chargers.services.status import __all__ as _status
 
-__all__ = [*_authentication, *_message_log, *_registration, *_sessions, *_soap, *_status]
+__all__ = [*_authentication, *_boots, *_message_log, *_registration, *_sessions, *_soap, *_status]

@@ -4,15 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from chargers import bulk
 from chargers.events import ChargerOffline, ChargerOnline
-from chargers.models import ChargePoint, RegistrationStatus
-from chargers.profiles.services import charge_point_profile_apply
-from chargers.services.registration import charge_point_registration_status
+from chargers.models import ChargePoint
+from chargers.services.boots import BootReport, charge_points_boot
 from core import events
 
 __all__ = [
@@ -127,30 +125,19 @@ def charge_point_boot(
     meter_serial_number: str = "",
 ) -> tuple[str, int]:
     """Store what the charger says of itself; return (registration status, interval in seconds)."""
-    registration_status = charge_point_registration_status(charge_point_pk=charge_point_pk)
-    interval = (
-        settings.OCPP_HEARTBEAT_INTERVAL
-        if registration_status == RegistrationStatus.ACCEPTED
-        else settings.OCPP_PENDING_RETRY_INTERVAL
+    report = BootReport(
+        charge_point_pk=charge_point_pk,
+        vendor=vendor,
+        model=model,
+        serial_number=serial_number,
+        charge_box_serial_number=charge_box_serial_number,
+        firmware_version=firmware_version,
+        iccid=iccid,
+        imsi=imsi,
+        meter_type=meter_type,
+        meter_serial_number=meter_serial_number,
     )
-    fields = {
-        "vendor": vendor,
-        "model": model,
-        "serial_number": serial_number,
-        "charge_box_serial_number": charge_box_serial_number,
-        "firmware_version": firmware_version,
-        "iccid": iccid,
-        "imsi": imsi,
-        "meter_type": meter_type,
-        "meter_serial_number": meter_serial_number,
-    }
-    now = timezone.now()
-    ChargePoint.objects.filter(pk=charge_point_pk).update(
-        **fields, last_boot_at=now, last_seen=now, heartbeat_interval_s=interval
-    )
-    # The model profile (from the vendor questionnaire): matched unless an operator chose it; its connectors.
-    charge_point_profile_apply(charge_point_pk=charge_point_pk, vendor=vendor, model=model)
-    return registration_status, interval
+    return charge_points_boot(items=[report])[0]
 
 
 def charge_point_heartbeat(*, charge_point_pk: int) -> None:

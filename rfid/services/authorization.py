@@ -9,11 +9,12 @@ authorization cache ages instead of trusting an answer for ever.
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -26,6 +27,8 @@ from transactions.models import Transaction
 __all__ = [
     "CONCURRENT_TX",
     "Authorization",
+    "TagAtConnector",
+    "TagDecisions",
     "id_tag_authorize",
     "id_tag_find",
     "id_tag_remote_start_problem",
@@ -182,3 +185,91 @@ def id_tag_remote_start_problem(*, charge_point_pk: int, id_tag: str, connector_
     if authorization.accepted or not authorization.known:
         return None
     return f"idTag: {authorization.tag.id_tag} is {authorization.status} at this charger"
+
+
+# --- A batch of starts --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TagAtConnector:
+    """An idTag presented at a charger's connector (None: the charger as a whole), as the charger sent it."""
+
+    raw: str
+    charge_point_pk: int
+    connector_id: int | None
+    match_reversed_bytes: bool = False
+
+
+class TagDecisions:
+    """The decisions of a batch of tags presented at chargers (a group commit of StartTransactions, or of
+    StopTransactions re-checking their tags), made in one pass: what id_tag_authorize decides for one, for many
+    with two queries in all instead of two or three each (the batch's tags, with whether each names chargers or
+    sites where it may charge; with `check_concurrent`, the running transactions of those tags). A tag of a group
+    or one that names chargers or sites, or ConcurrentTx counted per group (RFID_CONCURRENT_TX=group), is left to
+    id_tag_authorize (the rare cases; the same answers, one at a time).
+
+    For starts: asked in the batch's order, each just before its start is stored, and told of every start stored
+    (`started`): a tag started earlier in the same batch at another connector is ConcurrentTx, as it was when
+    the starts were stored one by one."""
+
+    def __init__(self, items: list[TagAtConnector], *, check_concurrent: bool = True) -> None:
+        self.items = items
+        self.check_concurrent = check_concurrent and settings.RFID_CONCURRENT_TX != "none"
+        self.now = timezone.now()
+        self.since = self.now - timedelta(hours=settings.RFID_CONCURRENT_TX_WINDOW_H)
+        candidates = {v for item in items for v in _variants(id_tag_normalize(raw=item.raw), item.match_reversed_bytes)}
+        chargers = IdTag.allowed_charge_points.through.objects.filter(idtag_id=OuterRef("pk"))
+        sites = IdTag.allowed_sites.through.objects.filter(idtag_id=OuterRef("pk"))
+        tags = IdTag.objects.filter(id_tag__in=candidates).annotate(restricted=Exists(chargers) | Exists(sites))
+        self.tags = {tag.id_tag: tag for tag in tags}
+        # Where each tag (upper case, as _running_elsewhere compares) runs in the window, the batch's own added.
+        self.running: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        if self.check_concurrent and self.tags:
+            variants = {v for tag in self.tags.values() for v in _variants(tag.id_tag, True)}
+            running = Transaction.objects.filter(stopped_at__isnull=True, started_at__gte=self.since)
+            running = running.annotate(tag_upper=Upper("id_tag")).filter(tag_upper__in=variants)
+            for upper, pk, connector in running.values_list("tag_upper", "charge_point_id", "connector_id"):
+                self.running[upper].add((pk, connector))
+
+    def decide(self, index: int) -> Authorization:
+        """Item `index`'s decision, as id_tag_authorize would give it now."""
+        item = self.items[index]
+        tag = self._tag(item)
+        if tag is None:
+            return Authorization(
+                status=IdTagStatus.INVALID, expiry_date=self.now + timedelta(seconds=settings.RFID_AUTH_CACHE_S)
+            )
+        if tag.parent_id is not None or tag.restricted or settings.RFID_CONCURRENT_TX == "group":
+            return id_tag_authorize(
+                raw=item.raw,
+                match_reversed_bytes=item.match_reversed_bytes,
+                charge_point_pk=item.charge_point_pk,
+                connector_id=item.connector_id,
+                check_concurrent=self.check_concurrent,
+            )
+        status = _own_status(tag, self.now)
+        if status == IdTagStatus.ACCEPTED and self._running_elsewhere(tag, item):
+            status = CONCURRENT_TX
+        return Authorization(status=status, expiry_date=_cache_expiry(tag, self.now), tag=tag)
+
+    def started(self, index: int, started_at: datetime) -> None:
+        """Item `index`'s start is being stored (whatever its status: a stored start runs until it is stopped)."""
+        item = self.items[index]
+        if started_at >= self.since:
+            self.running[item.raw.upper()].add((item.charge_point_pk, item.connector_id))
+
+    def _tag(self, item: TagAtConnector) -> IdTag | None:
+        for candidate in _variants(id_tag_normalize(raw=item.raw), item.match_reversed_bytes):
+            if candidate in self.tags:
+                return self.tags[candidate]
+        return None
+
+    def _running_elsewhere(self, tag: IdTag, item: TagAtConnector) -> bool:
+        """As _running_elsewhere: not the same charger and connector (the same charger, when none is named)."""
+        if not self.check_concurrent:
+            return False
+        for variant in _variants(tag.id_tag, item.match_reversed_bytes):
+            for pk, connector in self.running[variant]:
+                if pk != item.charge_point_pk or item.connector_id not in (None, connector):
+                    return True
+        return False
