@@ -2,17 +2,18 @@
 and the load as the API and the site page show it."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from chargers.models import ChargePoint
 from chargers.selectors import charge_point_list
-from transactions.load.allocator import Circuit, Session, amps_from_kw
-from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
+from transactions.load.allocator import Charger, Circuit, Session, amps_from_kw, default_limits
+from transactions.load.models import BuildingReading, LoadAllocation, LoadDefault, LoadPoint, LoadRound
 from transactions.models import Transaction
 from transactions.sites.models import Site
 
@@ -28,11 +29,24 @@ class RunningSession:
 
 
 @dataclass(frozen=True)
+class SiteDefaults:
+    """The safe TxDefaultProfiles of a site's chargers (A per phase, by charger pk): what they should hold (`planned`,
+    allocator.default_limits), what the loop counts them at (`held`: the largest of the plan, the last sent and the
+    last accepted), their rows and their phases (for the payload)."""
+
+    planned: dict[int, Decimal]
+    held: dict[int, Decimal]
+    rows: dict[int, LoadDefault]
+    phases: dict[int, int]
+
+
+@dataclass(frozen=True)
 class SiteInputs:
     root: Site
     circuits: list[Circuit]
     sessions: list[Session]
     running: dict[int, RunningSession]  # by transaction pk
+    defaults: SiteDefaults
 
 
 @dataclass(frozen=True)
@@ -100,16 +114,61 @@ def site_is_managed(*, tree: Iterable[Site]) -> bool:
 
 
 def site_inputs(*, root: Site) -> SiteInputs:
-    """The allocator's inputs for a site: its circuits with their limits and the sessions running below it."""
+    """The allocator's inputs for a site: its circuits with their limits (less the defaults its idle connectors
+    hold), the sessions running below it, and its chargers' default profiles."""
     tree = site_tree(root=root)
-    circuits = [_circuit(site, root) for site in tree]
     rows = Transaction.objects.filter(stopped_at__isnull=True, charge_point__site__in=tree).values_list(
         "pk", "charge_point_id", "connector_id", "charge_point__site_id"
     )
     running = {pk: RunningSession(pk, cp, connector, site) for pk, cp, connector, site in rows}
-    points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=_chargers(running))}
-    sessions = [_session(session, points.get(session.charge_point_pk)) for session in running.values()]
-    return SiteInputs(root, circuits, sessions, running)
+    chargers = site_chargers(tree=tree)
+    points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=[c.key for c in chargers])}
+    circuits = [_circuit(site, root) for site in tree]
+    defaults = _defaults(circuits, chargers, points)
+    circuits = _reserve(circuits, chargers, running, defaults.held)
+    sessions = [
+        _session(session, points.get(session.charge_point_pk), defaults.held.get(session.charge_point_pk))
+        for session in running.values()
+    ]
+    return SiteInputs(root, circuits, sessions, running, defaults)
+
+
+def site_chargers(*, tree: list[Site]) -> list[Charger]:
+    """The chargers standing in the tree with their connectors (1 until a charger reports any: one that has more
+    reports them in its StatusNotifications at boot, and the next round counts them) and their maximum."""
+    rows = (
+        ChargePoint.objects.filter(site__in=tree)
+        .annotate(outlets=Count("connectors", filter=Q(connectors__connector_id__gte=1)))
+        .values_list("pk", "site_id", "outlets", "load_point__max_current_a")
+    )
+    return [
+        Charger(pk, site, max(1, outlets), float(max_a) if max_a is not None else 32.0)
+        for pk, site, outlets, max_a in rows
+    ]
+
+
+def _defaults(circuits: list[Circuit], chargers: list[Charger], points: dict[int, LoadPoint]) -> SiteDefaults:
+    planned = default_limits(circuits=circuits, chargers=chargers)
+    rows = {row.charge_point_id: row for row in LoadDefault.objects.filter(charge_point_id__in=list(planned))}
+    # The plan counts at once, a default on its way or refused until it is answered: the larger of all (a raise
+    # goes out only after the TxProfiles made room for it, a cut counts only once the charger took it).
+    held = {pk: max(limit, rows[pk].held_a) if pk in rows else limit for pk, limit in planned.items()}
+    phases = {pk: points[pk].phases if pk in points else 3 for pk in planned}
+    return SiteDefaults(planned, held, rows, phases)
+
+
+def _reserve(
+    circuits: list[Circuit], chargers: list[Charger], running: dict[int, RunningSession], held: dict[int, Decimal]
+) -> list[Circuit]:
+    """The circuits with the defaults their idle connectors hold reserved (allocator.default_limits says why)."""
+    busy: dict[int, int] = {}
+    for session in running.values():
+        busy[session.charge_point_pk] = busy.get(session.charge_point_pk, 0) + 1
+    reserved: dict[int, float] = {}
+    for charger in chargers:
+        idle = max(0, charger.connectors - busy.get(charger.key, 0))
+        reserved[charger.circuit] = reserved.get(charger.circuit, 0.0) + idle * float(held[charger.key])
+    return [replace(circuit, reserved_a=reserved.get(circuit.key, 0.0)) for circuit in circuits]
 
 
 def _circuit(site: Site, root: Site) -> Circuit:
@@ -118,13 +177,10 @@ def _circuit(site: Site, root: Site) -> Circuit:
     return Circuit(site.pk, limit, site.parent_id if site.pk != root.pk else None, building)
 
 
-def _chargers(running: dict[int, RunningSession]) -> set[int]:
-    return {session.charge_point_pk for session in running.values()}
-
-
-def _session(running: RunningSession, point: LoadPoint | None) -> Session:
+def _session(running: RunningSession, point: LoadPoint | None, default_a: Decimal | None) -> Session:
+    default = float(default_a or 0)
     if point is None:
-        return Session(key=running.transaction_pk, circuit=running.site_pk)
+        return Session(key=running.transaction_pk, circuit=running.site_pk, default_a=default)
     return Session(
         key=running.transaction_pk,
         circuit=running.site_pk,
@@ -132,6 +188,7 @@ def _session(running: RunningSession, point: LoadPoint | None) -> Session:
         phase=point.phase,
         priority=point.priority,
         max_a=float(point.max_current_a),
+        default_a=default,
     )
 
 

@@ -1,14 +1,15 @@
 """The load loop's writes: share a site's limit among its running sessions (the allocator), keep each session's
 share (LoadAllocation) and send the chargers the changes as TxProfiles through the command pipeline, which keeps
-to one outstanding CALL per charger; and the safe TxDefaultProfile a charger of a managed site gets on connecting.
+to one outstanding CALL per charger; and keep each charger's safe TxDefaultProfile (defaults.py) in step with its
+site: on connecting, and whenever a limit, the chargers or their connectors change (the same round, one poke).
 
-Lower before raising: the decreases go out first; an increase waits until no profile of the site is on its way
-(the answers bring a new round: transactions/load/subscribers.py), so the sum in force never passes the limit
-because one charger heard its raise before another heard its cut.
+Lower before raising: the decreases (TxProfiles and defaults) go out first; an increase waits until no TxProfile of
+the site is on its way (the answers bring a new round: transactions/load/subscribers.py), so the sum in force never
+passes the limit because one charger heard its raise before another heard its cut.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,10 +20,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from chargers.commands.dispatch import commands_dispatch_on_commit
-from chargers.commands.services import PayloadCheck, command_create
+from chargers.commands.services import PayloadCheck
 from chargers.models import ChargePoint, Command, CommandStatus
 from transactions.load.allocator import allocate, amps_from_kw
-from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
+from transactions.load.defaults import (
+    default_send,
+    defaults_due,
+    defaults_resend,
+    defaults_settle,
+    profile_command_create,
+    profile_payload,
+    profile_problem,
+)
+from transactions.load.models import BuildingReading, LoadAllocation, LoadRound
 from transactions.load.selectors import (
     SiteInputs,
     load_round_latest,
@@ -38,17 +48,6 @@ from transactions.sites.models import Site
 logger = logging.getLogger(__name__)
 
 THRESHOLD_A = Decimal(1)  # a raise of this or less is not worth a CALL (a cut always is)
-DEFAULT_LIMIT_A = Decimal(6)  # the TxDefaultProfile: what a session draws before its own profile arrives
-# Profile ids load management owns: a profile with the same id replaces the one before on the charger, so each
-# charger holds at most one of each (its profile capacity is never filled up by us).
-TX_PROFILE_ID = 9100
-DEFAULT_PROFILE_ID = 9000
-TX_STACK_LEVEL = 1
-DEFAULT_STACK_LEVEL = 0
-# A profile that has not reached the charger in this time is stale (the next round computes a fresh one), and an
-# open one holds the site's increases back: it must not wait for the pipeline's long default expiry.
-PROFILE_EXPIRY = timedelta(seconds=30)
-REQUESTED_VIA = "load"
 # By name: the tasks module is an edge this layer may not import (.importlinter); the worker runs it anyway.
 BALANCE_TASK = "transactions.load.tasks.site_load_balance"
 # History: a round is written when a figure moved, else once in this time (beat's rounds every few seconds on a
@@ -57,58 +56,27 @@ HISTORY_EVERY = timedelta(seconds=60)
 TENTH = Decimal("0.1")
 
 
-def profile_problem(action: str, payload: dict) -> str | None:
-    """What is wrong with a profile this module built ("field: reason"), or None.
-
-    The protocol room's schema check (chargers.ocpp.results.request_problem) is sealed from the transactions app
-    (.importlinter), so the loop checks the few rules its own payloads could break; the e2e test runs them past
-    the simulated chargers' answers."""
-    if action != "SetChargingProfile":
-        return f"action: load management sends SetChargingProfile, not {action}"
-    if not isinstance(payload.get("connectorId"), int) or payload["connectorId"] < 0:
-        return "connectorId: a connector number (0 or more)"
-    for period in payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]:
-        limit = Decimal(str(period["limit"]))
-        if limit < 0 or limit != limit.quantize(Decimal("0.1")):
-            return "limit: at least 0 A, with at most one decimal"
-    return None
-
-
-def profile_payload(
-    *, connector_id: int, limit_a: Decimal, phases: int, purpose: str, transaction_pk: int | None = None
-) -> dict:
-    """A one-period SetChargingProfile in A (relative: from the start of the session, or of each session)."""
-    profile = {
-        "chargingProfileId": TX_PROFILE_ID if purpose == "TxProfile" else DEFAULT_PROFILE_ID,
-        "stackLevel": TX_STACK_LEVEL if purpose == "TxProfile" else DEFAULT_STACK_LEVEL,
-        "chargingProfilePurpose": purpose,
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {
-            "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": float(limit_a), "numberPhases": phases}],
-        },
-    }
-    if transaction_pk is not None:
-        profile["transactionId"] = transaction_pk
-    return {"connectorId": connector_id, "csChargingProfiles": profile}
-
-
-def site_load_balance(*, site: Site, check_payload: PayloadCheck = profile_problem) -> list[Command]:
-    """One round for the site (a circuit: its whole site): allocate, store the shares, send what changed.
+def site_load_balance(
+    *, site: Site, resend_defaults_to: Collection[int] = (), check_payload: PayloadCheck = profile_problem
+) -> list[Command]:
+    """One round for the site (a circuit: its whole site): allocate, store the shares, send what changed (the
+    TxProfiles, and the defaults whose plan moved or whose charger is in `resend_defaults_to`).
     Returns the commands queued."""
     root = site_root(site=site)
     with transaction.atomic():
         # Two rounds of one site (an event's and beat's) wait for each other: neither sends what the other did.
         # Read afresh under the lock: the caller's row may be older than the limit an operator just set.
         root = Site.objects.select_for_update().get(pk=root.pk)
-        inputs = site_inputs(root=root)
-        if not site_is_managed(tree=site_tree(root=root)):
+        tree = site_tree(root=root)
+        if not site_is_managed(tree=tree):
             LoadAllocation.objects.filter(site=root).delete()
             return []
+        defaults_settle(charge_point_pks=ChargePoint.objects.filter(site__in=tree).values_list("pk", flat=True))
+        inputs = site_inputs(root=root)
         limits = allocate(circuits=inputs.circuits, sessions=inputs.sessions)
         rows = _allocations_store(root=root, inputs=inputs, limits=limits)
         _round_record(root=root, inputs=inputs, limits=limits)
-        return _changes_send(rows=rows, inputs=inputs, check_payload=check_payload)
+        return _changes_send(rows=rows, inputs=inputs, resend=set(resend_defaults_to), check_payload=check_payload)
 
 
 def _allocations_store(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> list[LoadAllocation]:
@@ -145,8 +113,10 @@ def _settle(row: LoadAllocation) -> bool:
     return True
 
 
-def _in_force(row: LoadAllocation) -> Decimal:
-    return row.sent_limit_a if row.sent_limit_a is not None else DEFAULT_LIMIT_A
+def _in_force(row: LoadAllocation, inputs: SiteInputs) -> Decimal:
+    """What the session may draw now: its last TxProfile, else its charger's default (the figure the allocator
+    reserved for it)."""
+    return row.sent_limit_a if row.sent_limit_a is not None else inputs.defaults.held[row.charge_point_id]
 
 
 def _needs_sending(row: LoadAllocation) -> bool:
@@ -160,12 +130,16 @@ def _needs_sending(row: LoadAllocation) -> bool:
     return row.limit_a < in_force or row.limit_a - in_force > THRESHOLD_A or (in_force == 0 < row.limit_a)
 
 
-def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_payload: PayloadCheck) -> list[Command]:
-    chargers = ChargePoint.objects.in_bulk({row.charge_point_id for row in rows})
+def _changes_send(
+    *, rows: list[LoadAllocation], inputs: SiteInputs, resend: set[int], check_payload: PayloadCheck
+) -> list[Command]:
+    chargers = ChargePoint.objects.in_bulk({row.charge_point_id for row in rows} | set(inputs.defaults.planned))
     due = [row for row in rows if _needs_sending(row)]
-    # A first profile at the default is no raise: it may go with the decreases.
-    decreases = [row for row in due if row.limit_a <= _in_force(row)]
-    increases = [row for row in due if row.limit_a > _in_force(row)]
+    # A first profile at or below the default is no raise: it may go with the decreases.
+    decreases = [row for row in due if row.limit_a <= _in_force(row, inputs)]
+    increases = [row for row in due if row.limit_a > _in_force(row, inputs)]
+    resend = defaults_resend(defaults=inputs.defaults, chargers=chargers, connected=resend)
+    lowered, raised = defaults_due(defaults=inputs.defaults, resend=resend)
     phases = {session.key: session.phases for session in inputs.sessions}
 
     def send(row: LoadAllocation) -> Command | None:
@@ -174,10 +148,15 @@ def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_paylo
         connector_id = inputs.running[row.transaction_id].connector_id
         return _send(row, chargers[row.charge_point_id], connector_id, phases[row.transaction_id], check_payload)
 
-    sent = [send(row) for row in decreases]
+    def send_default(pk: int) -> Command | None:
+        if not chargers[pk].is_online:
+            return None  # it gets its default when it connects (charger.online brings a round)
+        return default_send(charge_point=chargers[pk], defaults=inputs.defaults, check_payload=check_payload)
+
+    sent = [send(row) for row in decreases] + [send_default(pk) for pk in lowered]
     # Raises wait while any cut is due (sent now, or unsendable: its charger offline) or any profile is on its way.
     if not decreases and not any(row.command_id for row in rows):
-        sent += [send(row) for row in increases]
+        sent += [send(row) for row in increases] + [send_default(pk) for pk in raised]
     commands = [command for command in sent if command is not None]
     if commands:
         # One poke for the round's commands (a round may queue hundreds), once they are committed.
@@ -195,50 +174,12 @@ def _send(
         purpose="TxProfile",
         transaction_pk=row.transaction_id,
     )
-    try:
-        command = command_create(
-            charge_point=charge_point,
-            action="SetChargingProfile",
-            payload=payload,
-            check_payload=check_payload,
-            requested_via=REQUESTED_VIA,
-            expires_at=timezone.now() + PROFILE_EXPIRY,
-            dispatch=False,  # the round pokes once for all its commands
-        )
-    except ValidationError as error:
-        logger.warning("load: no profile for %s: %s", charge_point, error.messages)
+    command = profile_command_create(charge_point=charge_point, payload=payload, check_payload=check_payload)
+    if command is None:
         return None
     row.command, row.sent_limit_a = command, row.limit_a
     row.save(update_fields=["command", "sent_limit_a"])
     return command
-
-
-def charger_default_profile_send(
-    *, charge_point_pk: int, check_payload: PayloadCheck = profile_problem
-) -> Command | None:
-    """A charger of a managed site gets the safe TxDefaultProfile (6 A on every connector) when it connects: a
-    session it starts draws no more before its own TxProfile arrives, nor after it loses the portal."""
-    charge_point = ChargePoint.objects.select_related("site").filter(pk=charge_point_pk).first()
-    if charge_point is None or charge_point.site is None:
-        return None
-    if not site_is_managed(tree=site_tree(root=site_root(site=charge_point.site))):
-        return None
-    point = LoadPoint.objects.filter(charge_point=charge_point).first()
-    payload = profile_payload(
-        connector_id=0, limit_a=DEFAULT_LIMIT_A, phases=point.phases if point else 3, purpose="TxDefaultProfile"
-    )
-    try:
-        return command_create(
-            charge_point=charge_point,
-            action="SetChargingProfile",
-            payload=payload,
-            check_payload=check_payload,
-            requested_via=REQUESTED_VIA,
-            expires_at=timezone.now() + PROFILE_EXPIRY,
-        )
-    except ValidationError as error:
-        logger.warning("load: no default profile for %s: %s", charge_point, error.messages)
-        return None
 
 
 def _round_record(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> LoadRound | None:

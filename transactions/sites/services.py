@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 from decimal import Decimal
 
+from celery import current_app
 from django.db import transaction
 
 from chargers.models import ChargePoint
+from transactions.load.services import BALANCE_TASK
 from transactions.sites.models import Site
 
 # The fields an operator sets on a site, declared once (the form and the services use them).
@@ -41,11 +43,21 @@ def site_save(
     site.full_clean()
     with transaction.atomic():
         site.save()
+        touched = {site.pk}
         if charge_points is not None:
             pks = [cp.pk for cp in charge_points]
+            touched |= set(ChargePoint.objects.filter(pk__in=pks, site__isnull=False).values_list("site_id", flat=True))
             ChargePoint.objects.filter(site=site).exclude(pk__in=pks).update(site=None)
             ChargePoint.objects.filter(pk__in=pks).update(site=site)
+        # A limit or the chargers under it changed: the sites' rounds re-plan the chargers' safe defaults (and the
+        # shares); the sites the chargers left too (fewer chargers there, larger defaults).
+        transaction.on_commit(lambda: _rounds_queue(sorted(touched)))
     return site
+
+
+def _rounds_queue(site_pks: list[int]) -> None:
+    for site_pk in site_pks:
+        current_app.send_task(BALANCE_TASK, args=[site_pk])
 
 
 def site_delete(*, site: Site) -> None:
