@@ -20,7 +20,7 @@ The rules, in order:
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 PHASES = (1, 2, 3)
@@ -103,6 +103,22 @@ def default_limits(*, circuits: Sequence[Circuit], chargers: Sequence[Charger]) 
         limit = _tenths_down(min([charger.max_a, *shares]))
         defaults[charger.key] = limit if limit >= Decimal(str(EV_MIN_CURRENT_A)) else Decimal(0)
     return defaults
+
+
+def circuits_reserve(
+    *,
+    circuits: Sequence[Circuit],
+    chargers: Sequence[Charger],
+    busy: dict[int, int],
+    defaults: dict[int, Decimal],
+) -> list[Circuit]:
+    """The circuits with the defaults their chargers' idle connectors hold reserved (`busy`: charger -> sessions
+    running on it; `defaults`: charger -> the default it holds). default_limits says why."""
+    reserved: dict[int, float] = {}
+    for charger in chargers:
+        idle = max(0, charger.connectors - busy.get(charger.key, 0))
+        reserved[charger.circuit] = reserved.get(charger.circuit, 0.0) + idle * float(defaults[charger.key])
+    return [replace(circuit, reserved_a=reserved.get(circuit.key, 0.0)) for circuit in circuits]
 
 
 def allocate(*, circuits: Sequence[Circuit], sessions: Sequence[Session]) -> dict[int, Decimal]:

@@ -2,7 +2,7 @@
 and the load as the API and the site page show it."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from chargers.models import ChargePoint
 from chargers.selectors import charge_point_list
-from transactions.load.allocator import Charger, Circuit, Session, amps_from_kw, default_limits
+from transactions.load.allocator import (
+    Charger,
+    Circuit,
+    Session,
+    amps_from_kw,
+    circuits_reserve,
+    default_limits,
+)
 from transactions.load.models import BuildingReading, LoadAllocation, LoadDefault, LoadPoint, LoadRound
 from transactions.models import Transaction
 from transactions.sites.models import Site
@@ -125,7 +132,10 @@ def site_inputs(*, root: Site) -> SiteInputs:
     points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=[c.key for c in chargers])}
     circuits = [_circuit(site, root) for site in tree]
     defaults = _defaults(circuits, chargers, points)
-    circuits = _reserve(circuits, chargers, running, defaults.held)
+    busy: dict[int, int] = {}
+    for session in running.values():
+        busy[session.charge_point_pk] = busy.get(session.charge_point_pk, 0) + 1
+    circuits = circuits_reserve(circuits=circuits, chargers=chargers, busy=busy, defaults=defaults.held)
     sessions = [
         _session(session, points.get(session.charge_point_pk), defaults.held.get(session.charge_point_pk))
         for session in running.values()
@@ -155,20 +165,6 @@ def _defaults(circuits: list[Circuit], chargers: list[Charger], points: dict[int
     held = {pk: max(limit, rows[pk].held_a) if pk in rows else limit for pk, limit in planned.items()}
     phases = {pk: points[pk].phases if pk in points else 3 for pk in planned}
     return SiteDefaults(planned, held, rows, phases)
-
-
-def _reserve(
-    circuits: list[Circuit], chargers: list[Charger], running: dict[int, RunningSession], held: dict[int, Decimal]
-) -> list[Circuit]:
-    """The circuits with the defaults their idle connectors hold reserved (allocator.default_limits says why)."""
-    busy: dict[int, int] = {}
-    for session in running.values():
-        busy[session.charge_point_pk] = busy.get(session.charge_point_pk, 0) + 1
-    reserved: dict[int, float] = {}
-    for charger in chargers:
-        idle = max(0, charger.connectors - busy.get(charger.key, 0))
-        reserved[charger.circuit] = reserved.get(charger.circuit, 0.0) + idle * float(held[charger.key])
-    return [replace(circuit, reserved_a=reserved.get(circuit.key, 0.0)) for circuit in circuits]
 
 
 def _circuit(site: Site, root: Site) -> Circuit:
