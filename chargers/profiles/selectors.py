@@ -115,7 +115,14 @@ class ProfileTraits:
     little_endian_rfid: bool = False
     # measurand -> the unit the model sends it in, for values that come without a unit
     default_units: dict[str, str] = field(default_factory=dict)
+    # (measurand_key(measurand), location or "") -> LoadRole: the meter values load management reads
+    load_roles: dict[tuple[str, str], str] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
+
+    def load_role(self, *, measurand: str, location: str) -> str:
+        """What a sampled value is to load management ("" when nothing): a spec of its location, else of any."""
+        key = measurand_key(measurand)
+        return self.load_roles.get((key, location)) or self.load_roles.get((key, ""), "")
 
 
 def profile_traits(*, charge_point_pk: int) -> ProfileTraits:
@@ -127,18 +134,23 @@ def profile_traits(*, charge_point_pk: int) -> ProfileTraits:
     if row is None or row[0] is None:
         return ProfileTraits()
     profile_pk, byte_order = row
-    units = dict(MeasurandSpec.objects.filter(profile_id=profile_pk).exclude(unit="").values_list("measurand", "unit"))
+    specs = list(
+        MeasurandSpec.objects.filter(profile_id=profile_pk).values_list("measurand", "unit", "location", "load_role")
+    )
+    units = {measurand: unit for measurand, unit, _location, _role in specs if unit}
+    roles = {(measurand_key(m), location): role for m, _unit, location, role in specs if role}
     return ProfileTraits(
         profile_pk=profile_pk,
         little_endian_rfid=byte_order == ByteOrder.LITTLE_ENDIAN,
         default_units=units,
+        load_roles=roles,
     )
 
 
 # --- What the operator pages show -------------------------------------------------------------------------
 
 
-def _key(name: str) -> str:
+def measurand_key(name: str) -> str:
     """Vendors spell their own measurands loosely ("Building.Consumption", "building consumption")."""
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
@@ -146,12 +158,12 @@ def _key(name: str) -> str:
 def measurand_labels(*, profile: ChargerModel | None) -> dict[str, MeasurandSpec]:
     if profile is None:
         return {}
-    return {_key(m.measurand): m for m in profile.measurands.all()}
+    return {measurand_key(m.measurand): m for m in profile.measurands.all()}
 
 
 def measurand_label(*, labels: dict[str, MeasurandSpec], measurand: str) -> str:
     """How pages name a measurand: the profile's label for a vendor measurand, else the OCPP name."""
-    spec = labels.get(_key(measurand))
+    spec = labels.get(measurand_key(measurand))
     if spec is None or not spec.label:
         return measurand
     return f"{spec.label} ({measurand})"

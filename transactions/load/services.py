@@ -10,6 +10,7 @@ passes the limit because one charger heard its raise before another heard its cu
 
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from chargers.commands.dispatch import commands_dispatch_on_commit
 from chargers.commands.services import PayloadCheck
 from chargers.models import ChargePoint, Command, CommandStatus
+from chargers.profiles.vocabulary import LoadRole
 from transactions.load.allocator import allocate, amps_from_kw
 from transactions.load.defaults import (
     default_send,
@@ -43,6 +45,7 @@ from transactions.load.selectors import (
     site_root,
     site_tree,
 )
+from transactions.readings import Sample
 from transactions.sites.models import Site
 
 logger = logging.getLogger(__name__)
@@ -239,3 +242,67 @@ def building_reading_create(
     root_pk = site_root(site=site).pk
     transaction.on_commit(lambda: current_app.send_task(BALANCE_TASK, args=[root_pk]))
     return reading
+
+
+@dataclass(frozen=True)
+class MeteredLoad:
+    """Sampled values a charger sent that its model profile takes for the building's draw (`role` "building": of
+    the charger's site) or its circuit's ("cluster": of the circuit it stands in); read by the MeterValues handler
+    from its cached profile traits, stored in a group commit (chargers/ocpp/writers.py)."""
+
+    charge_point_pk: int
+    role: str
+    samples: tuple[Sample, ...]
+
+
+_PHASE_INDEX = {"L1": 0, "L2": 1, "L3": 2}
+
+
+def building_readings_from_meters(*, loads: Sequence[MeteredLoad]) -> list[BuildingReading]:
+    """Store the loads the chargers metered as BuildingReadings (each charger's newest moment) and bring one round
+    per site. One query for the chargers' sites and one for the sites, whatever the batch. A "cluster" value of a
+    charger that stands in the site itself is not stored: which circuit it measures is not known."""
+    charger_sites = dict(
+        ChargePoint.objects.filter(pk__in={load.charge_point_pk for load in loads}, site__isnull=False).values_list(
+            "pk", "site_id"
+        )
+    )
+    sites = Site.objects.in_bulk(set(charger_sites.values()))
+    readings, roots = [], set()
+    for load in loads:
+        site = sites.get(charger_sites.get(load.charge_point_pk))
+        if site is None or (load.role == LoadRole.CLUSTER and site.parent_id is None):
+            continue
+        target = site_root(site=site) if load.role == LoadRole.BUILDING else site
+        newest = max(sample.timestamp for sample in load.samples)
+        phases = _phases_a([s for s in load.samples if s.timestamp == newest], target.nominal_voltage_v)
+        if phases is None:
+            continue
+        readings.append(
+            BuildingReading(site=target, measured_at=newest, l1_a=phases[0], l2_a=phases[1], l3_a=phases[2])
+        )
+        roots.add(site_root(site=target).pk)
+    BuildingReading.objects.bulk_create(readings)
+    transaction.on_commit(lambda: [current_app.send_task(BALANCE_TASK, args=[pk]) for pk in sorted(roots)])
+    return readings
+
+
+def _phases_a(samples: Sequence[Sample], voltage_v: int) -> list[Decimal] | None:
+    """A per phase from A (a phase's, or each phase's when none is named) or W (a phase's, or the total over three
+    phases when none is named). A phase not reported counts as the largest reported (a fuse on the safe side);
+    a negative value (a building that feeds in) as 0. None when no value is in A or W."""
+    named: dict[int, float] = {}
+    each: list[float] = []
+    for sample in samples:
+        if sample.value is None or sample.si_unit not in ("A", "W"):
+            continue
+        amps = max(0.0, float(sample.value)) / (voltage_v if sample.si_unit == "W" else 1)
+        index = _PHASE_INDEX.get(sample.phase[:2])
+        if index is not None:
+            named[index] = max(named.get(index, 0.0), amps)
+        else:
+            each.append(amps / 3 if sample.si_unit == "W" else amps)
+    if not named and not each:
+        return None
+    largest = max([*named.values(), *each])
+    return [Decimal(str(named.get(i, max(each) if each else largest))).quantize(TENTH) for i in range(3)]
