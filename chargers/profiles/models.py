@@ -87,6 +87,11 @@ class ChargerModel(models.Model):
         default=False, help_text="The vendor answered 'more than' the capacity (e.g. > 100000)"
     )
 
+    # SetChargingProfile: the model's profile capacity (its ChargingProfileMaxStackLevel and
+    # MaxChargingProfilesInstalled), for a charger whose own configuration keys the portal has not read.
+    charging_profile_max_stack_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_charging_profiles_installed = models.PositiveSmallIntegerField(null=True, blank=True)
+
     # StatusNotification: general remarks (the codes are rows of VendorErrorCode).
     vendor_error_codes_notes = models.TextField(blank=True)
 

@@ -90,8 +90,10 @@ def default_limits(*, circuits: Sequence[Circuit], chargers: Sequence[Charger]) 
     session that starts (or stops and starts again) before the next round draws its default, and with the building
     high the chargers' sum may then pass the limit less the building (never the limit itself) until the round's
     cuts arrive. A site with a building load that can take most of its limit wants more chargers per amp (a 0 A
-    default) or a building reading with a margin."""
+    default) or a building reading with a margin. A circuit's `reserved_a` (the chargers the loop cannot steer, at
+    their maximum) is taken off its limit before it is shared."""
     by_key = {c.key: c for c in circuits}
+    reserved = _reserved(circuits, by_key)  # what chargers the loop cannot steer may draw (their maximum)
     connectors: dict[int, int] = {}
     for charger in chargers:
         for ancestor in _lineage(charger.circuit, by_key):
@@ -99,7 +101,7 @@ def default_limits(*, circuits: Sequence[Circuit], chargers: Sequence[Charger]) 
     defaults = {}
     for charger in chargers:
         chain = [by_key[key] for key in _lineage(charger.circuit, by_key)]
-        shares = [c.limit_a / connectors[c.key] for c in chain if c.limit_a is not None]
+        shares = [(c.limit_a - reserved.get(c.key, 0.0)) / connectors[c.key] for c in chain if c.limit_a is not None]
         limit = _tenths_down(min([charger.max_a, *shares]))
         defaults[charger.key] = limit if limit >= Decimal(str(EV_MIN_CURRENT_A)) else Decimal(0)
     return defaults

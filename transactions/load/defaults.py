@@ -19,7 +19,8 @@ from transactions.load.selectors import SiteDefaults
 logger = logging.getLogger(__name__)
 
 # Profile ids load management owns: a profile with the same id replaces the one before on the charger, so each
-# charger holds at most one of each (its profile capacity is never filled up by us).
+# charger holds at most one default and one TxProfile per connector (TX_PROFILE_ID + the connector: a TxProfile
+# for connector 2 must not replace connector 1's) and its profile capacity is never filled up by us.
 TX_PROFILE_ID = 9100
 DEFAULT_PROFILE_ID = 9000
 TX_STACK_LEVEL = 1
@@ -48,12 +49,21 @@ def profile_problem(action: str, payload: dict) -> str | None:
 
 
 def profile_payload(
-    *, connector_id: int, limit_a: Decimal, phases: int, purpose: str, transaction_pk: int | None = None
+    *,
+    connector_id: int,
+    limit_a: Decimal,
+    phases: int,
+    purpose: str,
+    transaction_pk: int | None = None,
+    max_stack_level: int | None = None,
 ) -> dict:
-    """A one-period SetChargingProfile in A (relative: from the start of the session, or of each session)."""
+    """A one-period SetChargingProfile in A (relative: from the start of the session, or of each session), at our
+    stack level or the highest the charger takes (ChargingProfileMaxStackLevel: a TxProfile outranks the default
+    by its purpose, so level 0 serves as well while nobody else's TxProfile is on the charger)."""
+    level = TX_STACK_LEVEL if purpose == "TxProfile" else DEFAULT_STACK_LEVEL
     profile = {
-        "chargingProfileId": TX_PROFILE_ID if purpose == "TxProfile" else DEFAULT_PROFILE_ID,
-        "stackLevel": TX_STACK_LEVEL if purpose == "TxProfile" else DEFAULT_STACK_LEVEL,
+        "chargingProfileId": TX_PROFILE_ID + connector_id if purpose == "TxProfile" else DEFAULT_PROFILE_ID,
+        "stackLevel": level if max_stack_level is None else min(level, max_stack_level),
         "chargingProfilePurpose": purpose,
         "chargingProfileKind": "Relative",
         "chargingSchedule": {

@@ -2,7 +2,7 @@
 and the load as the API and the site page show it."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from chargers.models import ChargePoint
+from chargers.models import ChargePoint, ConfigurationKey
+from chargers.profiles.selectors import charge_point_supports_action
 from chargers.selectors import charge_point_list
 from transactions.load.allocator import (
     Charger,
@@ -52,8 +53,10 @@ class SiteInputs:
     root: Site
     circuits: list[Circuit]
     sessions: list[Session]
-    running: dict[int, RunningSession]  # by transaction pk
+    running: dict[int, RunningSession]  # by transaction pk (the sessions of chargers it steers)
     defaults: SiteDefaults
+    unmanaged: dict[int, str]  # charger pk -> why load management cannot steer it
+    stack_levels: dict[int, int]  # charger pk -> the highest stack level it takes, where known
 
 
 @dataclass(frozen=True)
@@ -122,25 +125,29 @@ def site_is_managed(*, tree: Iterable[Site]) -> bool:
 
 def site_inputs(*, root: Site) -> SiteInputs:
     """The allocator's inputs for a site: its circuits with their limits (less the defaults its idle connectors
-    hold), the sessions running below it, and its chargers' default profiles."""
+    hold, and what the chargers it cannot steer may draw), the sessions it steers, and its chargers' defaults."""
     tree = site_tree(root=root)
+    chargers = site_chargers(tree=tree)
+    capacities = profile_capacities(charge_point_pks=[c.key for c in chargers])
+    unmanaged = {c.key: why for c in chargers if (why := unmanageable(capacity=capacities[c.key], charger=c))}
     rows = Transaction.objects.filter(stopped_at__isnull=True, charge_point__site__in=tree).values_list(
         "pk", "charge_point_id", "connector_id", "charge_point__site_id"
     )
-    running = {pk: RunningSession(pk, cp, connector, site) for pk, cp, connector, site in rows}
-    chargers = site_chargers(tree=tree)
+    running = {pk: RunningSession(pk, cp, c, site) for pk, cp, c, site in rows if cp not in unmanaged}
     points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=[c.key for c in chargers])}
     circuits = [_circuit(site, root) for site in tree]
-    defaults = _defaults(circuits, chargers, points)
+    defaults = _defaults(circuits, chargers, points, unmanaged)
     busy: dict[int, int] = {}
     for session in running.values():
         busy[session.charge_point_pk] = busy.get(session.charge_point_pk, 0) + 1
+    # A charger the loop cannot steer counts at its maximum on every connector, busy or not.
     circuits = circuits_reserve(circuits=circuits, chargers=chargers, busy=busy, defaults=defaults.held)
     sessions = [
         _session(session, points.get(session.charge_point_pk), defaults.held.get(session.charge_point_pk))
         for session in running.values()
     ]
-    return SiteInputs(root, circuits, sessions, running, defaults)
+    stack_levels = {pk: c.max_stack_level for pk, c in capacities.items() if c.max_stack_level is not None}
+    return SiteInputs(root, circuits, sessions, running, defaults, unmanaged, stack_levels)
 
 
 def site_chargers(*, tree: list[Site]) -> list[Charger]:
@@ -157,14 +164,72 @@ def site_chargers(*, tree: list[Site]) -> list[Charger]:
     ]
 
 
-def _defaults(circuits: list[Circuit], chargers: list[Charger], points: dict[int, LoadPoint]) -> SiteDefaults:
-    planned = default_limits(circuits=circuits, chargers=chargers)
+def _defaults(
+    circuits: list[Circuit], chargers: list[Charger], points: dict[int, LoadPoint], unmanaged: dict[int, str]
+) -> SiteDefaults:
+    steered = [c for c in chargers if c.key not in unmanaged]
+    at_most = {c.key: Decimal(str(c.max_a)) for c in chargers if c.key in unmanaged}
+    fixed = circuits_reserve(
+        circuits=circuits, chargers=[c for c in chargers if c.key in unmanaged], busy={}, defaults=at_most
+    )
+    planned = default_limits(circuits=fixed, chargers=steered)
     rows = {row.charge_point_id: row for row in LoadDefault.objects.filter(charge_point_id__in=list(planned))}
     # The plan counts at once, a default on its way or refused until it is answered: the larger of all (a raise
     # goes out only after the TxProfiles made room for it, a cut counts only once the charger took it).
     held = {pk: max(limit, rows[pk].held_a) if pk in rows else limit for pk, limit in planned.items()}
     phases = {pk: points[pk].phases if pk in points else 3 for pk in planned}
-    return SiteDefaults(planned, held, rows, phases)
+    return SiteDefaults(planned, {**held, **at_most}, rows, phases)
+
+
+# The keys a charger reports its profile capacity in (OCPP 1.6, 9.4 Smart Charging configuration keys).
+MAX_STACK_LEVEL_KEY = "ChargingProfileMaxStackLevel"
+MAX_INSTALLED_KEY = "MaxChargingProfilesInstalled"
+
+
+@dataclass(frozen=True)
+class ProfileCapacity:
+    """A charger's charging-profile capacity: its configuration keys as the portal last read them, else its model
+    profile's answers; None: not known (the loop then assumes what it needs: stack level 1, and room for a
+    default and a TxProfile per connector)."""
+
+    max_stack_level: int | None = None
+    max_installed: int | None = None
+    refused: str = ""  # why its model profile says it takes no SetChargingProfile at all
+
+
+def profile_capacities(*, charge_point_pks: list[int]) -> dict[int, ProfileCapacity]:
+    """charger pk -> its capacity, in two queries for any number of chargers."""
+    keys: dict[tuple[int, str], int] = {}
+    configured = ConfigurationKey.objects.filter(
+        charge_point_id__in=charge_point_pks, key__in=[MAX_STACK_LEVEL_KEY, MAX_INSTALLED_KEY]
+    ).values_list("charge_point_id", "key", "value")
+    for pk, key, value in configured:
+        if value.strip().isdigit():  # a value the charger reported garbled counts as not known
+            keys[(pk, key)] = int(value)
+    capacities = {}
+    for charger in ChargePoint.objects.filter(pk__in=charge_point_pks).select_related("charger_model"):
+        model = charger.charger_model
+        supported, why = charge_point_supports_action(charge_point=charger, action="SetChargingProfile")
+        capacities[charger.pk] = ProfileCapacity(
+            keys.get((charger.pk, MAX_STACK_LEVEL_KEY), model.charging_profile_max_stack_level if model else None),
+            keys.get((charger.pk, MAX_INSTALLED_KEY), model.max_charging_profiles_installed if model else None),
+            "" if supported else why,
+        )
+    return capacities
+
+
+def unmanageable(*, capacity: ProfileCapacity, charger: Charger) -> str:
+    """Why load management cannot steer the charger ("" when it can): it must hold the default and a TxProfile
+    on each connector."""
+    if capacity.refused:
+        return f"{capacity.refused}; counted at its maximum current"
+    needed = 1 + charger.connectors
+    if capacity.max_installed is not None and capacity.max_installed < needed:
+        return (
+            f"{MAX_INSTALLED_KEY} is {capacity.max_installed}: load management needs {needed} (a default and a "
+            "TxProfile per connector); counted at its maximum current"
+        )
+    return ""
 
 
 def _circuit(site: Site, root: Site) -> Circuit:
@@ -209,6 +274,7 @@ class SiteLoad:
     measured_a: Decimal | None
     allocations: list[dict]
     building: BuildingLoad | None = None
+    unmanaged: list[dict] = field(default_factory=list)  # the chargers it cannot steer, and why
 
     @property
     def allocated_a(self) -> Decimal:
@@ -238,7 +304,15 @@ def site_load(*, site: Site) -> SiteLoad:
         for row in rows
     ]
     limit_a = Decimal(str(round(limit, 1))) if limit is not None else None
-    return SiteLoad(limit_a, measured, allocations, building_load(site=site))
+    return SiteLoad(limit_a, measured, allocations, building_load(site=site), site_unmanaged(tree=tree))
+
+
+def site_unmanaged(*, tree: list[Site]) -> list[dict]:
+    chargers = site_chargers(tree=tree)
+    capacities = profile_capacities(charge_point_pks=[c.key for c in chargers])
+    reasons = {c.key: why for c in chargers if (why := unmanageable(capacity=capacities[c.key], charger=c))}
+    names = dict(ChargePoint.objects.filter(pk__in=list(reasons)).values_list("pk", "charge_point_id"))
+    return [{"charge_point_id": names[pk], "reason": why} for pk, why in sorted(reasons.items())]
 
 
 def site_measured_a(*, site: Site, tree: list[Site]) -> Decimal | None:

@@ -136,11 +136,15 @@ def _needs_sending(row: LoadAllocation) -> bool:
 def _changes_send(
     *, rows: list[LoadAllocation], inputs: SiteInputs, resend: set[int], check_payload: PayloadCheck
 ) -> list[Command]:
-    chargers = ChargePoint.objects.in_bulk({row.charge_point_id for row in rows} | set(inputs.defaults.planned))
+    chargers = ChargePoint.objects.in_bulk(
+        {row.charge_point_id for row in rows} | set(inputs.defaults.planned) | set(inputs.unmanaged)
+    )
     due = [row for row in rows if _needs_sending(row)]
     # A first profile at or below the default is no raise: it may go with the decreases.
     decreases = [row for row in due if row.limit_a <= _in_force(row, inputs)]
     increases = [row for row in due if row.limit_a > _in_force(row, inputs)]
+    for pk in resend & set(inputs.unmanaged):  # said once a connect, not every round
+        logger.warning("load: %s cannot be managed: %s", chargers.get(pk) or pk, inputs.unmanaged[pk])
     resend = defaults_resend(defaults=inputs.defaults, chargers=chargers, connected=resend)
     lowered, raised = defaults_due(defaults=inputs.defaults, resend=resend)
     phases = {session.key: session.phases for session in inputs.sessions}
@@ -148,8 +152,15 @@ def _changes_send(
     def send(row: LoadAllocation) -> Command | None:
         if not chargers[row.charge_point_id].is_online:
             return None  # it keeps what it holds; beat's next round tries again once it is back
-        connector_id = inputs.running[row.transaction_id].connector_id
-        return _send(row, chargers[row.charge_point_id], connector_id, phases[row.transaction_id], check_payload)
+        payload = profile_payload(
+            connector_id=inputs.running[row.transaction_id].connector_id,
+            limit_a=row.limit_a,
+            phases=phases[row.transaction_id],
+            purpose="TxProfile",
+            transaction_pk=row.transaction_id,
+            max_stack_level=inputs.stack_levels.get(row.charge_point_id),
+        )
+        return _send(row, chargers[row.charge_point_id], payload, check_payload)
 
     def send_default(pk: int) -> Command | None:
         if not chargers[pk].is_online:
@@ -167,16 +178,7 @@ def _changes_send(
     return commands
 
 
-def _send(
-    row: LoadAllocation, charge_point: ChargePoint, connector_id: int, phases: int, check_payload: PayloadCheck
-) -> Command | None:
-    payload = profile_payload(
-        connector_id=connector_id,
-        limit_a=row.limit_a,
-        phases=phases,
-        purpose="TxProfile",
-        transaction_pk=row.transaction_id,
-    )
+def _send(row: LoadAllocation, charge_point: ChargePoint, payload: dict, check_payload: PayloadCheck) -> Command | None:
     command = profile_command_create(charge_point=charge_point, payload=payload, check_payload=check_payload)
     if command is None:
         return None
