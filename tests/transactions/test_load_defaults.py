@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chargers.charging.models import ChargingProfile
+from chargers.charging.selectors import profiles_of_charge_point
 from chargers.models import Command, CommandStatus
 from tests.factories import ChargePointFactory, ConnectorFactory, TransactionFactory
 from transactions.load.allocator import (
@@ -191,3 +193,27 @@ def test_a_raised_default_waits_while_a_cut_is_on_its_way() -> None:
     assert len(cut) == 4
     Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal(36))  # raises, but the cuts are not answered yet
     assert site_load_balance(site=site) == []
+
+
+@pytest.mark.django_db
+def test_what_load_management_sends_is_kept_as_the_charger_s_charging_profiles_one_row_per_connector_and_purpose():
+    site = Site.objects.create(name="Depot", grid_limit_a=Decimal(20))
+    charger = ChargePointFactory(site=site, is_online=True)
+    running = TransactionFactory(charge_point=charger)
+    first = site_load_balance(site=site)
+    _answer(first)
+    rows = {p.purpose: p for p in profiles_of_charge_point(charge_point=charger)}
+    assert set(rows) == {"TxDefaultProfile", "TxProfile"}
+    tx = rows["TxProfile"]
+    assert (tx.source, tx.connector_id, tx.transaction_id, tx.stack_level) == ("load", 1, running.pk, 1)
+    assert tx.periods == [{"startPeriod": 0, "limit": 20.0, "numberPhases": 3}]
+    sent = {c.pk: c.payload["csChargingProfiles"]["chargingProfileId"] for c in first}
+    assert (
+        sent[tx.set_command_id] == tx.pk
+        and sent[rows["TxDefaultProfile"].set_command_id] == rows["TxDefaultProfile"].pk
+    )
+    Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal(16))
+    cut = site_load_balance(site=site)
+    tx.refresh_from_db()
+    assert tx.periods[0]["limit"] == 16.0 and tx.set_command_id in {c.pk for c in cut}
+    assert ChargingProfile.objects.filter(charge_point=charger).count() == 2  # updated in place, not added

@@ -5,12 +5,15 @@ LoadDefault row. Why the defaults are safe: allocator.default_limits.
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from chargers.charging.models import ChargingProfile
+from chargers.charging.services import charging_profile_payload
 from chargers.commands.services import PayloadCheck, command_create
 from chargers.models import ChargePoint, Command, CommandStatus
 from transactions.load.models import LoadDefault
@@ -18,11 +21,9 @@ from transactions.load.selectors import SiteDefaults
 
 logger = logging.getLogger(__name__)
 
-# Profile ids load management owns: a profile with the same id replaces the one before on the charger, so each
-# charger holds at most one default and one TxProfile per connector (TX_PROFILE_ID + the connector: a TxProfile
-# for connector 2 must not replace connector 1's) and its profile capacity is never filled up by us.
-TX_PROFILE_ID = 9100
-DEFAULT_PROFILE_ID = 9000
+# The chargingProfileId of what load management sends is the id of its ChargingProfile row (one per charger,
+# connector and purpose, updated in place: LoadProfiles), so each new one replaces the one before on the charger,
+# which holds at most one default and one TxProfile per connector of ours (its profile capacity is never filled).
 TX_STACK_LEVEL = 1
 DEFAULT_STACK_LEVEL = 0
 # A profile that has not reached the charger in this time is stale (the next round computes a fresh one), and an
@@ -48,36 +49,68 @@ def profile_problem(action: str, payload: dict) -> str | None:
     return None
 
 
-def profile_payload(
-    *,
-    connector_id: int,
-    limit_a: Decimal,
-    phases: int,
-    purpose: str,
-    transaction_pk: int | None = None,
-    max_stack_level: int | None = None,
-) -> dict:
-    """A one-period SetChargingProfile in A (relative: from the start of the session, or of each session), at our
-    stack level or the highest the charger takes (ChargingProfileMaxStackLevel: a TxProfile outranks the default
-    by its purpose, so level 0 serves as well while nobody else's TxProfile is on the charger)."""
-    level = TX_STACK_LEVEL if purpose == "TxProfile" else DEFAULT_STACK_LEVEL
-    profile = {
-        "chargingProfileId": TX_PROFILE_ID + connector_id if purpose == "TxProfile" else DEFAULT_PROFILE_ID,
-        "stackLevel": level if max_stack_level is None else min(level, max_stack_level),
-        "chargingProfilePurpose": purpose,
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {
-            "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": float(limit_a), "numberPhases": phases}],
-        },
-    }
-    if transaction_pk is not None:
-        profile["transactionId"] = transaction_pk
-    return {"connectorId": connector_id, "csChargingProfiles": profile}
+PROFILE_SOURCE = "load"  # ChargingProfile.source of load management's rows
+_RECORDED = ("stack_level", "transaction_id", "periods", "set_command", "created_at")
+
+
+@dataclass
+class LoadProfiles:
+    """The ChargingProfile rows load management keeps, so that the charger's page shows what it set: read in one
+    query a round, written back in one (a row is inserted only the first time a charger's connector gets one)."""
+
+    rows: dict[tuple[int, int, str], ChargingProfile]
+    changed: list[ChargingProfile] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, *, charge_point_pks: Collection[int]) -> "LoadProfiles":
+        found = ChargingProfile.objects.filter(charge_point_id__in=list(charge_point_pks), source=PROFILE_SOURCE)
+        return cls({(row.charge_point_id, row.connector_id, row.purpose): row for row in found})
+
+    def queue(
+        self,
+        *,
+        charge_point: ChargePoint,
+        connector_id: int,
+        limit_a: Decimal,
+        phases: int,
+        purpose: str,
+        check_payload: PayloadCheck,
+        transaction_pk: int | None = None,
+        max_stack_level: int | None = None,
+    ) -> Command | None:
+        """Queue a one-period profile in A (relative: from the start of the session, or of each session) without a
+        poke (the round pokes once for all), at our stack level or the highest the charger takes
+        (ChargingProfileMaxStackLevel: a TxProfile outranks the default by its purpose, so level 0 serves as well
+        while nobody else's TxProfile is on the charger). None, logged, when refused."""
+        level = TX_STACK_LEVEL if purpose == "TxProfile" else DEFAULT_STACK_LEVEL
+        row = self.rows.get((charge_point.pk, connector_id, purpose))
+        created = row is None
+        if created:
+            row = ChargingProfile.objects.create(
+                charge_point=charge_point, connector_id=connector_id, purpose=purpose, source=PROFILE_SOURCE,
+                stack_level=level, kind="Relative", rate_unit="A", periods=[],
+            )  # fmt: skip
+        row.stack_level = level if max_stack_level is None else min(level, max_stack_level)
+        row.transaction_id, row.created_at = transaction_pk, timezone.now()
+        row.periods = [{"startPeriod": 0, "limit": float(limit_a), "numberPhases": phases}]
+        command = profile_command_create(
+            charge_point=charge_point, payload=charging_profile_payload(profile=row), check_payload=check_payload
+        )
+        if command is None:
+            if created:
+                row.delete()
+            return None
+        row.set_command = command
+        self.rows[(charge_point.pk, connector_id, purpose)] = row
+        self.changed.append(row)
+        return command
+
+    def save(self) -> None:
+        ChargingProfile.objects.bulk_update(self.changed, _RECORDED)
+        self.changed = []
 
 
 def profile_command_create(*, charge_point: ChargePoint, payload: dict, check_payload: PayloadCheck) -> Command | None:
-    """Queue a profile without a poke (the round pokes once for all its commands); None, logged, when refused."""
     try:
         return command_create(
             charge_point=charge_point,
@@ -138,14 +171,18 @@ def defaults_due(*, defaults: SiteDefaults, resend: Collection[int] = ()) -> tup
 
 
 def default_send(
-    *, charge_point: ChargePoint, defaults: SiteDefaults, check_payload: PayloadCheck = profile_problem
+    *, charge_point: ChargePoint, defaults: SiteDefaults, profiles: LoadProfiles, check_payload: PayloadCheck
 ) -> Command | None:
     """Queue the charger's planned default (connector 0: each of its connectors) and note it as sent."""
     limit = defaults.planned[charge_point.pk]
-    payload = profile_payload(
-        connector_id=0, limit_a=limit, phases=defaults.phases[charge_point.pk], purpose="TxDefaultProfile"
+    command = profiles.queue(
+        charge_point=charge_point,
+        connector_id=0,
+        limit_a=limit,
+        phases=defaults.phases[charge_point.pk],
+        purpose="TxDefaultProfile",
+        check_payload=check_payload,
     )
-    command = profile_command_create(charge_point=charge_point, payload=payload, check_payload=check_payload)
     if command is None:
         return None
     LoadDefault.objects.update_or_create(

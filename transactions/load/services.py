@@ -26,12 +26,11 @@ from chargers.models import ChargePoint, Command, CommandStatus
 from chargers.profiles.vocabulary import LoadRole
 from transactions.load.allocator import allocate, amps_from_kw
 from transactions.load.defaults import (
+    LoadProfiles,
     default_send,
     defaults_due,
     defaults_resend,
     defaults_settle,
-    profile_command_create,
-    profile_payload,
     profile_problem,
 )
 from transactions.load.models import BuildingReading, LoadAllocation, LoadRound
@@ -148,29 +147,12 @@ def _changes_send(
     resend = defaults_resend(defaults=inputs.defaults, chargers=chargers, connected=resend)
     lowered, raised = defaults_due(defaults=inputs.defaults, resend=resend)
     phases = {session.key: session.phases for session in inputs.sessions}
-
-    def send(row: LoadAllocation) -> Command | None:
-        if not chargers[row.charge_point_id].is_online:
-            return None  # it keeps what it holds; beat's next round tries again once it is back
-        payload = profile_payload(
-            connector_id=inputs.running[row.transaction_id].connector_id,
-            limit_a=row.limit_a,
-            phases=phases[row.transaction_id],
-            purpose="TxProfile",
-            transaction_pk=row.transaction_id,
-            max_stack_level=inputs.stack_levels.get(row.charge_point_id),
-        )
-        return _send(row, chargers[row.charge_point_id], payload, check_payload)
-
-    def send_default(pk: int) -> Command | None:
-        if not chargers[pk].is_online:
-            return None  # it gets its default when it connects (charger.online brings a round)
-        return default_send(charge_point=chargers[pk], defaults=inputs.defaults, check_payload=check_payload)
-
-    sent = [send(row) for row in decreases] + [send_default(pk) for pk in lowered]
+    sender = _Sender(inputs, chargers, LoadProfiles.of(charge_point_pks=chargers), check_payload, phases)
+    sent = [sender.tx(row) for row in decreases] + [sender.default(pk) for pk in lowered]
     # Raises wait while any cut is due (sent now, or unsendable: its charger offline) or any profile is on its way.
     if not decreases and not any(row.command_id for row in rows):
-        sent += [send(row) for row in increases] + [send_default(pk) for pk in raised]
+        sent += [sender.tx(row) for row in increases] + [sender.default(pk) for pk in raised]
+    sender.profiles.save()
     commands = [command for command in sent if command is not None]
     if commands:
         # One poke for the round's commands (a round may queue hundreds), once they are committed.
@@ -178,13 +160,42 @@ def _changes_send(
     return commands
 
 
-def _send(row: LoadAllocation, charge_point: ChargePoint, payload: dict, check_payload: PayloadCheck) -> Command | None:
-    command = profile_command_create(charge_point=charge_point, payload=payload, check_payload=check_payload)
-    if command is None:
-        return None
-    row.command, row.sent_limit_a = command, row.limit_a
-    row.save(update_fields=["command", "sent_limit_a"])
-    return command
+@dataclass
+class _Sender:
+    """Queues a round's profiles to the chargers that are online (one offline keeps what it holds; beat's next
+    round, or its connecting, brings them)."""
+
+    inputs: SiteInputs
+    chargers: dict[int, ChargePoint]
+    profiles: LoadProfiles
+    check_payload: PayloadCheck
+    phases: dict[int, int]  # transaction pk -> the phases its car uses
+
+    def tx(self, row: LoadAllocation) -> Command | None:
+        if not self.chargers[row.charge_point_id].is_online:
+            return None
+        command = self.profiles.queue(
+            charge_point=self.chargers[row.charge_point_id],
+            connector_id=self.inputs.running[row.transaction_id].connector_id,
+            limit_a=row.limit_a,
+            phases=self.phases[row.transaction_id],
+            purpose="TxProfile",
+            check_payload=self.check_payload,
+            transaction_pk=row.transaction_id,
+            max_stack_level=self.inputs.stack_levels.get(row.charge_point_id),
+        )
+        if command is not None:
+            row.command, row.sent_limit_a = command, row.limit_a
+            row.save(update_fields=["command", "sent_limit_a"])
+        return command
+
+    def default(self, pk: int) -> Command | None:
+        if not self.chargers[pk].is_online:
+            return None
+        return default_send(
+            charge_point=self.chargers[pk], defaults=self.inputs.defaults, profiles=self.profiles,
+            check_payload=self.check_payload,
+        )  # fmt: skip
 
 
 def _round_record(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> LoadRound | None:
