@@ -1,8 +1,9 @@
 """Load management's listener on the event stream (core/events.py), registered by the transactions app in every
-process: a session that starts or stops, and the answer to one of its profiles (a TxProfile or a default), bring a
-round for that site; a charger that connects brings a round that sends it its default profile (one per site for
-the batch's chargers). The work runs in a Celery worker, never in the process that
-published (a daphne serving chargers): one query per batch here to find the sites, nothing more.
+process: a session that starts or stops, and the answer to one of its TxProfiles, bring a round for that site (the
+answer to a default does not: it only lets the loop count a lowered default lower, which the next round does); a
+charger that connects brings a round that sends it its default profile (one round per site for the batch's
+chargers). The work runs in a Celery worker, never in the process that published (a daphne serving chargers): one
+query per batch here to find the sites, nothing more.
 """
 
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from celery import current_app
 
 from chargers.models import ChargePoint
 from core import events
-from transactions.load.models import LoadAllocation, LoadDefault
+from transactions.load.models import LoadAllocation
 from transactions.load.services import BALANCE_TASK
 
 NAMES = ("transaction.started", "transaction.stopped", "command.finished", "charger.online")
@@ -25,9 +26,6 @@ def load_rounds_from_events(batch: Sequence[events.Event]) -> None:
     answered = [e.command_pk for e in batch if e.name == "command.finished" and e.action == "SetChargingProfile"]
     if answered:
         sites |= set(LoadAllocation.objects.filter(command_id__in=answered).values_list("site_id", flat=True))
-        sites |= set(
-            LoadDefault.objects.filter(command_id__in=answered).values_list("charge_point__site_id", flat=True)
-        )
     online: dict[int, list[int]] = {}
     connected = {e.charge_point_pk for e in batch if e.name == "charger.online"}
     if connected:
