@@ -3,6 +3,7 @@ property over random sites (what every connector may hold at any moment stays un
 database (planned, re-planned when the site changes, lowered before raised)."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -24,6 +25,7 @@ from transactions.load.allocator import (
 from transactions.load.models import LoadDefault
 from transactions.load.services import site_load_balance
 from transactions.models import Site
+from transactions.sites import services as sites_services
 from transactions.sites.services import site_save
 
 
@@ -217,3 +219,18 @@ def test_what_load_management_sends_is_kept_as_the_charger_s_charging_profiles_o
     tx.refresh_from_db()
     assert tx.periods[0]["limit"] == 16.0 and tx.set_command_id in {c.pk for c in cut}
     assert ChargingProfile.objects.filter(charge_point=charger).count() == 2  # updated in place, not added
+
+
+@pytest.mark.django_db
+def test_saving_a_site_queues_a_round_for_it_and_for_the_site_its_chargers_left(
+    django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    queued = []
+    monkeypatch.setattr(
+        sites_services, "current_app", SimpleNamespace(send_task=lambda name, args: queued.append(args))
+    )
+    old, new = Site.objects.create(name="Old"), Site.objects.create(name="New")
+    charger = ChargePointFactory(site=old)
+    with django_capture_on_commit_callbacks(execute=True):
+        site_save(site=new, name="New", grid_limit_a=Decimal(32), charge_points=[charger])
+    assert sorted(queued) == sorted([[old.pk], [new.pk]])

@@ -1,5 +1,6 @@
 """Writes for sites: create and edit one, with the chargers that stand there."""
 
+import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -9,6 +10,8 @@ from django.db import transaction
 from chargers.models import ChargePoint
 from transactions.load.services import BALANCE_TASK
 from transactions.sites.models import Site
+
+logger = logging.getLogger(__name__)
 
 # The fields an operator sets on a site, declared once (the form and the services use them).
 SITE_FIELDS = ("name", "address", "parent", "grid_limit_a", "grid_limit_kw", "nominal_voltage_v", "timezone")
@@ -56,8 +59,13 @@ def site_save(
 
 
 def _rounds_queue(site_pks: list[int]) -> None:
-    for site_pk in site_pks:
-        current_app.send_task(BALANCE_TASK, args=[site_pk])
+    try:
+        for site_pk in site_pks:
+            current_app.send_task(BALANCE_TASK, args=[site_pk])
+    except Exception:
+        # The site is saved: the broker's trouble must not turn the answer into an error; beat's round (a site
+        # with sessions) or the next charger that connects re-plans the defaults.
+        logger.exception("load: no round queued for sites %s", site_pks)
 
 
 def site_delete(*, site: Site) -> None:
