@@ -123,10 +123,11 @@ def site_is_managed(*, tree: Iterable[Site]) -> bool:
     return any(site_limit_a(site=site) is not None for site in tree)
 
 
-def site_inputs(*, root: Site) -> SiteInputs:
+def site_inputs(*, root: Site, tree: list[Site] | None = None) -> SiteInputs:
     """The allocator's inputs for a site: its circuits with their limits (less the defaults its idle connectors
-    hold, and what the chargers it cannot steer may draw), the sessions it steers, and its chargers' defaults."""
-    tree = site_tree(root=root)
+    hold, and what the chargers it cannot steer may draw), the sessions it steers, and its chargers' defaults
+    (`tree`: the site's, when the caller has read it)."""
+    tree = tree if tree is not None else site_tree(root=root)
     chargers = site_chargers(tree=tree)
     capacities = profile_capacities(charge_point_pks=[c.key for c in chargers])
     unmanaged = {c.key: why for c in chargers if (why := unmanageable(capacity=capacities[c.key], charger=c))}
@@ -197,6 +198,16 @@ class ProfileCapacity:
     refused: str = ""  # why its model profile says it takes no SetChargingProfile at all
 
 
+# What a round reads of a charger's model profile (beat's round reads it for every charger of the site).
+_MODEL_FIELDS = (
+    "vendor",
+    "model",
+    "supported_messages",
+    "charging_profile_max_stack_level",
+    "max_charging_profiles_installed",
+)
+
+
 def profile_capacities(*, charge_point_pks: list[int]) -> dict[int, ProfileCapacity]:
     """charger pk -> its capacity, in two queries for any number of chargers."""
     keys: dict[tuple[int, str], int] = {}
@@ -207,7 +218,9 @@ def profile_capacities(*, charge_point_pks: list[int]) -> dict[int, ProfileCapac
         if value.strip().isdigit():  # a value the charger reported garbled counts as not known
             keys[(pk, key)] = int(value)
     capacities = {}
-    for charger in ChargePoint.objects.filter(pk__in=charge_point_pks).select_related("charger_model"):
+    fields = ("transport", *(f"charger_model__{name}" for name in _MODEL_FIELDS))
+    chargers = ChargePoint.objects.filter(pk__in=charge_point_pks).select_related("charger_model").only(*fields)
+    for charger in chargers:
         model = charger.charger_model
         supported, why = charge_point_supports_action(charge_point=charger, action="SetChargingProfile")
         capacities[charger.pk] = ProfileCapacity(

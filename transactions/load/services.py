@@ -74,7 +74,7 @@ def site_load_balance(
             LoadAllocation.objects.filter(site=root).delete()
             return []
         defaults_settle(charge_point_pks=ChargePoint.objects.filter(site__in=tree).values_list("pk", flat=True))
-        inputs = site_inputs(root=root)
+        inputs = site_inputs(root=root, tree=tree)
         limits = allocate(circuits=inputs.circuits, sessions=inputs.sessions)
         rows = _allocations_store(root=root, inputs=inputs, limits=limits)
         _round_record(root=root, inputs=inputs, limits=limits)
@@ -147,7 +147,9 @@ def _changes_send(
     resend = defaults_resend(defaults=inputs.defaults, chargers=chargers, connected=resend)
     lowered, raised = defaults_due(defaults=inputs.defaults, resend=resend)
     phases = {session.key: session.phases for session in inputs.sessions}
-    sender = _Sender(inputs, chargers, LoadProfiles.of(charge_point_pks=chargers), check_payload, phases)
+    # The rows of only the chargers that may be sent something this round (a quiet round reads none).
+    touched = {row.charge_point_id for row in decreases + increases} | set(lowered) | set(raised)
+    sender = _Sender(inputs, chargers, LoadProfiles.of(charge_point_pks=touched), check_payload, phases)
     sent = [sender.tx(row) for row in decreases] + [sender.default(pk) for pk in lowered]
     # Raises wait while any cut is due (sent now, or unsendable: its charger offline) or any profile is on its way.
     if not decreases and not any(row.command_id for row in rows):
