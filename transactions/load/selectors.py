@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from chargers.models import ChargePoint, ConfigurationKey
+from chargers.models import ChargePoint, ChargerModel, ConfigurationKey
 from chargers.profiles.selectors import charge_point_supports_action
+from chargers.profiles.vocabulary import Transport
 from chargers.selectors import charge_point_list
 from transactions.load.allocator import (
     Charger,
@@ -198,18 +199,9 @@ class ProfileCapacity:
     refused: str = ""  # why its model profile says it takes no SetChargingProfile at all
 
 
-# What a round reads of a charger's model profile (beat's round reads it for every charger of the site).
-_MODEL_FIELDS = (
-    "vendor",
-    "model",
-    "supported_messages",
-    "charging_profile_max_stack_level",
-    "max_charging_profiles_installed",
-)
-
-
 def profile_capacities(*, charge_point_pks: list[int]) -> dict[int, ProfileCapacity]:
-    """charger pk -> its capacity, in two queries for any number of chargers."""
+    """charger pk -> its capacity, in three queries for any number of chargers (beat's round asks for every
+    charger of the site: plain values, and each model profile read once)."""
     keys: dict[tuple[int, str], int] = {}
     configured = ConfigurationKey.objects.filter(
         charge_point_id__in=charge_point_pks, key__in=[MAX_STACK_LEVEL_KEY, MAX_INSTALLED_KEY]
@@ -217,16 +209,24 @@ def profile_capacities(*, charge_point_pks: list[int]) -> dict[int, ProfileCapac
     for pk, key, value in configured:
         if value.strip().isdigit():  # a value the charger reported garbled counts as not known
             keys[(pk, key)] = int(value)
+    rows = list(ChargePoint.objects.filter(pk__in=charge_point_pks).values_list("pk", "transport", "charger_model_id"))
+    models = ChargerModel.objects.in_bulk({model_pk for _, _, model_pk in rows if model_pk is not None})
+    refusals: dict[tuple[int, str], str] = {}
     capacities = {}
-    fields = ("transport", *(f"charger_model__{name}" for name in _MODEL_FIELDS))
-    chargers = ChargePoint.objects.filter(pk__in=charge_point_pks).select_related("charger_model").only(*fields)
-    for charger in chargers:
-        model = charger.charger_model
-        supported, why = charge_point_supports_action(charge_point=charger, action="SetChargingProfile")
-        capacities[charger.pk] = ProfileCapacity(
-            keys.get((charger.pk, MAX_STACK_LEVEL_KEY), model.charging_profile_max_stack_level if model else None),
-            keys.get((charger.pk, MAX_INSTALLED_KEY), model.max_charging_profiles_installed if model else None),
-            "" if supported else why,
+    for pk, transport, model_pk in rows:
+        model = models.get(model_pk)
+        refused = ""
+        if model is not None and not model.supports("SetChargingProfile", transport or Transport.OCPP16_JSON):
+            if (model_pk, transport) not in refusals:  # the reason depends on the model and transport only
+                charger = ChargePoint.objects.select_related("charger_model").get(pk=pk)
+                refusals[(model_pk, transport)] = charge_point_supports_action(
+                    charge_point=charger, action="SetChargingProfile"
+                )[1]
+            refused = refusals[(model_pk, transport)]
+        capacities[pk] = ProfileCapacity(
+            keys.get((pk, MAX_STACK_LEVEL_KEY), model.charging_profile_max_stack_level if model else None),
+            keys.get((pk, MAX_INSTALLED_KEY), model.max_charging_profiles_installed if model else None),
+            refused,
         )
     return capacities
 
