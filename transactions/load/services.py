@@ -118,7 +118,11 @@ def _settle(row: LoadAllocation) -> bool:
 def _in_force(row: LoadAllocation, inputs: SiteInputs) -> Decimal:
     """What the session may draw now: its last TxProfile, else its charger's default (the figure the allocator
     reserved for it)."""
-    return row.sent_limit_a if row.sent_limit_a is not None else inputs.defaults.held[row.charge_point_id]
+    if row.sent_limit_a is not None:
+        return row.sent_limit_a
+    # A charger not in the site's list (moved between two reads of this round): as if paused, so that its first
+    # profile counts as a raise and waits for the cuts.
+    return inputs.defaults.held.get(row.charge_point_id, Decimal(0))
 
 
 def _needs_sending(row: LoadAllocation) -> bool:
