@@ -4,10 +4,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
+from transactions.load.models import BuildingReading, LoadAllocation, LoadDefault, LoadPoint, LoadRound
 from transactions.sites.models import Site
 
-__all__ = ["BuildingReading", "LoadAllocation", "LoadPoint", "LoadRound", "MeterValue", "Site", "Transaction"]
+__all__ = [
+    "BuildingReading",
+    "LoadAllocation",
+    "LoadDefault",
+    "LoadPoint",
+    "LoadRound",
+    "MeterValue",
+    "Site",
+    "Transaction",
+]
 
 
 class Transaction(models.Model):

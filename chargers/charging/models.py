@@ -33,6 +33,9 @@ class ChargingProfile(models.Model):
     requested_by = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="charging_profiles"
     )
+    # "load": site load management's (transactions/load/defaults.py), one row per charger, connector and purpose
+    # updated in place with each profile it sends; blank: an operator's or an integrator's.
+    source = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -26,6 +26,7 @@ from chargers.services.boots import BootReport
 from chargers.services.status import ConnectorStatusReport
 from rfid.callout import callout_authorize, callout_enabled
 from rfid.services import Authorization, id_tag_authorize
+from transactions.load.services import MeteredLoad
 from transactions.services import MeterValuesReport, TransactionStart, TransactionStop
 
 logger = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ def _read_meter_values(
 
 
 async def meter_values(session: Session, payload: dict) -> dict:
-    result = _read_meter_values(session, payload["meterValue"], "meterValue", await _traits(session))
+    traits = await _traits(session)
+    result = _read_meter_values(session, payload["meterValue"], "meterValue", traits)
     if result.samples:
         report = MeterValuesReport(
             charge_point_pk=session.charge_point_pk,
@@ -166,7 +168,21 @@ async def meter_values(session: Session, payload: dict) -> dict:
             charge_point_ident=session.charge_point_ident,
         )
         await writers().meter_values.submit(report)
+        if traits.load_roles:  # from the cached traits: no query for a charger whose model meters no site load
+            await _site_loads(session, traits, result.samples)
     return {}
+
+
+async def _site_loads(session: Session, traits: ProfileTraits, samples: list) -> None:
+    """The values the model profile takes for the building's or the circuit's draw, to load management (they
+    stay stored as meter values too)."""
+    by_role: dict[str, list] = {}
+    for sample in samples:
+        role = traits.load_role(measurand=sample.measurand, location=sample.location)
+        if role:
+            by_role.setdefault(role, []).append(sample)
+    for role, picked in by_role.items():
+        await writers().site_loads.submit(MeteredLoad(session.charge_point_pk, role, tuple(picked)))
 
 
 async def stop_transaction(session: Session, payload: dict) -> dict:

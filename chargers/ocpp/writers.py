@@ -30,6 +30,7 @@ from chargers.services.boots import BootReport, charge_points_boot
 from chargers.services.connectors import connectors_record_readings
 from chargers.services.message_log import log_entry_describe
 from chargers.services.status import ConnectorStatusReport, connectors_status_update
+from transactions.load.services import MeteredLoad, building_readings_from_meters
 from transactions.services import MeterValuesReport, meter_values_store
 
 
@@ -37,6 +38,11 @@ def _store_meter_values(reports: list[MeterValuesReport]) -> None:
     # The rows and the connectors' newest readings in one transaction: a page never shows a reading not stored.
     with transaction.atomic():
         connectors_record_readings(readings=meter_values_store(reports=reports))
+
+
+def _store_site_loads(loads: list[MeteredLoad]) -> None:
+    with transaction.atomic():
+        building_readings_from_meters(loads=loads)
 
 
 def _store_log(entries: list[LogEntry]) -> None:
@@ -90,6 +96,7 @@ def _store_answers(answers: list[tuple[int, Answer]]) -> list[str]:
 @dataclass
 class Writers:
     meter_values: GroupCommit
+    site_loads: GroupCommit
     message_log: GroupCommit
     last_seen: GroupCommit
     disconnects: GroupCommit
@@ -117,6 +124,7 @@ def writers() -> Writers:
     if found is None:
         found = Writers(
             meter_values=GroupCommit(_store_meter_values, name="meter values", max_batch=500),
+            site_loads=GroupCommit(_store_site_loads, name="site loads", max_batch=500),
             message_log=GroupCommit(_store_log, name="message log", max_batch=2000, describe=log_entry_describe),
             last_seen=GroupCommit(_store_seen, name="last seen", max_batch=5000),
             disconnects=GroupCommit(_store_disconnects, name="disconnects", max_batch=5000),

@@ -55,6 +55,12 @@ QUESTIONNAIRE_SECTIONS: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
     ("UpdateFirmware: file format", ("firmware_file_format",), "", False),
     ("MeterValues: measurements", ("meter_values_notes",), "meter_values", False),
     ("SendLocalList: number of RFID cards stored", ("local_list_capacity", "local_list_capacity_exceeded"), "", False),
+    (
+        "SetChargingProfile: profile capacity",
+        ("charging_profile_max_stack_level", "max_charging_profiles_installed"),
+        "",
+        False,
+    ),
     ("StatusNotification: vendor error codes", ("vendor_error_codes_notes",), "error_codes", False),
     (
         "Charge point OCPP service endpoint",

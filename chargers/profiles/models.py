@@ -28,6 +28,7 @@ from chargers.profiles.validation import (
 from chargers.profiles.vocabulary import (
     ByteOrder,
     ChargingType,
+    LoadRole,
     MessageDirection,
     MeterLevel,
     ProfileStatus,
@@ -85,6 +86,11 @@ class ChargerModel(models.Model):
     local_list_capacity_exceeded = models.BooleanField(
         default=False, help_text="The vendor answered 'more than' the capacity (e.g. > 100000)"
     )
+
+    # SetChargingProfile: the model's profile capacity (its ChargingProfileMaxStackLevel and
+    # MaxChargingProfilesInstalled), for a charger whose own configuration keys the portal has not read.
+    charging_profile_max_stack_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_charging_profiles_installed = models.PositiveSmallIntegerField(null=True, blank=True)
 
     # StatusNotification: general remarks (the codes are rows of VendorErrorCode).
     vendor_error_codes_notes = models.TextField(blank=True)
@@ -221,6 +227,8 @@ class MeasurandSpec(models.Model):
         "interval_charging",
         "interval_standby",
         "unit",
+        "location",
+        "load_role",
         "notes",
     )
 
@@ -233,11 +241,24 @@ class MeasurandSpec(models.Model):
     interval_charging = models.CharField(max_length=100, blank=True, help_text="blank: not sent while charging")
     interval_standby = models.CharField(max_length=100, blank=True, help_text="blank: not sent in standby")
     unit = models.CharField(max_length=20, blank=True, help_text="The unit it is sent in (read when none is sent)")
+    location = models.CharField(
+        max_length=10, blank=True, help_text="The sampledValue location it comes with (Inlet, Outlet, Body); blank: any"
+    )
+    # Read by the MeterValues handler (chargers/ocpp/handlers.py) into a BuildingReading of the charger's site or
+    # circuit; the value is also kept as a meter value like any other.
+    load_role = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=LoadRole.choices,
+        help_text="What load management takes it for (A per phase, or W: a total without a phase)",
+    )
     notes = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["profile", "id"]
-        constraints = [models.UniqueConstraint(fields=["profile", "measurand"], name="unique_measurand_per_model")]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "measurand", "location"], name="unique_measurand_per_model")
+        ]
 
     def __str__(self) -> str:
         return self.label or self.measurand

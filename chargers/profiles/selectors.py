@@ -115,7 +115,14 @@ class ProfileTraits:
     little_endian_rfid: bool = False
     # measurand -> the unit the model sends it in, for values that come without a unit
     default_units: dict[str, str] = field(default_factory=dict)
+    # (measurand_key(measurand), location or "") -> LoadRole: the meter values load management reads
+    load_roles: dict[tuple[str, str], str] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
+
+    def load_role(self, *, measurand: str, location: str) -> str:
+        """What a sampled value is to load management ("" when nothing): a spec of its location, else of any."""
+        key = measurand_key(measurand)
+        return self.load_roles.get((key, location)) or self.load_roles.get((key, ""), "")
 
 
 def profile_traits(*, charge_point_pk: int) -> ProfileTraits:
@@ -129,9 +136,15 @@ def profiles_traits(*, charge_point_pks: list[int]) -> list[ProfileTraits]:
     found = {pk: (model_pk, byte_order) for pk, model_pk, byte_order in rows}
     profile_pks = {model_pk for model_pk, _ in found.values() if model_pk is not None}
     units: dict[int, dict[str, str]] = {pk: {} for pk in profile_pks}
-    specs = MeasurandSpec.objects.filter(profile_id__in=profile_pks).exclude(unit="")
-    for profile_pk, measurand, unit in specs.values_list("profile_id", "measurand", "unit"):
-        units[profile_pk][measurand] = unit
+    roles: dict[int, dict[tuple[str, str], str]] = {pk: {} for pk in profile_pks}
+    specs = MeasurandSpec.objects.filter(profile_id__in=profile_pks)
+    for profile_pk, measurand, unit, location, role in specs.values_list(
+        "profile_id", "measurand", "unit", "location", "load_role"
+    ):
+        if unit:
+            units[profile_pk][measurand] = unit
+        if role:
+            roles[profile_pk][(measurand_key(measurand), location)] = role
     traits = []
     for pk in charge_point_pks:
         model_pk, byte_order = found.get(pk, (None, None))
@@ -140,7 +153,12 @@ def profiles_traits(*, charge_point_pks: list[int]) -> list[ProfileTraits]:
             continue
         little_endian = byte_order == ByteOrder.LITTLE_ENDIAN
         traits.append(
-            ProfileTraits(profile_pk=model_pk, little_endian_rfid=little_endian, default_units=units[model_pk])
+            ProfileTraits(
+                profile_pk=model_pk,
+                little_endian_rfid=little_endian,
+                default_units=units[model_pk],
+                load_roles=roles[model_pk],
+            )
         )
     return traits
 
@@ -148,7 +166,7 @@ def profiles_traits(*, charge_point_pks: list[int]) -> list[ProfileTraits]:
 # --- What the operator pages show -------------------------------------------------------------------------
 
 
-def _key(name: str) -> str:
+def measurand_key(name: str) -> str:
     """Vendors spell their own measurands loosely ("Building.Consumption", "building consumption")."""
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
@@ -156,12 +174,12 @@ def _key(name: str) -> str:
 def measurand_labels(*, profile: ChargerModel | None) -> dict[str, MeasurandSpec]:
     if profile is None:
         return {}
-    return {_key(m.measurand): m for m in profile.measurands.all()}
+    return {measurand_key(m.measurand): m for m in profile.measurands.all()}
 
 
 def measurand_label(*, labels: dict[str, MeasurandSpec], measurand: str) -> str:
     """How pages name a measurand: the profile's label for a vendor measurand, else the OCPP name."""
-    spec = labels.get(_key(measurand))
+    spec = labels.get(measurand_key(measurand))
     if spec is None or not spec.label:
         return measurand
     return f"{spec.label} ({measurand})"

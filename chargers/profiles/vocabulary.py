@@ -41,6 +41,14 @@ class MeterLevel(models.TextChoices):
     CONNECTOR = "connector", "Connector"
 
 
+class LoadRole(models.TextChoices):
+    """What a meter value means to load management (transactions/load): the draw of what is not our chargers."""
+
+    NONE = "", "None"
+    BUILDING = "building", "Building consumption of the charger's site"
+    CLUSTER = "cluster", "Consumption of the charger's circuit (cluster)"
+
+
 class MessageDirection(models.TextChoices):
     TO_CHARGER = "to_charger", "Central system → charger"
     FROM_CHARGER = "from_charger", "Charger → central system"

@@ -47,8 +47,13 @@ def test_the_site_page_shows_a_new_session_s_share_once_the_charger_accepted_it(
     text_becomes(page, "#site-load table.records tbody tr td:nth-child(5)", "16.0 A")  # accepted by the charger
     assert page.text_content("#site-load table.records tbody tr td:nth-child(1)").strip() == f"#{tx}"
     assert page.text_content('#site-load [data-load="allocated"]').strip() == "16.0 A"
-    profiles = [payload for _, action, payload in charger.sim.received_calls if action == "SetChargingProfile"]
-    assert profiles[-1]["csChargingProfiles"]["transactionId"] == tx
+    # The same round sends the charger its safe default (it stood nowhere when it connected): TxProfiles only here.
+    profiles = [
+        payload["csChargingProfiles"]
+        for _, action, payload in charger.sim.received_calls
+        if action == "SetChargingProfile"
+    ]
+    assert [p["transactionId"] for p in profiles if p["chargingProfilePurpose"] == "TxProfile"][-1] == tx
     # The chart of the last hours read the history again with that refresh: the round of the start is in it.
     page.wait_for_selector('#site-load [data-load="history"] .uplot', timeout=10000)
     assert int(page.get_attribute('#site-load [data-load="history"]', "data-points")) >= 1

@@ -70,6 +70,7 @@ def load_inch() -> ChargerModel:
     migration loaded with it), so tests load it again through the migration's own function."""
     migration = importlib.import_module("chargers.migrations.0004_inch_profile")
     migration.load_inch(apps, None)
+    importlib.import_module("chargers.migrations.0013_measurand_load_role").inch_roles(apps, None)
     return ChargerModel.objects.get(vendor="ETREL", model="INCH")
 
 

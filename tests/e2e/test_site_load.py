@@ -36,7 +36,9 @@ class ProfileLog:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
         self.held: dict[int, Decimal] = {}  # transaction id -> the limit of its newest accepted TxProfile
+        self.defaults: dict[str, Decimal] = {}  # charge point id -> the limit of its newest accepted default
         self.running: set[int] = set()
+        self.charger_of: dict[int, str] = {}  # transaction id -> charge point id (the scenario notes it)
         self.sums: list[Decimal] = []
 
     def answer(self, sim: SimulatedCharger, delay_s: float):
@@ -51,9 +53,11 @@ class ProfileLog:
     async def _accept_later(self, sim: SimulatedCharger, unique_id: str, payload: dict, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
         profile = payload["csChargingProfiles"]
+        limit = Decimal(str(profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]))
+        if profile["chargingProfilePurpose"] == "TxDefaultProfile":
+            self.defaults[sim.charge_point_id] = limit
         if profile["chargingProfilePurpose"] == "TxProfile":
-            limit = profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
-            self.held[profile["transactionId"]] = Decimal(str(limit))
+            self.held[profile["transactionId"]] = limit
             self.sums.append(sum(self.held.get(tx, Decimal(0)) for tx in self.running))
         await sim.ws.send(json.dumps([3, unique_id, {"status": "Accepted"}]))
 

@@ -2,7 +2,10 @@
 start staggered, the building's draw rises twice (posted over HTTP with a `commands` key), some sessions stop and the
 paused ones resume. A sampler reads what the simulators hold every 100 ms and checks, at every sample, that the limits
 the chargers last accepted never add up to more than the site's limit less the building load, that no running session
-holds a limit between 0 and the EV's 6 A, and that a session is paused only when there is no room for all at 6 A."""
+holds a limit between 0 and the EV's 6 A, and that a session is paused only when there is no room for all at 6 A.
+It also counts what a session without its TxProfile yet draws, its charger's safe default (0 A here: 63 A / 20
+connectors is below 6 A): what all hold never adds up to more than the limit, also while a session starts on a full
+site."""
 
 import asyncio
 import math
@@ -26,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 LIMIT_A = Decimal(63)
 FLOOR_A = Decimal(6)  # the EV's minimum (transactions/load/allocator.py EV_MIN_CURRENT_A)
-DEFAULT_A = Decimal(6)  # the TxDefaultProfile every charger gets on connecting (transactions/load/services.py)
+DEFAULT_A = Decimal(0)  # the safe TxDefaultProfile each charger gets (transactions/load/allocator.py default_limits)
 CHARGERS = 20
 TAG = "LOADTAG20"
 SAMPLE_EVERY_S = 0.1
@@ -70,9 +73,10 @@ class Sampler:
     started: float = 0.0
     sampled_s: float = 0.0
     max_sum: Decimal = Decimal(0)
-    # The same with the safe default (6 A) for a running session whose first TxProfile has not arrived: a figure
-    # reported, not asserted (the rule above is about the limits the chargers accepted for their sessions).
+    # The same with the default its charger accepted for a running session whose first TxProfile has not arrived
+    # (a charger that accepted none yet counts its session at the limit: nothing limits it).
     max_sum_with_defaults: Decimal = Decimal(0)
+    over_limit_with_defaults: list[Decimal] = field(default_factory=list)
     over_headroom: list[tuple[float, Decimal, Decimal]] = field(default_factory=list)
     over_limit: list[Decimal] = field(default_factory=list)
     below_floor: list[tuple[int, Decimal]] = field(default_factory=list)
@@ -91,8 +95,10 @@ class Sampler:
         headroom = LIMIT_A - self.building_a
         self.samples += 1
         self.max_sum = max(self.max_sum, total)
-        with_defaults = sum((self.log.held.get(tx, DEFAULT_A) for tx in running), Decimal(0))
+        with_defaults = sum((self.log.held.get(tx, self._default(tx)) for tx in running), Decimal(0))
         self.max_sum_with_defaults = max(self.max_sum_with_defaults, with_defaults)
+        if with_defaults > LIMIT_A:
+            self.over_limit_with_defaults.append(with_defaults)
         if total > LIMIT_A:
             self.over_limit.append(total)
         if total > headroom:
@@ -112,6 +118,9 @@ class Sampler:
                     self.starved.append((tx, now - since))
             else:
                 self.paused_with_room_since.pop(tx, None)
+
+    def _default(self, tx: int) -> Decimal:
+        return self.log.defaults.get(self.log.charger_of.get(tx, ""), LIMIT_A)
 
     async def run(self) -> None:
         self.started = time.monotonic()
@@ -156,7 +165,9 @@ class Fleet:
     async def start(self, sims: list[SimulatedCharger]) -> None:
         for sim in sims:  # staggered: each start is its own event and its own round
             self.txs.append((await sim.start(1, TAG, 0))["transactionId"])
+            self.log.charger_of[self.txs[-1]] = sim.charge_point_id
             self.log.running.add(self.txs[-1])
+            self.sampler.sample()  # at the very start too: the new session draws its charger's default
             self.changed()
             await asyncio.sleep(0.1)
 
@@ -203,8 +214,8 @@ class Fleet:
         print(f"\nfleet of {CHARGERS} on {LIMIT_A} A in {took_s:.1f} s, {sampler.samples} samples")
         for what, running, took in self.stages:
             print(f"  {what}: {running} running, converged in {took:.2f} s")
-        print(f"  largest held sum {sampler.max_sum} A ({sampler.max_sum_with_defaults} A counting the 6 A default")
-        print(f"  of a session not yet profiled), worst cut after a building rise {sampler.worst_cut_s:.2f} s")
+        print(f"  largest held sum {sampler.max_sum} A ({sampler.max_sum_with_defaults} A counting the {DEFAULT_A} A")
+        print(f"  default of a session not yet profiled), worst cut after a building rise {sampler.worst_cut_s:.2f} s")
         print(f"  SetChargingProfile: {purposes.count('TxDefaultProfile')} TxDefaultProfiles,")
         print(f"  {purposes.count('TxProfile')} TxProfiles (bound {profile_bound(self.changes)})")
 
@@ -229,6 +240,8 @@ def test_twenty_chargers_share_a_63_a_site_as_the_building_rises_and_sessions_co
     # The sampler shares the simulators' event loop: at least half its ticks happened, or a breach could hide.
     assert sampler.samples >= 0.5 * sampler.sampled_s / SAMPLE_EVERY_S, (sampler.samples, sampler.sampled_s)
     assert not sampler.over_limit, sampler.over_limit
+    assert not sampler.over_limit_with_defaults, sampler.over_limit_with_defaults
+    assert set(log.defaults.values()) == {DEFAULT_A}, log.defaults
     assert max(log.sums) <= LIMIT_A, log.sums  # also at every accept, between samples
     assert not sampler.over_headroom, sampler.over_headroom
     assert not sampler.below_floor, sampler.below_floor

@@ -10,7 +10,7 @@ from tests.factories import ChargePointFactory, OperatorFactory, TransactionFact
 from tests.portal.test_api_scopes import key_client
 from tests.transactions.records import viewer
 from transactions.load.models import LoadAllocation, LoadPoint
-from transactions.load.services import charger_default_profile_send, site_load_balance
+from transactions.load.services import site_load_balance
 from transactions.models import Site
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +23,33 @@ def session(site: Site, **point: object):
     return TransactionFactory(charge_point=charger)
 
 
+def idle(site: Site, count: int) -> None:
+    """Chargers on the site without a session: four on 20 A leave each connector 5 A, below the EV's 6 A, so the
+    safe default is 0 A and nothing is reserved (the rounds below share the whole limit)."""
+    for _ in range(count):
+        ChargePointFactory(site=site, is_online=True)
+
+
 def limits(commands: list[Command]) -> dict[int, float]:
-    """transaction id -> the limit each queued TxProfile carries."""
+    """transaction id -> the limit each queued TxProfile carries (the round's defaults: defaults())."""
     found = {}
     for command in commands:
         profile = command.payload["csChargingProfiles"]
-        assert command.action == "SetChargingProfile" and profile["chargingProfilePurpose"] == "TxProfile"
+        assert command.action == "SetChargingProfile"
+        if profile["chargingProfilePurpose"] == "TxDefaultProfile":
+            continue
+        assert profile["chargingProfilePurpose"] == "TxProfile"
         found[profile["transactionId"]] = profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
     return found
+
+
+def defaults(commands: list[Command]) -> dict[int, float]:
+    """charger pk -> the limit of the TxDefaultProfile queued for it."""
+    return {
+        c.charge_point_id: c.payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+        for c in commands
+        if c.payload["csChargingProfiles"]["chargingProfilePurpose"] == "TxDefaultProfile"
+    }
 
 
 def answer(commands: list[Command], status: str = CommandStatus.ACCEPTED) -> None:
@@ -39,12 +58,13 @@ def answer(commands: list[Command], status: str = CommandStatus.ACCEPTED) -> Non
 
 def test_decreases_go_out_first_and_the_raises_only_once_they_were_answered() -> None:
     site = Site.objects.create(name="Depot", grid_limit_a=Decimal(20))
+    idle(site, 3)
     first = session(site)
     sent = site_load_balance(site=site)
     assert limits(sent) == {first.pk: 20.0}
     answer(sent)
     second = session(site)
-    # The first is cut to 10 A; the second's 10 A (above the 6 A default) waits for the cut's answer.
+    # The first is cut to 10 A; the second's 10 A (above its 0 A default) waits for the cut's answer.
     cut = site_load_balance(site=site)
     assert limits(cut) == {first.pk: 10.0}
     assert site_load_balance(site=site) == []
@@ -56,6 +76,7 @@ def test_decreases_go_out_first_and_the_raises_only_once_they_were_answered() ->
 
 def test_a_raise_of_one_amp_or_less_sends_nothing_but_any_cut_and_any_pause_does() -> None:
     site = Site.objects.create(name="Depot", grid_limit_a=Decimal(20))
+    idle(site, 2)
     sessions = [session(site), session(site)]
     answer(site_load_balance(site=site))
     Site.objects.filter(pk=site.pk).update(grid_limit_a=Decimal(21))  # 10 A -> 10.5 A each: not worth a CALL
@@ -101,19 +122,6 @@ def test_a_stopped_session_loses_its_allocation_and_an_unmanaged_site_has_none()
     assert site_load_balance(site=site) == [] and not LoadAllocation.objects.exists()
 
 
-def test_a_charger_of_a_managed_site_gets_a_6_a_default_profile_and_others_get_none() -> None:
-    managed = ChargePointFactory(site=Site.objects.create(name="Depot", grid_limit_kw=Decimal(50)))
-    command = charger_default_profile_send(charge_point_pk=managed.pk)
-    profile = command.payload["csChargingProfiles"]
-    assert command.payload["connectorId"] == 0 and profile["chargingProfilePurpose"] == "TxDefaultProfile"
-    assert profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 6.0
-    assert (
-        charger_default_profile_send(charge_point_pk=ChargePointFactory(site=Site.objects.create(name="Yard")).pk)
-        is None
-    )
-    assert charger_default_profile_send(charge_point_pk=ChargePointFactory().pk) is None
-
-
 def test_the_load_api_gives_limit_draw_and_shares_to_operators_and_viewers_only() -> None:
     site = Site.objects.create(name="Depot", grid_limit_kw=Decimal("13.8"))  # 13 800 W / (3 x 230 V) = 20 A
     one = session(site)
@@ -144,19 +152,20 @@ def test_a_site_page_shows_its_load_panel_with_each_session_s_share(client) -> N
     page = client.get(f"/sites/{site.pk}/").content.decode()
     panel = page.split('id="site-load"')[1].split("</section>")[0]
     assert "20.0 A" in panel and f"#{sessions[0].pk}" in panel and f"#{sessions[1].pk}" in panel
-    assert panel.count("10.0 A") == 2 + 2  # both shares, both sent (raises from the 6 A default, no cut pending)
+    assert panel.count("10.0 A") == 2 + 2  # both shares, both sent (each at its 10 A default: no raise)
     bare = Site.objects.create(name="Yard")
     assert "not managed" in client.get(f"/sites/{bare.pk}/").content.decode()
 
 
 def test_a_cut_due_to_an_offline_charger_holds_the_raises_back_until_it_can_be_sent() -> None:
     site = Site.objects.create(name="Depot", grid_limit_a=Decimal(20))
+    idle(site, 3)
     first = session(site)
     answer(site_load_balance(site=site))
     first.charge_point.is_online = False
     first.charge_point.save()
     second = session(site)
-    assert site_load_balance(site=site) == []  # the first holds 20 A: the second stays at its 6 A default
+    assert limits(site_load_balance(site=site)) == {}  # the first holds 20 A: the second waits at its 0 A default
     first.charge_point.is_online = True
     first.charge_point.save()
     cut = site_load_balance(site=site)

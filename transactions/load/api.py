@@ -44,11 +44,17 @@ class BuildingSerializer(serializers.Serializer):
     stale = serializers.BooleanField(help_text="Too old: the allocator assumes the building takes the whole limit")
 
 
+class UnmanagedSerializer(serializers.Serializer):
+    charge_point_id = serializers.CharField()
+    reason = serializers.CharField(help_text="Why load management cannot steer it (its profile capacity)")
+
+
 class SiteLoadSerializer(serializers.Serializer):
     limit_a = serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True)
     measured_a = serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True)
     allocations = AllocationSerializer(many=True)
     building = BuildingSerializer(allow_null=True, help_text="The latest building reading (null: not metered)")
+    unmanaged = UnmanagedSerializer(many=True, help_text="Chargers of the site counted at their maximum current")
 
 
 class SiteLoadView(APIView):

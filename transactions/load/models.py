@@ -3,6 +3,8 @@ session's share of its site's limit, with what was sent and what the charger acc
 `transactions`), registered through transactions/models.py; references by name, so that this module imports no
 other model module (transactions.models imports this one)."""
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -84,3 +86,25 @@ class LoadRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} at {self.at}: {self.allocated_a}/{self.limit_a} A"
+
+
+class LoadDefault(models.Model):
+    """The safe TxDefaultProfile load management keeps on a charger of a managed site (A per phase, on each of its
+    connectors; transactions/load/allocator.py default_limits says why it is safe): `sent_limit_a` the last one
+    queued (`command`), `accepted_limit_a` the last one the charger accepted. Until the answer the charger may
+    hold either: the loop counts the larger."""
+
+    charge_point = models.OneToOneField("chargers.ChargePoint", on_delete=models.CASCADE, related_name="load_default")
+    sent_limit_a = models.DecimalField(max_digits=5, decimal_places=1)
+    accepted_limit_a = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    command = models.ForeignKey("chargers.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"default of {self.charge_point_id}: {self.sent_limit_a} A"
+
+    @property
+    def held_a(self) -> Decimal:
+        if self.accepted_limit_a is None:
+            return self.sent_limit_a
+        return max(self.sent_limit_a, self.accepted_limit_a)

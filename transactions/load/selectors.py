@@ -2,17 +2,27 @@
 and the load as the API and the site page show it."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from chargers.models import ChargePoint
+from chargers.models import ChargePoint, ChargerModel, ConfigurationKey
+from chargers.profiles.selectors import charge_point_supports_action
+from chargers.profiles.vocabulary import Transport
 from chargers.selectors import charge_point_list
-from transactions.load.allocator import Circuit, Session, amps_from_kw
-from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
+from transactions.load.allocator import (
+    Charger,
+    Circuit,
+    Session,
+    amps_from_kw,
+    circuits_reserve,
+    default_limits,
+)
+from transactions.load.models import BuildingReading, LoadAllocation, LoadDefault, LoadPoint, LoadRound
 from transactions.models import Transaction
 from transactions.sites.models import Site
 
@@ -28,11 +38,26 @@ class RunningSession:
 
 
 @dataclass(frozen=True)
+class SiteDefaults:
+    """The safe TxDefaultProfiles of a site's chargers (A per phase, by charger pk): what they should hold (`planned`,
+    allocator.default_limits), what the loop counts them at (`held`: the largest of the plan, the last sent and the
+    last accepted), their rows and their phases (for the payload)."""
+
+    planned: dict[int, Decimal]
+    held: dict[int, Decimal]
+    rows: dict[int, LoadDefault]
+    phases: dict[int, int]
+
+
+@dataclass(frozen=True)
 class SiteInputs:
     root: Site
     circuits: list[Circuit]
     sessions: list[Session]
-    running: dict[int, RunningSession]  # by transaction pk
+    running: dict[int, RunningSession]  # by transaction pk (the sessions of chargers it steers)
+    defaults: SiteDefaults
+    unmanaged: dict[int, str]  # charger pk -> why load management cannot steer it
+    stack_levels: dict[int, int]  # charger pk -> the highest stack level it takes, where known
 
 
 @dataclass(frozen=True)
@@ -99,17 +124,125 @@ def site_is_managed(*, tree: Iterable[Site]) -> bool:
     return any(site_limit_a(site=site) is not None for site in tree)
 
 
-def site_inputs(*, root: Site) -> SiteInputs:
-    """The allocator's inputs for a site: its circuits with their limits and the sessions running below it."""
-    tree = site_tree(root=root)
-    circuits = [_circuit(site, root) for site in tree]
+def site_inputs(*, root: Site, tree: list[Site] | None = None) -> SiteInputs:
+    """The allocator's inputs for a site: its circuits with their limits (less the defaults its idle connectors
+    hold, and what the chargers it cannot steer may draw), the sessions it steers, and its chargers' defaults
+    (`tree`: the site's, when the caller has read it)."""
+    tree = tree if tree is not None else site_tree(root=root)
+    chargers = site_chargers(tree=tree)
+    capacities = profile_capacities(charge_point_pks=[c.key for c in chargers])
+    unmanaged = {c.key: why for c in chargers if (why := unmanageable(capacity=capacities[c.key], charger=c))}
     rows = Transaction.objects.filter(stopped_at__isnull=True, charge_point__site__in=tree).values_list(
         "pk", "charge_point_id", "connector_id", "charge_point__site_id"
     )
-    running = {pk: RunningSession(pk, cp, connector, site) for pk, cp, connector, site in rows}
-    points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=_chargers(running))}
-    sessions = [_session(session, points.get(session.charge_point_pk)) for session in running.values()]
-    return SiteInputs(root, circuits, sessions, running)
+    running = {pk: RunningSession(pk, cp, c, site) for pk, cp, c, site in rows if cp not in unmanaged}
+    points = {p.charge_point_id: p for p in LoadPoint.objects.filter(charge_point_id__in=[c.key for c in chargers])}
+    circuits = [_circuit(site, root) for site in tree]
+    defaults = _defaults(circuits, chargers, points, unmanaged)
+    busy: dict[int, int] = {}
+    for session in running.values():
+        busy[session.charge_point_pk] = busy.get(session.charge_point_pk, 0) + 1
+    # A charger the loop cannot steer counts at its maximum on every connector, busy or not.
+    circuits = circuits_reserve(circuits=circuits, chargers=chargers, busy=busy, defaults=defaults.held)
+    sessions = [
+        _session(session, points.get(session.charge_point_pk), defaults.held.get(session.charge_point_pk))
+        for session in running.values()
+    ]
+    stack_levels = {pk: c.max_stack_level for pk, c in capacities.items() if c.max_stack_level is not None}
+    return SiteInputs(root, circuits, sessions, running, defaults, unmanaged, stack_levels)
+
+
+def site_chargers(*, tree: list[Site]) -> list[Charger]:
+    """The chargers standing in the tree with their connectors (1 until a charger reports any: one that has more
+    reports them in its StatusNotifications at boot, and the next round counts them) and their maximum."""
+    rows = (
+        ChargePoint.objects.filter(site__in=tree)
+        .annotate(outlets=Count("connectors", filter=Q(connectors__connector_id__gte=1)))
+        .values_list("pk", "site_id", "outlets", "load_point__max_current_a")
+    )
+    return [
+        Charger(pk, site, max(1, outlets), float(max_a) if max_a is not None else 32.0)
+        for pk, site, outlets, max_a in rows
+    ]
+
+
+def _defaults(
+    circuits: list[Circuit], chargers: list[Charger], points: dict[int, LoadPoint], unmanaged: dict[int, str]
+) -> SiteDefaults:
+    steered = [c for c in chargers if c.key not in unmanaged]
+    at_most = {c.key: Decimal(str(c.max_a)) for c in chargers if c.key in unmanaged}
+    fixed = circuits_reserve(
+        circuits=circuits, chargers=[c for c in chargers if c.key in unmanaged], busy={}, defaults=at_most
+    )
+    planned = default_limits(circuits=fixed, chargers=steered)
+    rows = {row.charge_point_id: row for row in LoadDefault.objects.filter(charge_point_id__in=list(planned))}
+    # The plan counts at once, a default on its way or refused until it is answered: the larger of all (a raise
+    # goes out only after the TxProfiles made room for it, a cut counts only once the charger took it).
+    held = {pk: max(limit, rows[pk].held_a) if pk in rows else limit for pk, limit in planned.items()}
+    phases = {pk: points[pk].phases if pk in points else 3 for pk in planned}
+    return SiteDefaults(planned, {**held, **at_most}, rows, phases)
+
+
+# The keys a charger reports its profile capacity in (OCPP 1.6, 9.4 Smart Charging configuration keys).
+MAX_STACK_LEVEL_KEY = "ChargingProfileMaxStackLevel"
+MAX_INSTALLED_KEY = "MaxChargingProfilesInstalled"
+
+
+@dataclass(frozen=True)
+class ProfileCapacity:
+    """A charger's charging-profile capacity: its configuration keys as the portal last read them, else its model
+    profile's answers; None: not known (the loop then assumes what it needs: stack level 1, and room for a
+    default and a TxProfile per connector)."""
+
+    max_stack_level: int | None = None
+    max_installed: int | None = None
+    refused: str = ""  # why its model profile says it takes no SetChargingProfile at all
+
+
+def profile_capacities(*, charge_point_pks: list[int]) -> dict[int, ProfileCapacity]:
+    """charger pk -> its capacity, in three queries for any number of chargers (beat's round asks for every
+    charger of the site: plain values, and each model profile read once)."""
+    keys: dict[tuple[int, str], int] = {}
+    configured = ConfigurationKey.objects.filter(
+        charge_point_id__in=charge_point_pks, key__in=[MAX_STACK_LEVEL_KEY, MAX_INSTALLED_KEY]
+    ).values_list("charge_point_id", "key", "value")
+    for pk, key, value in configured:
+        if value.strip().isdigit():  # a value the charger reported garbled counts as not known
+            keys[(pk, key)] = int(value)
+    rows = list(ChargePoint.objects.filter(pk__in=charge_point_pks).values_list("pk", "transport", "charger_model_id"))
+    models = ChargerModel.objects.in_bulk({model_pk for _, _, model_pk in rows if model_pk is not None})
+    refusals: dict[tuple[int, str], str] = {}
+    capacities = {}
+    for pk, transport, model_pk in rows:
+        model = models.get(model_pk)
+        refused = ""
+        if model is not None and not model.supports("SetChargingProfile", transport or Transport.OCPP16_JSON):
+            if (model_pk, transport) not in refusals:  # the reason depends on the model and transport only
+                charger = ChargePoint.objects.select_related("charger_model").get(pk=pk)
+                refusals[(model_pk, transport)] = charge_point_supports_action(
+                    charge_point=charger, action="SetChargingProfile"
+                )[1]
+            refused = refusals[(model_pk, transport)]
+        capacities[pk] = ProfileCapacity(
+            keys.get((pk, MAX_STACK_LEVEL_KEY), model.charging_profile_max_stack_level if model else None),
+            keys.get((pk, MAX_INSTALLED_KEY), model.max_charging_profiles_installed if model else None),
+            refused,
+        )
+    return capacities
+
+
+def unmanageable(*, capacity: ProfileCapacity, charger: Charger) -> str:
+    """Why load management cannot steer the charger ("" when it can): it must hold the default and a TxProfile
+    on each connector."""
+    if capacity.refused:
+        return f"{capacity.refused}; counted at its maximum current"
+    needed = 1 + charger.connectors
+    if capacity.max_installed is not None and capacity.max_installed < needed:
+        return (
+            f"{MAX_INSTALLED_KEY} is {capacity.max_installed}: load management needs {needed} (a default and a "
+            "TxProfile per connector); counted at its maximum current"
+        )
+    return ""
 
 
 def _circuit(site: Site, root: Site) -> Circuit:
@@ -118,13 +251,10 @@ def _circuit(site: Site, root: Site) -> Circuit:
     return Circuit(site.pk, limit, site.parent_id if site.pk != root.pk else None, building)
 
 
-def _chargers(running: dict[int, RunningSession]) -> set[int]:
-    return {session.charge_point_pk for session in running.values()}
-
-
-def _session(running: RunningSession, point: LoadPoint | None) -> Session:
+def _session(running: RunningSession, point: LoadPoint | None, default_a: Decimal | None) -> Session:
+    default = float(default_a or 0)
     if point is None:
-        return Session(key=running.transaction_pk, circuit=running.site_pk)
+        return Session(key=running.transaction_pk, circuit=running.site_pk, default_a=default)
     return Session(
         key=running.transaction_pk,
         circuit=running.site_pk,
@@ -132,6 +262,7 @@ def _session(running: RunningSession, point: LoadPoint | None) -> Session:
         phase=point.phase,
         priority=point.priority,
         max_a=float(point.max_current_a),
+        default_a=default,
     )
 
 
@@ -156,6 +287,7 @@ class SiteLoad:
     measured_a: Decimal | None
     allocations: list[dict]
     building: BuildingLoad | None = None
+    unmanaged: list[dict] = field(default_factory=list)  # the chargers it cannot steer, and why
 
     @property
     def allocated_a(self) -> Decimal:
@@ -185,7 +317,15 @@ def site_load(*, site: Site) -> SiteLoad:
         for row in rows
     ]
     limit_a = Decimal(str(round(limit, 1))) if limit is not None else None
-    return SiteLoad(limit_a, measured, allocations, building_load(site=site))
+    return SiteLoad(limit_a, measured, allocations, building_load(site=site), site_unmanaged(tree=tree))
+
+
+def site_unmanaged(*, tree: list[Site]) -> list[dict]:
+    chargers = site_chargers(tree=tree)
+    capacities = profile_capacities(charge_point_pks=[c.key for c in chargers])
+    reasons = {c.key: why for c in chargers if (why := unmanageable(capacity=capacities[c.key], charger=c))}
+    names = dict(ChargePoint.objects.filter(pk__in=list(reasons)).values_list("pk", "charge_point_id"))
+    return [{"charge_point_id": names[pk], "reason": why} for pk, why in sorted(reasons.items())]
 
 
 def site_measured_a(*, site: Site, tree: list[Site]) -> Decimal | None:

@@ -1,14 +1,16 @@
 """The load loop's writes: share a site's limit among its running sessions (the allocator), keep each session's
 share (LoadAllocation) and send the chargers the changes as TxProfiles through the command pipeline, which keeps
-to one outstanding CALL per charger; and the safe TxDefaultProfile a charger of a managed site gets on connecting.
+to one outstanding CALL per charger; and keep each charger's safe TxDefaultProfile (defaults.py) in step with its
+site: on connecting, and whenever a limit, the chargers or their connectors change (the same round, one poke).
 
-Lower before raising: the decreases go out first; an increase waits until no profile of the site is on its way
-(the answers bring a new round: transactions/load/subscribers.py), so the sum in force never passes the limit
-because one charger heard its raise before another heard its cut.
+Lower before raising: the decreases (TxProfiles and defaults) go out first; an increase waits until no TxProfile of
+the site is on its way (the answers bring a new round: transactions/load/subscribers.py), so the sum in force never
+passes the limit because one charger heard its raise before another heard its cut.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,10 +21,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from chargers.commands.dispatch import commands_dispatch_on_commit
-from chargers.commands.services import PayloadCheck, command_create
+from chargers.commands.services import PayloadCheck
 from chargers.models import ChargePoint, Command, CommandStatus
+from chargers.profiles.vocabulary import LoadRole
 from transactions.load.allocator import allocate, amps_from_kw
-from transactions.load.models import BuildingReading, LoadAllocation, LoadPoint, LoadRound
+from transactions.load.defaults import (
+    LoadProfiles,
+    default_send,
+    defaults_due,
+    defaults_resend,
+    defaults_settle,
+    profile_problem,
+)
+from transactions.load.models import BuildingReading, LoadAllocation, LoadRound
 from transactions.load.selectors import (
     SiteInputs,
     load_round_latest,
@@ -33,22 +44,12 @@ from transactions.load.selectors import (
     site_root,
     site_tree,
 )
+from transactions.readings import Sample
 from transactions.sites.models import Site
 
 logger = logging.getLogger(__name__)
 
 THRESHOLD_A = Decimal(1)  # a raise of this or less is not worth a CALL (a cut always is)
-DEFAULT_LIMIT_A = Decimal(6)  # the TxDefaultProfile: what a session draws before its own profile arrives
-# Profile ids load management owns: a profile with the same id replaces the one before on the charger, so each
-# charger holds at most one of each (its profile capacity is never filled up by us).
-TX_PROFILE_ID = 9100
-DEFAULT_PROFILE_ID = 9000
-TX_STACK_LEVEL = 1
-DEFAULT_STACK_LEVEL = 0
-# A profile that has not reached the charger in this time is stale (the next round computes a fresh one), and an
-# open one holds the site's increases back: it must not wait for the pipeline's long default expiry.
-PROFILE_EXPIRY = timedelta(seconds=30)
-REQUESTED_VIA = "load"
 # By name: the tasks module is an edge this layer may not import (.importlinter); the worker runs it anyway.
 BALANCE_TASK = "transactions.load.tasks.site_load_balance"
 # History: a round is written when a figure moved, else once in this time (beat's rounds every few seconds on a
@@ -57,58 +58,27 @@ HISTORY_EVERY = timedelta(seconds=60)
 TENTH = Decimal("0.1")
 
 
-def profile_problem(action: str, payload: dict) -> str | None:
-    """What is wrong with a profile this module built ("field: reason"), or None.
-
-    The protocol room's schema check (chargers.ocpp.results.request_problem) is sealed from the transactions app
-    (.importlinter), so the loop checks the few rules its own payloads could break; the e2e test runs them past
-    the simulated chargers' answers."""
-    if action != "SetChargingProfile":
-        return f"action: load management sends SetChargingProfile, not {action}"
-    if not isinstance(payload.get("connectorId"), int) or payload["connectorId"] < 0:
-        return "connectorId: a connector number (0 or more)"
-    for period in payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]:
-        limit = Decimal(str(period["limit"]))
-        if limit < 0 or limit != limit.quantize(Decimal("0.1")):
-            return "limit: at least 0 A, with at most one decimal"
-    return None
-
-
-def profile_payload(
-    *, connector_id: int, limit_a: Decimal, phases: int, purpose: str, transaction_pk: int | None = None
-) -> dict:
-    """A one-period SetChargingProfile in A (relative: from the start of the session, or of each session)."""
-    profile = {
-        "chargingProfileId": TX_PROFILE_ID if purpose == "TxProfile" else DEFAULT_PROFILE_ID,
-        "stackLevel": TX_STACK_LEVEL if purpose == "TxProfile" else DEFAULT_STACK_LEVEL,
-        "chargingProfilePurpose": purpose,
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {
-            "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": float(limit_a), "numberPhases": phases}],
-        },
-    }
-    if transaction_pk is not None:
-        profile["transactionId"] = transaction_pk
-    return {"connectorId": connector_id, "csChargingProfiles": profile}
-
-
-def site_load_balance(*, site: Site, check_payload: PayloadCheck = profile_problem) -> list[Command]:
-    """One round for the site (a circuit: its whole site): allocate, store the shares, send what changed.
+def site_load_balance(
+    *, site: Site, resend_defaults_to: Collection[int] = (), check_payload: PayloadCheck = profile_problem
+) -> list[Command]:
+    """One round for the site (a circuit: its whole site): allocate, store the shares, send what changed (the
+    TxProfiles, and the defaults whose plan moved or whose charger is in `resend_defaults_to`).
     Returns the commands queued."""
     root = site_root(site=site)
     with transaction.atomic():
         # Two rounds of one site (an event's and beat's) wait for each other: neither sends what the other did.
         # Read afresh under the lock: the caller's row may be older than the limit an operator just set.
         root = Site.objects.select_for_update().get(pk=root.pk)
-        inputs = site_inputs(root=root)
-        if not site_is_managed(tree=site_tree(root=root)):
+        tree = site_tree(root=root)
+        if not site_is_managed(tree=tree):
             LoadAllocation.objects.filter(site=root).delete()
             return []
+        defaults_settle(charge_point_pks=ChargePoint.objects.filter(site__in=tree).values_list("pk", flat=True))
+        inputs = site_inputs(root=root, tree=tree)
         limits = allocate(circuits=inputs.circuits, sessions=inputs.sessions)
         rows = _allocations_store(root=root, inputs=inputs, limits=limits)
         _round_record(root=root, inputs=inputs, limits=limits)
-        return _changes_send(rows=rows, inputs=inputs, check_payload=check_payload)
+        return _changes_send(rows=rows, inputs=inputs, resend=set(resend_defaults_to), check_payload=check_payload)
 
 
 def _allocations_store(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> list[LoadAllocation]:
@@ -145,8 +115,14 @@ def _settle(row: LoadAllocation) -> bool:
     return True
 
 
-def _in_force(row: LoadAllocation) -> Decimal:
-    return row.sent_limit_a if row.sent_limit_a is not None else DEFAULT_LIMIT_A
+def _in_force(row: LoadAllocation, inputs: SiteInputs) -> Decimal:
+    """What the session may draw now: its last TxProfile, else its charger's default (the figure the allocator
+    reserved for it)."""
+    if row.sent_limit_a is not None:
+        return row.sent_limit_a
+    # A charger not in the site's list (moved between two reads of this round): as if paused, so that its first
+    # profile counts as a raise and waits for the cuts.
+    return inputs.defaults.held.get(row.charge_point_id, Decimal(0))
 
 
 def _needs_sending(row: LoadAllocation) -> bool:
@@ -160,24 +136,29 @@ def _needs_sending(row: LoadAllocation) -> bool:
     return row.limit_a < in_force or row.limit_a - in_force > THRESHOLD_A or (in_force == 0 < row.limit_a)
 
 
-def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_payload: PayloadCheck) -> list[Command]:
-    chargers = ChargePoint.objects.in_bulk({row.charge_point_id for row in rows})
+def _changes_send(
+    *, rows: list[LoadAllocation], inputs: SiteInputs, resend: set[int], check_payload: PayloadCheck
+) -> list[Command]:
+    chargers = ChargePoint.objects.in_bulk(
+        {row.charge_point_id for row in rows} | set(inputs.defaults.planned) | set(inputs.unmanaged)
+    )
     due = [row for row in rows if _needs_sending(row)]
-    # A first profile at the default is no raise: it may go with the decreases.
-    decreases = [row for row in due if row.limit_a <= _in_force(row)]
-    increases = [row for row in due if row.limit_a > _in_force(row)]
+    # A first profile at or below the default is no raise: it may go with the decreases.
+    decreases = [row for row in due if row.limit_a <= _in_force(row, inputs)]
+    increases = [row for row in due if row.limit_a > _in_force(row, inputs)]
+    for pk in resend & set(inputs.unmanaged):  # said once a connect, not every round
+        logger.warning("load: %s cannot be managed: %s", chargers.get(pk) or pk, inputs.unmanaged[pk])
+    resend = defaults_resend(defaults=inputs.defaults, chargers=chargers, connected=resend)
+    lowered, raised = defaults_due(defaults=inputs.defaults, resend=resend)
     phases = {session.key: session.phases for session in inputs.sessions}
-
-    def send(row: LoadAllocation) -> Command | None:
-        if not chargers[row.charge_point_id].is_online:
-            return None  # it keeps what it holds; beat's next round tries again once it is back
-        connector_id = inputs.running[row.transaction_id].connector_id
-        return _send(row, chargers[row.charge_point_id], connector_id, phases[row.transaction_id], check_payload)
-
-    sent = [send(row) for row in decreases]
+    # The rows of only the chargers that may be sent something this round (a quiet round reads none).
+    touched = {row.charge_point_id for row in decreases + increases} | set(lowered) | set(raised)
+    sender = _Sender(inputs, chargers, LoadProfiles.of(charge_point_pks=touched), check_payload, phases)
+    sent = [sender.tx(row) for row in decreases] + [sender.default(pk) for pk in lowered]
     # Raises wait while any cut is due (sent now, or unsendable: its charger offline) or any profile is on its way.
     if not decreases and not any(row.command_id for row in rows):
-        sent += [send(row) for row in increases]
+        sent += [sender.tx(row) for row in increases] + [sender.default(pk) for pk in raised]
+    sender.profiles.save()
     commands = [command for command in sent if command is not None]
     if commands:
         # One poke for the round's commands (a round may queue hundreds), once they are committed.
@@ -185,60 +166,42 @@ def _changes_send(*, rows: list[LoadAllocation], inputs: SiteInputs, check_paylo
     return commands
 
 
-def _send(
-    row: LoadAllocation, charge_point: ChargePoint, connector_id: int, phases: int, check_payload: PayloadCheck
-) -> Command | None:
-    payload = profile_payload(
-        connector_id=connector_id,
-        limit_a=row.limit_a,
-        phases=phases,
-        purpose="TxProfile",
-        transaction_pk=row.transaction_id,
-    )
-    try:
-        command = command_create(
-            charge_point=charge_point,
-            action="SetChargingProfile",
-            payload=payload,
-            check_payload=check_payload,
-            requested_via=REQUESTED_VIA,
-            expires_at=timezone.now() + PROFILE_EXPIRY,
-            dispatch=False,  # the round pokes once for all its commands
-        )
-    except ValidationError as error:
-        logger.warning("load: no profile for %s: %s", charge_point, error.messages)
-        return None
-    row.command, row.sent_limit_a = command, row.limit_a
-    row.save(update_fields=["command", "sent_limit_a"])
-    return command
+@dataclass
+class _Sender:
+    """Queues a round's profiles to the chargers that are online (one offline keeps what it holds; beat's next
+    round, or its connecting, brings them)."""
 
+    inputs: SiteInputs
+    chargers: dict[int, ChargePoint]
+    profiles: LoadProfiles
+    check_payload: PayloadCheck
+    phases: dict[int, int]  # transaction pk -> the phases its car uses
 
-def charger_default_profile_send(
-    *, charge_point_pk: int, check_payload: PayloadCheck = profile_problem
-) -> Command | None:
-    """A charger of a managed site gets the safe TxDefaultProfile (6 A on every connector) when it connects: a
-    session it starts draws no more before its own TxProfile arrives, nor after it loses the portal."""
-    charge_point = ChargePoint.objects.select_related("site").filter(pk=charge_point_pk).first()
-    if charge_point is None or charge_point.site is None:
-        return None
-    if not site_is_managed(tree=site_tree(root=site_root(site=charge_point.site))):
-        return None
-    point = LoadPoint.objects.filter(charge_point=charge_point).first()
-    payload = profile_payload(
-        connector_id=0, limit_a=DEFAULT_LIMIT_A, phases=point.phases if point else 3, purpose="TxDefaultProfile"
-    )
-    try:
-        return command_create(
-            charge_point=charge_point,
-            action="SetChargingProfile",
-            payload=payload,
-            check_payload=check_payload,
-            requested_via=REQUESTED_VIA,
-            expires_at=timezone.now() + PROFILE_EXPIRY,
+    def tx(self, row: LoadAllocation) -> Command | None:
+        if not self.chargers[row.charge_point_id].is_online:
+            return None
+        command = self.profiles.queue(
+            charge_point=self.chargers[row.charge_point_id],
+            connector_id=self.inputs.running[row.transaction_id].connector_id,
+            limit_a=row.limit_a,
+            phases=self.phases[row.transaction_id],
+            purpose="TxProfile",
+            check_payload=self.check_payload,
+            transaction_pk=row.transaction_id,
+            max_stack_level=self.inputs.stack_levels.get(row.charge_point_id),
         )
-    except ValidationError as error:
-        logger.warning("load: no default profile for %s: %s", charge_point, error.messages)
-        return None
+        if command is not None:
+            row.command, row.sent_limit_a = command, row.limit_a
+            row.save(update_fields=["command", "sent_limit_a"])
+        return command
+
+    def default(self, pk: int) -> Command | None:
+        if not self.chargers[pk].is_online:
+            return None
+        return default_send(
+            charge_point=self.chargers[pk], defaults=self.inputs.defaults, profiles=self.profiles,
+            check_payload=self.check_payload,
+        )  # fmt: skip
 
 
 def _round_record(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> LoadRound | None:
@@ -298,3 +261,67 @@ def building_reading_create(
     root_pk = site_root(site=site).pk
     transaction.on_commit(lambda: current_app.send_task(BALANCE_TASK, args=[root_pk]))
     return reading
+
+
+@dataclass(frozen=True)
+class MeteredLoad:
+    """Sampled values a charger sent that its model profile takes for the building's draw (`role` "building": of
+    the charger's site) or its circuit's ("cluster": of the circuit it stands in); read by the MeterValues handler
+    from its cached profile traits, stored in a group commit (chargers/ocpp/writers.py)."""
+
+    charge_point_pk: int
+    role: str
+    samples: tuple[Sample, ...]
+
+
+_PHASE_INDEX = {"L1": 0, "L2": 1, "L3": 2}
+
+
+def building_readings_from_meters(*, loads: Sequence[MeteredLoad]) -> list[BuildingReading]:
+    """Store the loads the chargers metered as BuildingReadings (each charger's newest moment) and bring one round
+    per site. One query for the chargers' sites and one for the sites, whatever the batch. A "cluster" value of a
+    charger that stands in the site itself is not stored: which circuit it measures is not known."""
+    charger_sites = dict(
+        ChargePoint.objects.filter(pk__in={load.charge_point_pk for load in loads}, site__isnull=False).values_list(
+            "pk", "site_id"
+        )
+    )
+    sites = Site.objects.in_bulk(set(charger_sites.values()))
+    readings, roots = [], set()
+    for load in loads:
+        site = sites.get(charger_sites.get(load.charge_point_pk))
+        if site is None or (load.role == LoadRole.CLUSTER and site.parent_id is None):
+            continue
+        target = site_root(site=site) if load.role == LoadRole.BUILDING else site
+        newest = max(sample.timestamp for sample in load.samples)
+        phases = _phases_a([s for s in load.samples if s.timestamp == newest], target.nominal_voltage_v)
+        if phases is None:
+            continue
+        readings.append(
+            BuildingReading(site=target, measured_at=newest, l1_a=phases[0], l2_a=phases[1], l3_a=phases[2])
+        )
+        roots.add(site_root(site=target).pk)
+    BuildingReading.objects.bulk_create(readings)
+    transaction.on_commit(lambda: [current_app.send_task(BALANCE_TASK, args=[pk]) for pk in sorted(roots)])
+    return readings
+
+
+def _phases_a(samples: Sequence[Sample], voltage_v: int) -> list[Decimal] | None:
+    """A per phase from A (a phase's, or each phase's when none is named) or W (a phase's, or the total over three
+    phases when none is named). A phase not reported counts as the largest reported (a fuse on the safe side);
+    a negative value (a building that feeds in) as 0. None when no value is in A or W."""
+    named: dict[int, float] = {}
+    each: list[float] = []
+    for sample in samples:
+        if sample.value is None or sample.si_unit not in ("A", "W"):
+            continue
+        amps = max(0.0, float(sample.value)) / (voltage_v if sample.si_unit == "W" else 1)
+        index = _PHASE_INDEX.get(sample.phase[:2])
+        if index is not None:
+            named[index] = max(named.get(index, 0.0), amps)
+        else:
+            each.append(amps / 3 if sample.si_unit == "W" else amps)
+    if not named and not each:
+        return None
+    largest = max([*named.values(), *each])
+    return [Decimal(str(named.get(i, max(each) if each else largest))).quantize(TENTH) for i in range(3)]

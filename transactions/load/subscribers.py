@@ -1,7 +1,9 @@
 """Load management's listener on the event stream (core/events.py), registered by the transactions app in every
-process: a session that starts or stops, and the answer to one of its profiles, bring a round for that site; a
-charger that connects gets its default profile. The work runs in a Celery worker, never in the process that
-published (a daphne serving chargers): one query per batch here to find the sites, nothing more.
+process: a session that starts or stops, and the answer to one of its TxProfiles, bring a round for that site (the
+answer to a default does not: it only lets the loop count a lowered default lower, which the next round does); a
+charger that connects brings a round that sends it its default profile (one round per site for the batch's
+chargers). The work runs in a Celery worker, never in the process that published (a daphne serving chargers): one
+query per batch here to find the sites, nothing more.
 """
 
 from collections.abc import Sequence
@@ -14,8 +16,6 @@ from transactions.load.models import LoadAllocation
 from transactions.load.services import BALANCE_TASK
 
 NAMES = ("transaction.started", "transaction.stopped", "command.finished", "charger.online")
-# By name: the tasks module is this layer's sibling (.importlinter), and the worker is where they run anyway.
-DEFAULT_PROFILE_TASK = "transactions.load.tasks.charger_default_profile"
 
 
 def load_rounds_from_events(batch: Sequence[events.Event]) -> None:
@@ -26,13 +26,16 @@ def load_rounds_from_events(batch: Sequence[events.Event]) -> None:
     answered = [e.command_pk for e in batch if e.name == "command.finished" and e.action == "SetChargingProfile"]
     if answered:
         sites |= set(LoadAllocation.objects.filter(command_id__in=answered).values_list("site_id", flat=True))
-    for site_pk in sorted(sites):
-        current_app.send_task(BALANCE_TASK, args=[site_pk])
-    online = {e.charge_point_pk for e in batch if e.name == "charger.online"}
-    if online:
-        # Only chargers that stand somewhere: a reconnect storm of the fleet costs one query, not a task each.
-        for pk in ChargePoint.objects.filter(pk__in=online, site__isnull=False).values_list("pk", flat=True):
-            current_app.send_task(DEFAULT_PROFILE_TASK, args=[pk])
+    online: dict[int, list[int]] = {}
+    connected = {e.charge_point_pk for e in batch if e.name == "charger.online"}
+    if connected:
+        # Only chargers that stand somewhere: a reconnect storm of the fleet costs one query and a round per site.
+        for pk, site_pk in ChargePoint.objects.filter(pk__in=connected, site__isnull=False).values_list(
+            "pk", "site_id"
+        ):
+            online.setdefault(site_pk, []).append(pk)
+    for site_pk in sorted((sites - {None}) | set(online)):
+        current_app.send_task(BALANCE_TASK, args=[site_pk, sorted(online.get(site_pk, []))])
 
 
 def subscribe_all() -> None:

@@ -1,5 +1,5 @@
 """Celery tasks of load management: a round for one site (queued by the subscribers on the events that change the
-picture), beat's round over every managed site, and a charger's default profile when it connects."""
+picture, and the chargers that connected: their default profiles), and beat's round over every managed site."""
 
 from celery import shared_task
 
@@ -8,9 +8,11 @@ from transactions.sites.models import Site
 
 
 @shared_task(ignore_result=True)
-def site_load_balance(site_pk: int) -> int:
+def site_load_balance(site_pk: int, resend_defaults_to: list[int] | None = None) -> int:
     site = Site.objects.filter(pk=site_pk).first()
-    return len(services.site_load_balance(site=site)) if site is not None else 0
+    if site is None:
+        return 0
+    return len(services.site_load_balance(site=site, resend_defaults_to=resend_defaults_to or ()))
 
 
 @shared_task(ignore_result=True)
@@ -19,8 +21,3 @@ def load_balance_round() -> int:
     changed, a profile expired unanswered) is caught up here."""
     services.load_history_prune()
     return sum(site_load_balance(pk) for pk in selectors.managed_site_pks())
-
-
-@shared_task(ignore_result=True)
-def charger_default_profile(charge_point_pk: int) -> bool:
-    return services.charger_default_profile_send(charge_point_pk=charge_point_pk) is not None
