@@ -29,6 +29,10 @@ class Transaction(models.Model):
     id_tag_status = models.CharField(max_length=20, help_text="What the portal answered in StartTransaction")
     meter_start_wh = models.BigIntegerField()
     started_at = models.DateTimeField(help_text="Start timestamp as sent by the charger")
+    # The start time as the charger wrote it, kept only when its clock could not be right (1970, year 1, days
+    # ahead) and started_at is the time received instead: a resend of that start gets another time received,
+    # and this text is what still makes it the same start (unique_transaction_start_implausible).
+    start_sent_as = models.CharField(max_length=40, blank=True, default="")
     start_received_at = models.DateTimeField(default=timezone.now)
     reservation_id = models.IntegerField(null=True, blank=True)
 
@@ -53,8 +57,13 @@ class Transaction(models.Model):
             # id instead: two such stops may share connector, idTag, time and meter and still be two sessions.
             models.UniqueConstraint(
                 fields=["charge_point", "connector_id", "id_tag", "started_at", "meter_start_wh"],
-                condition=models.Q(charger_transaction_id__isnull=True),
+                condition=models.Q(charger_transaction_id__isnull=True, start_sent_as=""),
                 name="unique_transaction_start",
+            ),
+            models.UniqueConstraint(
+                fields=["charge_point", "connector_id", "id_tag", "start_sent_as", "meter_start_wh"],
+                condition=models.Q(charger_transaction_id__isnull=True) & ~models.Q(start_sent_as=""),
+                name="unique_transaction_start_implausible",
             ),
         ]
         indexes = [models.Index(fields=["charge_point", "connector_id", "stopped_at"])]

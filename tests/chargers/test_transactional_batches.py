@@ -2,6 +2,7 @@
 one by one did, publishes its events once, and an item the database refuses costs only itself."""
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,6 +74,31 @@ def test_a_start_resent_within_its_batch_gets_the_same_transaction() -> None:
     (one, _), (two, auth) = starts_store([again, again])
     assert one == two and auth.status == IdTagStatus.ACCEPTED
     assert Transaction.objects.count() == 1
+
+
+def clock_broken(call: StartCall, received: datetime) -> StartCall:
+    """The start as the handler reads a 1970 clock: the time received stored, the time as written kept."""
+    item = replace(call.start, started_at=received, start_sent_as="1970-01-01T00:00:07Z")
+    return StartCall(item, reversed_bytes=False)
+
+
+def test_a_start_resent_from_a_1970_clock_in_later_batches_gets_the_same_transaction() -> None:
+    charger = ChargePointFactory()
+    IdTagFactory(id_tag="CARD01")
+    call = start(charger, "CARD01")
+    ((first, _),) = starts_store([clock_broken(call, T0)])
+    ((again, _),) = starts_store([clock_broken(call, T0 + timedelta(seconds=40))])
+    assert again == first and Transaction.objects.count() == 1
+    assert Transaction.objects.get().started_at == T0
+
+
+def test_two_starts_from_a_1970_clock_written_differently_are_two_transactions() -> None:
+    charger = ChargePointFactory()
+    IdTagFactory(id_tag="CARD01")
+    first = clock_broken(start(charger, "CARD01", connector_id=1), T0)
+    later = replace(first.start, start_sent_as="1970-01-01T00:09:00Z")
+    (one, _), (two, _) = starts_store([first, StartCall(later, reversed_bytes=False)])
+    assert one != two and Transaction.objects.count() == 2
 
 
 @override_settings(RFID_CALLOUT_URL="http://127.0.0.1:9/callout")

@@ -164,11 +164,6 @@ def test_a_valid_call_sent_twice_with_the_same_unique_id_is_answered_twice(gener
     assert_no_traceback(log)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the StartTransaction handler replaces an implausible charger time by the time received "
-    "before transaction_start looks for the same start, so each resend is a new transaction",
-)
 def test_a_start_resent_by_a_charger_whose_clock_restarted_at_1970_is_the_same_transaction(generated_portal) -> None:
     server, _ = generated_portal
     with Probe(server) as probe:

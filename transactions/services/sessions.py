@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chargers.commands.effects import remote_start_link, remote_starts_waiting, reservation_use
@@ -54,6 +55,8 @@ class TransactionStart:
     started_at: datetime
     reservation_id: int | None = None
     id_tag_status: str = ""
+    # The time as the charger wrote it when its clock cannot be right and started_at is the time received.
+    start_sent_as: str = ""
 
 
 def transaction_start(**start: Any) -> Transaction:
@@ -87,13 +90,22 @@ def transactions_start(
     return results
 
 
-# What makes two StartTransactions the same one (the fields of the unique_transaction_start constraint).
-_IDENTITY = ("charge_point_id", "connector_id", "id_tag", "started_at", "meter_start_wh")
+# What makes two StartTransactions the same one (the fields of the unique_transaction_start constraints): the
+# charger's start time, or, when its clock could not be right and the time received was stored instead (which a
+# resend changes), the time as the charger wrote it.
+_IDENTITY = ("charge_point_id", "connector_id", "id_tag", "meter_start_wh", "started_at", "start_sent_as")
+_IDENTITY_SENT = ("charge_point_id", "connector_id", "id_tag", "meter_start_wh", "start_sent_as")
 
 
 def _identity(item: TransactionStart) -> dict:
-    values = (item.charge_point_pk, item.connector_id, item.id_tag, item.started_at, item.meter_start_wh)
-    return dict(zip(_IDENTITY, values, strict=True))
+    values = (item.charge_point_pk, item.connector_id, item.id_tag, item.meter_start_wh)
+    if item.start_sent_as:
+        return dict(zip(_IDENTITY_SENT, (*values, item.start_sent_as), strict=True))
+    return dict(zip(_IDENTITY, (*values, item.started_at, ""), strict=True))
+
+
+def _identity_of(found: Transaction) -> tuple:
+    return tuple((name, getattr(found, name)) for name in (_IDENTITY_SENT if found.start_sent_as else _IDENTITY))
 
 
 class _StartBatch:
@@ -104,8 +116,11 @@ class _StartBatch:
         chargers = {item.charge_point_pk for item in items}
         # Only rows of a StartTransaction: the ones unique_transaction_start keeps unique (not rows made from a stop).
         self.started = Transaction.objects.filter(charger_transaction_id__isnull=True)
-        resent = self.started.filter(charge_point_id__in=chargers, started_at__in={i.started_at for i in items})
-        self.known = {tuple(getattr(found, name) for name in _IDENTITY): found for found in resent}
+        resent = self.started.filter(charge_point_id__in=chargers).filter(
+            Q(started_at__in={i.started_at for i in items}, start_sent_as="")
+            | Q(start_sent_as__in={i.start_sent_as for i in items if i.start_sent_as})
+        )
+        self.known = {_identity_of(found): found for found in resent}
         connectors = Connector.objects.filter(charge_point_id__in=chargers)
         have = set(connectors.values_list("charge_point_id", "connector_id"))
         wanted = {(item.charge_point_pk, item.connector_id) for item in items}
@@ -118,13 +133,18 @@ class _StartBatch:
     def start(self, item: TransactionStart, id_tag_status: str) -> tuple[Transaction, bool]:
         """(the transaction, whether it is new)."""
         identity = _identity(item)
-        key = tuple(identity.values())
+        key = tuple(identity.items())
         if key in self.known:
             return self.known[key], False
         try:
             with transaction.atomic():  # a savepoint: a twin stored meanwhile by another process costs this item alone
                 created = Transaction.objects.create(
-                    **identity,
+                    charge_point_id=item.charge_point_pk,
+                    connector_id=item.connector_id,
+                    id_tag=item.id_tag,
+                    meter_start_wh=item.meter_start_wh,
+                    started_at=item.started_at,
+                    start_sent_as=item.start_sent_as,
                     id_tag_status=id_tag_status,
                     reservation_id=item.reservation_id,
                     start_received_at=timezone.now(),
