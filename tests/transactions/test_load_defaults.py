@@ -23,7 +23,7 @@ from transactions.load.allocator import (
     default_limits,
 )
 from transactions.load.models import LoadDefault
-from transactions.load.services import site_load_balance
+from transactions.load.services import load_defaults_release, site_load_balance
 from transactions.models import Site
 from transactions.sites import services as sites_services
 from transactions.sites.services import site_save
@@ -234,3 +234,24 @@ def test_saving_a_site_queues_a_round_for_it_and_for_the_site_its_chargers_left(
     with django_capture_on_commit_callbacks(execute=True):
         site_save(site=new, name="New", grid_limit_a=Decimal(32), charge_points=[charger])
     assert sorted(queued) == sorted([[old.pk], [new.pk]])
+
+
+@pytest.mark.django_db
+def test_a_charger_moved_off_a_managed_site_gets_its_default_cleared_and_one_that_stays_keeps_it() -> None:
+    site = Site.objects.create(name="Depot", grid_limit_a=Decimal(24))
+    unmanaged = Site.objects.create(name="Office")
+    moved, staying = (ChargePointFactory(site=site, is_online=True) for _ in range(2))
+    _answer(site_load_balance(site=site))
+    default_of_moved = ChargingProfile.objects.get(charge_point=moved, purpose="TxDefaultProfile")
+    assert load_defaults_release() == []  # both still stand on the managed site
+    type(moved).objects.filter(pk=moved.pk).update(site=unmanaged)
+    (cleared,) = load_defaults_release()
+    assert (cleared.charge_point_id, cleared.action, cleared.payload) == (
+        moved.pk,
+        "ClearChargingProfile",
+        {"id": default_of_moved.pk},
+    )
+    assert not LoadDefault.objects.filter(charge_point=moved).exists()
+    assert not ChargingProfile.objects.filter(charge_point=moved, source="load").exists()
+    assert LoadDefault.objects.filter(charge_point=staying).exists()
+    assert load_defaults_release() == []  # taken back once

@@ -38,8 +38,10 @@ def profile_problem(action: str, payload: dict) -> str | None:
     The protocol room's schema check (chargers.ocpp.results.request_problem) is sealed from the transactions app
     (.importlinter), so the loop checks the few rules its own payloads could break; the e2e test runs them past
     the simulated chargers' answers."""
+    if action == "ClearChargingProfile":  # only to take back its own default (defaults_release)
+        return None if isinstance(payload.get("id"), int) else "id: the chargingProfileId to clear"
     if action != "SetChargingProfile":
-        return f"action: load management sends SetChargingProfile, not {action}"
+        return f"action: load management sends SetChargingProfile or ClearChargingProfile, not {action}"
     if not isinstance(payload.get("connectorId"), int) or payload["connectorId"] < 0:
         return "connectorId: a connector number (0 or more)"
     for period in payload["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]:
@@ -190,3 +192,32 @@ def default_send(
         defaults={"sent_limit_a": limit, "command": command, "updated_at": timezone.now()},
     )
     return command
+
+
+def defaults_release(*, rows: Collection[LoadDefault], check_payload: PayloadCheck) -> list[Command]:
+    """Take back the defaults of chargers that left load management (selectors.defaults_stranded): a charger moved
+    off a full site keeps a 0 A default, and every session it starts would wait paused for a TxProfile that no
+    round sends it any more. Each default of ours is cleared by its id (the operator's own profiles stay); an
+    offline charger gets the ClearChargingProfile when it is back (the pipeline keeps it queued)."""
+    commands = []
+    for row in rows:
+        profiles = ChargingProfile.objects.filter(
+            charge_point_id=row.charge_point_id, source=PROFILE_SOURCE, purpose="TxDefaultProfile"
+        )
+        for profile in profiles:
+            try:
+                commands.append(
+                    command_create(
+                        charge_point=row.charge_point,
+                        action="ClearChargingProfile",
+                        payload={"id": profile.pk},
+                        check_payload=check_payload,
+                        requested_via=REQUESTED_VIA,
+                        dispatch=False,
+                    )
+                )
+            except ValidationError as error:
+                logger.warning("load: cannot clear the default of %s: %s", row.charge_point, error.messages)
+        profiles.delete()
+        row.delete()
+    return commands

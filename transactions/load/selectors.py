@@ -351,3 +351,13 @@ def load_history(*, site: Site, since: datetime) -> list[dict]:
 
 def load_round_latest(*, site: Site) -> LoadRound | None:
     return LoadRound.objects.filter(site=site).order_by("-at").first()
+
+
+def defaults_stranded() -> list[LoadDefault]:
+    """The default profiles of ours held by chargers no longer on a managed site (moved elsewhere or off every site,
+    their site's limits removed). Per distinct site, not per charger: beat asks every few seconds."""
+    rows = list(LoadDefault.objects.select_related("charge_point"))
+    managed: dict[int, bool] = {}
+    for site in Site.objects.filter(pk__in={row.charge_point.site_id for row in rows}):
+        managed[site.pk] = site_is_managed(tree=site_tree(root=site_root(site=site)))
+    return [row for row in rows if not managed.get(row.charge_point.site_id, False)]

@@ -29,6 +29,7 @@ from transactions.load.defaults import (
     LoadProfiles,
     default_send,
     defaults_due,
+    defaults_release,
     defaults_resend,
     defaults_settle,
     profile_problem,
@@ -36,6 +37,7 @@ from transactions.load.defaults import (
 from transactions.load.models import BuildingReading, LoadAllocation, LoadRound
 from transactions.load.selectors import (
     SiteInputs,
+    defaults_stranded,
     load_round_latest,
     site_inputs,
     site_is_managed,
@@ -79,6 +81,15 @@ def site_load_balance(
         rows = _allocations_store(root=root, inputs=inputs, limits=limits)
         _round_record(root=root, inputs=inputs, limits=limits)
         return _changes_send(rows=rows, inputs=inputs, resend=set(resend_defaults_to), check_payload=check_payload)
+
+
+def load_defaults_release(*, check_payload: PayloadCheck = profile_problem) -> list[Command]:
+    """Clear the defaults of the chargers that left load management (beat's round); one poke for them all."""
+    with transaction.atomic():
+        commands = defaults_release(rows=defaults_stranded(), check_payload=check_payload)
+        if commands:
+            commands_dispatch_on_commit(command_ids=[c.pk for c in commands], not_before=None, poke_here=True)
+    return commands
 
 
 def _allocations_store(*, root: Site, inputs: SiteInputs, limits: dict[int, Decimal]) -> list[LoadAllocation]:

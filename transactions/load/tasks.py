@@ -20,4 +20,5 @@ def load_balance_round() -> int:
     """Every few seconds (portal/settings.py CELERY_BEAT_SCHEDULE): what no event announced (a circuit's limit
     changed, a profile expired unanswered) is caught up here."""
     services.load_history_prune()
+    services.load_defaults_release()
     return sum(site_load_balance(pk) for pk in selectors.managed_site_pks())
