@@ -120,6 +120,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connect-rate", type=float, default=200)
     parser.add_argument("--max-pending", type=int, default=40, help="handshakes in flight at most (the connect)")
     parser.add_argument("--workers", type=int, default=2, help="generator processes")
+    parser.add_argument(
+        "--web-concurrency", type=int, metavar="N", help="the Procfile's web pool of N daphnes instead of one"
+    )
     parser.add_argument("--profile", metavar="DIR", help="record the server with py-spy (raw stacks) into DIR")
     parser.add_argument("--database-url", default=harness.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=harness.DEFAULT_REDIS_URL)
@@ -140,7 +143,13 @@ def run(args: argparse.Namespace) -> Report:
     application = BARE_APPLICATION if args.bare else "portal.asgi:application"
     chargers = [(ident, harness.charger_key(secret, ident)) for ident in idents]
     with (
-        harness.portal_running(args.database_url, args.redis_url, extra_env=env, application=application) as portal,
+        harness.portal_running(
+            args.database_url,
+            args.redis_url,
+            extra_env=env,
+            application=application,
+            web_concurrency=args.web_concurrency,
+        ) as portal,
         generators_running(portal.port, chargers, args.workers, target=tx_worker_main) as gens,
     ):
         report.add("server", f"{'bare consumer' if args.bare else 'portal'}, pid {portal.pid}, log {portal.log_path}")
@@ -157,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     report = run(args)
     server = "bare consumer" if args.bare else "portal"
+    server += f", WEB_CONCURRENCY={args.web_concurrency}" if args.web_concurrency else ", one daphne"
     report.print(f"{args.scenario}: {args.chargers} chargers, {server}, {time.strftime('%Y-%m-%d %H:%M')}")
     return 0
 
