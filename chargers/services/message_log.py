@@ -47,7 +47,7 @@ def _storable(entry: LogEntry) -> tuple[LogEntry, str | None]:
 
 
 def message_log_write(*, entries: list[LogEntry]) -> None:
-    """Append frames to the log (binary COPY on PostgreSQL, bulk insert elsewhere: chargers/bulk.py)."""
+    """Append frames to the log (binary COPY on PostgreSQL, bulk insert elsewhere: chargers/bulk/)."""
     storable = [_storable(entry) for entry in entries]
     bulk.message_log_append(entries=[entry for entry, _ in storable], payload_texts=[text for _, text in storable])
     _publish_tail(storable)

@@ -1,4 +1,4 @@
-"""The chargers app's raw SQL and its ORM twins (chargers/bulk.py) hold the same rule: each case runs both.
+"""The chargers app's raw SQL and its ORM twins (chargers/bulk/) hold the same rule: each case runs both.
 
 The raw twin runs only on PostgreSQL (marked `postgres`); the ORM twin runs everywhere, so a suite on SQLite checks
 the rule the ORM writes and a suite on PostgreSQL checks that both copies agree.

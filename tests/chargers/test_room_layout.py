@@ -1,5 +1,5 @@
 """Where the protocol room's code lives (issue 8): dispatch, the transports and the meter reading inside
-chargers/ocpp/, the charge point services split by topic, raw SQL in chargers/bulk.py, and nothing of the
+chargers/ocpp/, the charge point services split by topic, raw SQL in chargers/bulk/, and nothing of the
 services, readings or events reaching into the room.
 
 The import graph is read from the source (function-level imports included), as in tests/imports.py.
@@ -21,6 +21,8 @@ CHARGE_POINT_SERVICES = ("authentication", "message_log", "registration", "sessi
 INNER_MODULES = (
     *(f"chargers.services.{name}" for name in CHARGE_POINT_SERVICES),
     "chargers.bulk",
+    "chargers.bulk.charge_points",
+    "chargers.bulk.connectors",
     "chargers.events",
     "transactions.readings",
 )

@@ -1,0 +1,80 @@
+"""The chargers app's raw SQL, each statement beside its ORM twin (DESIGN rule 11).
+
+Raw SQL only where a benchmark asked for it, and each rule written twice: `<name>_sql` for PostgreSQL, `<name>_orm`
+for the others (SQLite in development and tests), `<name>` picks one. tests/chargers/test_bulk.py runs both twins
+on the same cases, so the two copies of a rule cannot drift apart. The command SQL lives with the commands.
+"""
+
+from chargers.bulk.charge_points import (
+    HANDSHAKE_FIELDS,
+    LOG_COLUMNS,
+    Connecting,
+    LogEntry,
+    Takeover,
+    charge_points_connect,
+    charge_points_connect_orm,
+    charge_points_connect_sql,
+    charge_points_disconnect,
+    charge_points_disconnect_orm,
+    charge_points_disconnect_sql,
+    charge_points_for_handshake,
+    charge_points_for_handshake_orm,
+    charge_points_for_handshake_sql,
+    charge_points_record_boot,
+    charge_points_record_boot_orm,
+    charge_points_record_boot_sql,
+    message_log_append,
+    message_log_append_orm,
+    message_log_append_sql,
+)
+from chargers.bulk.connectors import (
+    ConnectorReading,
+    ConnectorStatus,
+    PowerClear,
+    connectors_power_clear,
+    connectors_power_clear_orm,
+    connectors_power_clear_sql,
+    connectors_set_status,
+    connectors_set_status_orm,
+    connectors_set_status_sql,
+    connectors_update_latest,
+    connectors_update_latest_orm,
+    connectors_update_latest_sql,
+)
+from chargers.bulk.engine import on_postgresql
+
+__all__ = [
+    "HANDSHAKE_FIELDS",
+    "LOG_COLUMNS",
+    "Connecting",
+    "ConnectorReading",
+    "ConnectorStatus",
+    "LogEntry",
+    "PowerClear",
+    "Takeover",
+    "charge_points_connect",
+    "charge_points_connect_orm",
+    "charge_points_connect_sql",
+    "charge_points_disconnect",
+    "charge_points_disconnect_orm",
+    "charge_points_disconnect_sql",
+    "charge_points_for_handshake",
+    "charge_points_for_handshake_orm",
+    "charge_points_for_handshake_sql",
+    "charge_points_record_boot",
+    "charge_points_record_boot_orm",
+    "charge_points_record_boot_sql",
+    "connectors_power_clear",
+    "connectors_power_clear_orm",
+    "connectors_power_clear_sql",
+    "connectors_set_status",
+    "connectors_set_status_orm",
+    "connectors_set_status_sql",
+    "connectors_update_latest",
+    "connectors_update_latest_orm",
+    "connectors_update_latest_sql",
+    "message_log_append",
+    "message_log_append_orm",
+    "message_log_append_sql",
+    "on_postgresql",
+]
