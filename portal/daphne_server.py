@@ -25,6 +25,7 @@ from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor
 from twisted.protocols.tls import TLSMemoryBIOFactory
 
+from portal.autobahn_quiet import make_debug_arguments_lazy
 from portal.tls import tls_config, tls_options, transport_security_headers, trust_proxy_headers
 
 MESSAGE_TOO_BIG = AutobahnProtocol.CLOSE_STATUS_CODE_MESSAGE_TOO_BIG
@@ -64,6 +65,7 @@ class PortalServer(Server):
         self.http_factory.timeOut = float(os.environ.get("HTTP_IDLE_TIMEOUT_S", "30"))
         self.http_factory.buildProtocol = self._build_http_protocol
         self.ws_factory.protocol = SizeReportingWebSocketProtocol
+        make_debug_arguments_lazy()  # autobahn's debug lines cost a tenth of a handshake: portal/autobahn_quiet.py
         self.ws_factory.setProtocolOptions(failByDrop=False)
         self.ws_factory.trust_proxy_headers = trust_proxy_headers()
         self._listen_tls()
