@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from transactions.load.models import BuildingReading, LoadAllocation, LoadDefault, LoadPoint, LoadRound
@@ -66,7 +67,14 @@ class Transaction(models.Model):
                 name="unique_transaction_start_implausible",
             ),
         ]
-        indexes = [models.Index(fields=["charge_point", "connector_id", "stopped_at"])]
+        indexes = [
+            models.Index(fields=["charge_point", "connector_id", "stopped_at"]),
+            # The running sessions of a tag (the ConcurrentTx check of every Authorize and StartTransaction,
+            # rfid/services/authorization.py): without it each one reads every transaction ever stored.
+            models.Index(
+                Upper("id_tag"), name="transaction_running_by_tag", condition=models.Q(stopped_at__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.charge_point_id}/{self.connector_id}"
