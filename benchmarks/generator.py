@@ -220,13 +220,16 @@ class Generator:
             if name == "quit":
                 await self.close_all()
                 return
-            handler = {
-                "connect": self.connect_all,
-                "start": self.start_transactions,
-                "meter": self.meter_values,
-                "close": self.close_all,
-            }[name]
-            pipe.send(await handler(**command))
+            pipe.send(await self.commands()[name](**command))
+
+    def commands(self) -> dict:
+        """What the driving process may ask for, by name (a subclass adds its own scenarios)."""
+        return {
+            "connect": self.connect_all,
+            "start": self.start_transactions,
+            "meter": self.meter_values,
+            "close": self.close_all,
+        }
 
 
 def worker_main(

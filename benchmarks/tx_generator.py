@@ -112,23 +112,8 @@ class TxGenerator(Generator):
         await asyncio.gather(*(charger(c) for c in self.clients))
         return {**stats.result(), "booted": len(done_at), "last_done_at": max(done_at, default=start_at)}
 
-    async def serve(self, pipe: Connection) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            command = await loop.run_in_executor(None, pipe.recv)
-            name = command.pop("command")
-            if name == "quit":
-                await self.close_all()
-                return
-            handler = {
-                "connect": self.connect_all,
-                "start": self.start_transactions,
-                "meter": self.meter_values,
-                "tx": self.tx_loop,
-                "boot": self.boot_all,
-                "close": self.close_all,
-            }[name]
-            pipe.send(await handler(**command))
+    def commands(self) -> dict:
+        return {**super().commands(), "tx": self.tx_loop, "boot": self.boot_all}
 
 
 def tx_worker_main(pipe: Connection, host: str, port: int, chargers: list[tuple[str, str]]) -> None:
