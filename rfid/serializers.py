@@ -11,6 +11,7 @@ from chargers.models import ChargePoint
 from rfid import selectors, services
 from rfid.imports import ByteOrder, Existing
 from rfid.models import IdTag, IdTagChange, IdTagStatus
+from rfid.services import tags
 from transactions.sites.models import Site
 
 ID_TAG_MAX_LENGTH = IdTag._meta.get_field("id_tag").max_length
@@ -36,19 +37,7 @@ class IdTagSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IdTag
-        fields = [
-            "id_tag",
-            "status",
-            "expires_at",
-            "parent_id_tag",
-            "owner",
-            "label",
-            "note",
-            "allowed_sites",
-            "allowed_charge_points",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id_tag", *tags.HISTORY_FIELDS, "created_at", "updated_at"]  # the fields a tag's history records
         read_only_fields = fields
 
 

@@ -170,16 +170,7 @@ def id_tag_create(
         with transaction.atomic():
             tag.save()
             _set_places(tag, {"allowed_sites": allowed_sites, "allowed_charge_points": allowed_charge_points})
-            changes = {f: [None, v] for f, v in _snapshot(tag).items() if v not in (None, "", [])}
-            id_tag_change_row(
-                tag=tag,
-                id_tag=tag.id_tag,
-                action=ChangeAction.CREATED,
-                changes=changes,
-                changed_by=changed_by,
-                source=source,
-            ).save()
-            id_tags_changed(id_tags=[tag.id_tag])
+            id_tag_record_change(tag=tag, before=None, changed_by=changed_by, source=source)
     except IntegrityError:
         # Another request stored the same tag between the check above and this insert: the same answer the
         # check would have given, keyed by the field.
@@ -200,17 +191,7 @@ def id_tag_update(*, tag: IdTag, changed_by=None, source: str = "", **changes) -
     with transaction.atomic():
         tag.save()
         _set_places(tag, places)
-        diff = _diff(before, _snapshot(tag))
-        if diff:
-            id_tag_change_row(
-                tag=tag,
-                id_tag=tag.id_tag,
-                action=ChangeAction.CHANGED,
-                changes=diff,
-                changed_by=changed_by,
-                source=source,
-            ).save()
-            id_tags_changed(id_tags=[tag.id_tag])
+        id_tag_record_change(tag=tag, before=before, changed_by=changed_by, source=source)
     return tag
 
 
