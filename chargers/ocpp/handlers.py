@@ -18,7 +18,7 @@ from chargers.ocpp.messages import ErrorCode, OcppError
 from chargers.ocpp.metering import ReadResult, read_meter_values
 from chargers.ocpp.schemas import STOP_REASONS
 from chargers.ocpp.session import Session
-from chargers.ocpp.timestamps import format_timestamp, is_plausible, parse_timestamp, plausible_or_received
+from chargers.ocpp.timestamps import format_timestamp, parse_timestamp, plausible_or_received
 from chargers.ocpp.transactional import StartCall, StopCall
 from chargers.ocpp.writers import writers
 from chargers.profiles.selectors import ProfileTraits
@@ -39,7 +39,7 @@ def _now() -> str:
     return format_timestamp(timezone.now())
 
 
-def _timestamp(session: Session, value: str, field: str) -> datetime:
+def _parsed(session: Session, value: str, field: str) -> datetime:
     try:
         moment, naive = parse_timestamp(value)
     except ValueError:
@@ -47,13 +47,12 @@ def _timestamp(session: Session, value: str, field: str) -> datetime:
     if naive:
         session.problems.append(f"{field}: no time zone, read as UTC")
         logger.warning("charger %s sent local time without zone in %s", session.charge_point_ident, field)
+    return moment
+
+
+def _timestamp(session: Session, value: str, field: str) -> datetime:
+    moment = _parsed(session, value, field)
     return plausible_or_received(moment, received_at=session.received_at, field=field, problems=session.problems)
-
-
-def _as_sent_if_implausible(session: Session, value: str) -> str:
-    """The timestamp as written when _timestamp (which parsed it already) stored the time received instead."""
-    moment, _ = parse_timestamp(value)
-    return "" if is_plausible(moment, received_at=session.received_at) else value[:40]
 
 
 # How long a session trusts what it loaded of its charger's model profile (an operator may change it meanwhile).
@@ -129,10 +128,13 @@ async def authorize(session: Session, payload: dict) -> dict:
 
 
 async def start_transaction(session: Session, payload: dict) -> dict:
-    started_at = _timestamp(session, payload["timestamp"], "timestamp")
+    moment = _parsed(session, payload["timestamp"], "timestamp")
+    started_at = plausible_or_received(
+        moment, received_at=session.received_at, field="timestamp", problems=session.problems
+    )
     # A clock that cannot be right gave way to the time received, which a resend changes: the time as written
     # then tells a resent start from a new one (transactions/services/sessions.py _identity).
-    sent_as = _as_sent_if_implausible(session, payload["timestamp"])
+    sent_as = "" if started_at == moment else payload["timestamp"][:40]
     traits = await _traits(session)
     start = TransactionStart(
         charge_point_pk=session.charge_point_pk,
