@@ -356,8 +356,12 @@ def load_round_latest(*, site: Site) -> LoadRound | None:
 def defaults_stranded() -> list[LoadDefault]:
     """The default profiles of ours held by chargers no longer on a managed site (moved elsewhere or off every site,
     their site's limits removed). Per distinct site, not per charger: beat asks every few seconds."""
-    rows = list(LoadDefault.objects.select_related("charge_point"))
-    managed: dict[int, bool] = {}
-    for site in Site.objects.filter(pk__in={row.charge_point.site_id for row in rows}):
-        managed[site.pk] = site_is_managed(tree=site_tree(root=site_root(site=site)))
-    return [row for row in rows if not managed.get(row.charge_point.site_id, False)]
+    site_pks = set(LoadDefault.objects.values_list("charge_point__site_id", flat=True).distinct())
+    unmanaged = [
+        site.pk
+        for site in Site.objects.filter(pk__in=site_pks - {None})
+        if not site_is_managed(tree=site_tree(root=site_root(site=site)))
+    ]
+    # Only the stranded rows are read whole: on a fleet that stays put, none.
+    stranded = Q(charge_point__site__isnull=True) | Q(charge_point__site_id__in=unmanaged)
+    return list(LoadDefault.objects.select_related("charge_point").filter(stranded))
