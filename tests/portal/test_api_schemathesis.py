@@ -21,6 +21,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+# Imported here, at collection, though the loader imports it itself: imported first inside the test, its modules
+# were parsed by pytest's assertion rewriter while the test's server threads ran, and CPython 3.11.7's parser is
+# not safe for that ("SystemError: AST constructor recursion depth mismatch", CPython gh-106905; seen once in CI).
+from schemathesis.specs.openapi.schemas import OpenApiSchema  # noqa: F401
+
 from portal.services import api_key_create
 from tests.chargers.test_profiles import load_inch
 from tests.factories import (
